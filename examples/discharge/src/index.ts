@@ -1,0 +1,1 @@
+export { discharge, DischargeInput } from './discharge.js';

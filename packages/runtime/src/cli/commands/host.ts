@@ -1,0 +1,114 @@
+import { createVigil } from '../../compose.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { failpointsFromSpec } from '../../runtime/failpoints.js';
+import { createLogger } from '../../runtime/pino-logger.js';
+import type { WorkerOptions } from '../../runtime/worker.js';
+import { createApp } from '../../server/app.js';
+import { serve, type RunningServer } from '../../server/serve.js';
+import { DEFAULT_DATABASE } from '../../store/open-store.js';
+import { loadProject } from '../load-workflows.js';
+
+export interface HostOptions {
+  /** Serve the HTTP API. */
+  api: boolean;
+  /** Run a worker. */
+  worker: boolean;
+  db?: string;
+  load: string[];
+  config?: string;
+  port?: string;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  concurrency?: string;
+  leaseTtl?: string;
+  grace?: string;
+  /** The line printed once everything is up (for `dev`). */
+  banner?: (info: { url: string | null; store: string; workflows: string[] }) => string;
+}
+
+const DEFAULT_PORT = 7400;
+/** Room for the request envelope around a maximal input. */
+const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * Runs Vigil in this process (API, worker or both) until SIGINT or SIGTERM, then stops
+ * gracefully: the API closes, the worker drains within its grace period, the store closes.
+ * A second signal exits at once.
+ */
+export async function host(options: HostOptions): Promise<void> {
+  const logger = createLogger();
+  const project = await loadProject({
+    cwd: process.cwd(),
+    load: options.load,
+    ...(options.config ? { configPath: options.config } : {}),
+  });
+  const database = options.db ?? process.env['VIGIL_DATABASE_URL'] ?? project.config.database ?? DEFAULT_DATABASE;
+  const failpointSpec = process.env['VIGIL_FAILPOINTS'];
+  const workerOptions: WorkerOptions = {
+    ...project.config.worker,
+    ...(options.concurrency ? { concurrency: positiveInt(options.concurrency, '--concurrency') } : {}),
+    ...(options.leaseTtl ? { leaseTtlMs: positiveInt(options.leaseTtl, '--lease-ttl') } : {}),
+    ...(options.grace ? { shutdownGraceMs: positiveInt(options.grace, '--grace', 0) } : {}),
+  };
+  if (options.worker && project.workflows.length === 0) {
+    logger.warn('no workflows loaded: pass --load <module> or add a vigil.config.ts; the worker has nothing to run');
+  }
+  const vigil = createVigil({
+    database,
+    workflows: project.workflows,
+    logger,
+    ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
+  });
+  await vigil.ready();
+  logger.info('store opened', { store: vigil.store.describe() });
+  if (options.worker) vigil.startWorker(workerOptions);
+
+  let server: RunningServer | undefined;
+  if (options.api) {
+    const app = createApp({
+      client: vigil.client,
+      registry: vigil.registry,
+      logger,
+      maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,
+    });
+    const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
+    server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
+    logger.info('API listening', { url: server.url });
+  }
+  const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
+  if (options.banner) {
+    process.stdout.write(`${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows })}\n`);
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn('second signal: exiting now', { signal });
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info('stopping', { signal });
+      void (async () => {
+        try {
+          await server?.close();
+          await vigil.close();
+        } catch (error) {
+          logger.error('error while stopping', { error: String(error) });
+          process.exitCode = 1;
+        }
+        resolve();
+      })();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function positiveInt(value: string, flag: string, min = 1): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < min) {
+    throw new InvalidArgumentError(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(value)}`);
+  }
+  return number;
+}

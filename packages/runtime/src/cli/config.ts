@@ -1,0 +1,29 @@
+import type { AnyWorkflow } from '../core/workflow.js';
+import type { WorkerOptions } from '../runtime/worker.js';
+
+/**
+ * What `vigil dev` and `vigil worker` read from `vigil.config.ts` (or `.js`, `.mjs`) in the
+ * working directory. Command-line flags win over it.
+ */
+export interface VigilConfig {
+  /** The workflows to register. */
+  workflows?: readonly AnyWorkflow[];
+  /** A database setting, as for `--db`. */
+  database?: string;
+  /** HTTP port for `vigil dev` and `vigil server`. */
+  port?: number;
+  worker?: WorkerOptions;
+}
+
+/**
+ * Types a Vigil config file.
+ *
+ * @example
+ * // vigil.config.ts
+ * import { defineConfig } from 'vigil';
+ * import { discharge } from './workflows/discharge.js';
+ * export default defineConfig({ workflows: [discharge] });
+ */
+export function defineConfig(config: VigilConfig): VigilConfig {
+  return config;
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { InvalidArgumentError } from '../core/errors.js';
+import { isWorkflow, type AnyWorkflow } from '../core/workflow.js';
+import type { VigilConfig } from './config.js';
+
+const CONFIG_FILES = ['vigil.config.ts', 'vigil.config.mts', 'vigil.config.js', 'vigil.config.mjs'];
+
+/** Imports a module by path; `.ts` files go through tsx, so users need no build step. */
+export async function importModule(path: string, cwd: string): Promise<Record<string, unknown>> {
+  const absolute = resolve(cwd, path);
+  if (!existsSync(absolute)) throw new InvalidArgumentError(`Cannot load ${path}: no such file (${absolute})`);
+  if (/\.(c|m)?tsx?$/.test(absolute)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+}
+
+/** The workflows a module exports: workflow values, arrays of them, or a config's `workflows`. */
+export function workflowsOf(module: Record<string, unknown>): AnyWorkflow[] {
+  const found: AnyWorkflow[] = [];
+  const visit = (value: unknown): void => {
+    if (isWorkflow(value)) found.push(value);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object' && 'workflows' in value) visit(value.workflows);
+  };
+  Object.values(module).forEach(visit);
+  return found;
+}
+
+export interface LoadedProject {
+  config: VigilConfig;
+  configPath: string | null;
+  workflows: AnyWorkflow[];
+}
+
+/**
+ * Loads `vigil.config.*` from `cwd` (or `configPath`), then each `--load` module, and returns
+ * their workflows without duplicates.
+ */
+export async function loadProject(options: {
+  cwd: string;
+  configPath?: string;
+  load: string[];
+}): Promise<LoadedProject> {
+  const configPath = options.configPath ?? CONFIG_FILES.find((file) => existsSync(resolve(options.cwd, file))) ?? null;
+  let config: VigilConfig = {};
+  const workflows = new Set<AnyWorkflow>();
+  if (configPath) {
+    const module = await importModule(configPath, options.cwd);
+    const exported = module['default'];
+    if (exported !== undefined && (typeof exported !== 'object' || exported === null)) {
+      throw new InvalidArgumentError(`${configPath}: the default export must be a config object (use defineConfig)`);
+    }
+    config = exported ?? {};
+    workflowsOf(module).forEach((w) => workflows.add(w));
+  }
+  for (const path of options.load) {
+    workflowsOf(await importModule(path, options.cwd)).forEach((w) => workflows.add(w));
+  }
+  return { config, configPath, workflows: [...workflows] };
+}

@@ -1,0 +1,182 @@
+/**
+ * The composition root: the one module that sees every layer and wires them together.
+ */
+import type { Clock } from './core/clock.js';
+import { InvalidArgumentError } from './core/errors.js';
+import { noFailpoints, type Failpoints } from './core/failpoints.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
+import { silentLogger, type Logger } from './core/logger.js';
+import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
+import {
+  VigilClient,
+  type ListRunsOptions,
+  type ResultOptions,
+  type RunList,
+  type StartOptions,
+  type StartResult,
+} from './runtime/client.js';
+import { RuntimeEvents } from './runtime/events.js';
+import { Executor } from './runtime/executor.js';
+import type { RunDetails, RunSummary } from './runtime/run-view.js';
+import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
+import { WorkflowRegistry } from './runtime/workflow-registry.js';
+import { DEFAULT_DATABASE, openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export interface VigilOptions {
+  /**
+   * A SQLite file path (`sqlite:` prefix optional, `:memory:` for a throwaway store) or a
+   * `Store`. Default: `VIGIL_DATABASE_URL`, else `.vigil/vigil.db`.
+   */
+  database?: string | Store;
+  /** The workflows this process starts and executes. */
+  workflows?: readonly AnyWorkflow[];
+  /** Time source for a store opened from a path. Tests pass a `FakeClock`. */
+  clock?: Clock;
+  logger?: Logger;
+  failpoints?: Failpoints;
+  /** Largest input, step result or output, as bytes of JSON. Default 2 MiB. */
+  maxPayloadBytes?: number;
+  /** Start a worker in this process with these options (`true` for the defaults). */
+  worker?: WorkerOptions | boolean;
+}
+
+/**
+ * A Vigil instance: a store, the registered workflows, and optionally a worker. Two instances
+ * in one process are independent (tests run several workers this way).
+ */
+export class Vigil {
+  readonly store: Store;
+  readonly events: RuntimeEvents;
+  readonly registry: WorkflowRegistry;
+  readonly logger: Logger;
+  /** The client methods without the wait for migrations; for servers that awaited `ready()`. */
+  readonly client: VigilClient;
+  private readonly failpoints: Failpoints;
+  private readonly maxPayloadBytes: number;
+  private readonly migrated: Promise<void>;
+  private workerInstance: Worker | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: VigilOptions = {}) {
+    const database = options.database ?? process.env['VIGIL_DATABASE_URL'] ?? DEFAULT_DATABASE;
+    this.store = typeof database === 'string' ? openStore(database, options.clock) : database;
+    this.logger = options.logger ?? silentLogger;
+    this.events = new RuntimeEvents((error, event) =>
+      this.logger.error(`a listener for ${event} threw`, { error: String(error) }),
+    );
+    this.registry = new WorkflowRegistry(options.workflows ?? []);
+    this.failpoints = options.failpoints ?? noFailpoints;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!Number.isSafeInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) {
+      throw new InvalidArgumentError(`maxPayloadBytes must be a positive integer; got ${options.maxPayloadBytes}`);
+    }
+    this.client = new VigilClient({
+      store: this.store,
+      registry: this.registry,
+      events: this.events,
+      clock: this.store.clock,
+      maxPayloadBytes: this.maxPayloadBytes,
+    });
+    this.migrated = this.store.migrate();
+    // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
+    this.migrated.catch(() => undefined);
+    if (options.worker) this.startWorker(options.worker === true ? {} : options.worker);
+  }
+
+  /** Resolves once the store is migrated and usable. */
+  ready(): Promise<void> {
+    return this.migrated;
+  }
+
+  /** The worker started in this process, if any. */
+  get worker(): Worker | undefined {
+    return this.workerInstance;
+  }
+
+  /** Starts a worker in this process that executes the registered workflows. */
+  startWorker(options: WorkerOptions = {}): Worker {
+    if (this.workerInstance) throw new InvalidArgumentError('A worker is already running in this Vigil instance');
+    const leaseTtlMs = options.leaseTtlMs ?? WORKER_DEFAULTS.leaseTtlMs;
+    const executor = new Executor(
+      {
+        store: this.store,
+        clock: this.store.clock,
+        events: this.events,
+        failpoints: this.failpoints,
+        logger: this.logger,
+        leaseTtlMs,
+        maxPayloadBytes: this.maxPayloadBytes,
+      },
+      this.registry,
+    );
+    const worker = new Worker(
+      {
+        store: this.store,
+        executor,
+        events: this.events,
+        failpoints: this.failpoints,
+        logger: this.logger,
+        workflows: this.registry.keys(),
+      },
+      options,
+    );
+    this.workerInstance = worker;
+    void this.migrated.then(
+      () => worker.start(),
+      (error: unknown) =>
+        this.logger.error('the store could not be migrated; the worker did not start', { error: String(error) }),
+    );
+    return worker;
+  }
+
+  /** Starts a run; see {@link VigilClient.start}. */
+  start<W extends AnyWorkflow>(workflow: W, input: WorkflowInput<W>, options?: StartOptions): Promise<StartResult>;
+  start(workflow: string, input: unknown, options?: StartOptions): Promise<StartResult>;
+  async start(workflow: AnyWorkflow | string, input: unknown, options?: StartOptions): Promise<StartResult> {
+    await this.migrated;
+    return this.client.start(workflow, input, options);
+  }
+
+  async getRun(id: string): Promise<RunDetails | null> {
+    await this.migrated;
+    return this.client.getRun(id);
+  }
+
+  async listRuns(options?: ListRunsOptions): Promise<RunList> {
+    await this.migrated;
+    return this.client.listRuns(options);
+  }
+
+  async cancel(id: string): Promise<RunSummary> {
+    await this.migrated;
+    return this.client.cancel(id);
+  }
+
+  /** Waits for the run to finish and returns its output; see {@link VigilClient.result}. */
+  async result<T = unknown>(id: string, options?: ResultOptions): Promise<T> {
+    await this.migrated;
+    return this.client.result<T>(id, options);
+  }
+
+  /** Stops the worker (draining within its grace period, or `graceMs`) and closes the store. */
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      await this.workerInstance?.stop(options.graceMs);
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Creates a Vigil instance.
+ *
+ * @example
+ * const vigil = createVigil({ database: '.vigil/vigil.db', workflows: [discharge], worker: true });
+ * const { id } = await vigil.start(discharge, { patientId: 'P-1' }, { idempotencyKey: 'order-77' });
+ * console.log(await vigil.result(id));
+ */
+export function createVigil(options: VigilOptions = {}): Vigil {
+  return new Vigil(options);
+}

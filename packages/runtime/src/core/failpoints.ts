@@ -1,0 +1,37 @@
+/**
+ * Named failpoints: the exact windows where a crash matters. Production code calls
+ * `failpoints.hit(name)` at each one; it does nothing unless a test armed it (in process, or
+ * in a child process through `VIGIL_FAILPOINTS`), typically to SIGKILL the process right there.
+ */
+export const FAILPOINT_NAMES = [
+  /** A step's "started" record is committed; its body has not run yet. */
+  'step.before-body',
+  /** A step's body has returned or thrown; its outcome is not committed yet. */
+  'step.after-body',
+  /** A step's outcome is committed; the workflow has not continued yet. */
+  'step.after-commit',
+  /** The workflow function returned; the run's final status is not committed yet. */
+  'run.before-finish',
+  /** A worker's claim is committed; the run has not started executing. */
+  'worker.after-claim',
+] as const;
+
+export type FailpointName = (typeof FAILPOINT_NAMES)[number];
+
+/** Where a failpoint fired, for filters and for what the test prints. */
+export interface FailpointSite {
+  runId: string;
+  step?: string;
+  seq?: number;
+}
+
+export interface Failpoints {
+  /** False when nothing is armed, so the hot path skips the call entirely. */
+  readonly armed: boolean;
+  hit(name: FailpointName, site: FailpointSite): Promise<void>;
+}
+
+export const noFailpoints: Failpoints = {
+  armed: false,
+  hit: () => Promise.resolve(),
+};

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+
+import { PayloadTooLargeError } from './errors.js';
+import { NotSerializableError, canonicalJson, encodeJson } from './json.js';
+
+describe('encodeJson', () => {
+  it('encodes plain data, dropping undefined properties as JSON does', () => {
+    expect(encodeJson({ a: 1, b: [true, null, 'x'], c: undefined, d: { e: -0.5 } }, 'v')).toBe(
+      '{"a":1,"b":[true,null,"x"],"d":{"e":-0.5}}',
+    );
+    expect(encodeJson(undefined, 'v')).toBe('null');
+    expect(encodeJson(Object.create(null) as object, 'v')).toBe('{}');
+  });
+
+  it.each([
+    [{ at: new Date(0) }, '$.at is a Date'],
+    [{ list: [1, () => 2] }, '$.list[1] is a function'],
+    [{ n: 10n }, '$.n is a bigint'],
+    [{ n: Number.NaN }, '$.n is the number NaN'],
+    [{ m: new Map() }, '$.m is an instance of Map'],
+    [{ s: Symbol('x') }, '$.s is a symbol'],
+  ])('refuses %o, naming the path', (value, message) => {
+    expect(() => encodeJson(value, 'Step "x" result')).toThrow(NotSerializableError);
+    expect(() => encodeJson(value, 'Step "x" result')).toThrow(`Step "x" result is not JSON-serialisable: ${message}`);
+  });
+
+  it('refuses cycles but accepts shared references', () => {
+    const shared = { k: 1 };
+    expect(encodeJson({ a: shared, b: shared }, 'v')).toBe('{"a":{"k":1},"b":{"k":1}}');
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    expect(() => encodeJson(cycle, 'v')).toThrow(/\$\.self is a circular reference/);
+  });
+
+  it('measures the limit in UTF-8 bytes', () => {
+    expect(encodeJson('é'.repeat(10), 'v', 22)).toHaveLength(12);
+    expect(() => encodeJson('é'.repeat(10), 'v', 21)).toThrow(PayloadTooLargeError);
+    expect(() => encodeJson('é'.repeat(10), 'v', 21)).toThrow('v is 22 bytes of JSON, over the limit of 21 bytes');
+  });
+});
+
+describe('canonicalJson', () => {
+  it('gives equal text for equal values whatever the key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: 3 } })).toBe(
+      canonicalJson({ a: { c: 3, d: [2, { x: 0, y: 1 }] }, b: 1 }),
+    );
+    expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
+  });
+});

@@ -1,0 +1,98 @@
+import { PayloadTooLargeError, VigilError } from './errors.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Default ceiling for one step result or run output, as UTF-8 bytes of its JSON text. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+
+/** A value cannot be stored as JSON without changing its meaning. Retrying cannot fix it. */
+export class NotSerializableError extends VigilError {
+  constructor(message: string, path: string) {
+    super('not_serializable', message, { retryable: false, path });
+  }
+}
+
+/**
+ * Encodes `value` as JSON text for storage, refusing anything that would not come back as the
+ * same value on replay: functions, symbols, bigints, non-finite numbers, Dates, Maps, Sets,
+ * class instances and cycles. `undefined` at the top level is stored as `null`; `undefined`
+ * object properties are dropped, as JSON does.
+ *
+ * @param subject names the value in error messages, e.g. `step "fetch-record" result`.
+ * @throws NotSerializableError naming the path of the first bad value.
+ * @throws PayloadTooLargeError when the text is over `maxBytes`.
+ */
+export function encodeJson(value: unknown, subject: string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): string {
+  assertJsonCompatible(value, subject, '$', new Set());
+  const text = JSON.stringify(value ?? null);
+  // A string's UTF-8 length is at most 3 bytes per UTF-16 unit, so most payloads skip the exact count.
+  if (text.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxBytes) {
+      throw new PayloadTooLargeError(`${subject} is ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes`, {
+        details: { bytes, maxBytes },
+      });
+    }
+  }
+  return text;
+}
+
+function assertJsonCompatible(value: unknown, subject: string, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(subject, path, `the number ${value}, which JSON cannot represent`);
+      return;
+    case 'bigint':
+      fail(subject, path, 'a bigint (convert it to a string or a number)');
+      return;
+    case 'function':
+    case 'symbol':
+      fail(subject, path, `a ${typeof value}`);
+      return;
+  }
+  if (value === null) return;
+  const object = value as object;
+  if (seen.has(object)) fail(subject, path, 'a circular reference');
+  if (Array.isArray(object)) {
+    seen.add(object);
+    object.forEach((item, index) => assertJsonCompatible(item, subject, `${path}[${index}]`, seen));
+    seen.delete(object);
+    return;
+  }
+  const proto = Object.getPrototypeOf(object) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = object instanceof Date ? 'a Date (store date.toISOString() instead)' : describeInstance(object);
+    fail(subject, path, kind);
+  }
+  seen.add(object);
+  for (const [key, item] of Object.entries(object)) {
+    assertJsonCompatible(item, subject, `${path}.${key}`, seen);
+  }
+  seen.delete(object);
+}
+
+function describeInstance(object: object): string {
+  const name = (object.constructor as { name?: string } | undefined)?.name;
+  return `an instance of ${name || 'a class'} (only plain objects, arrays and primitives are stored)`;
+}
+
+function fail(subject: string, path: string, what: string): never {
+  throw new NotSerializableError(`${subject} is not JSON-serialisable: ${path} is ${what}`, path);
+}
+
+/**
+ * JSON with object keys sorted, so equal values give equal text whatever their key order.
+ * Used to compare inputs (idempotency) and to hash them.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
+    return sorted;
+  });
+}

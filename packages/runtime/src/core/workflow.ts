@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+
+import type { WorkflowContext } from './context.js';
+import { InvalidArgumentError } from './errors.js';
+import { validateStepName } from './step-identity.js';
+
+const WORKFLOW_BRAND = Symbol.for('vigil.workflow');
+
+export interface WorkflowOptions<Schema extends z.ZodType> {
+  /** Unique name, e.g. `patient.discharge`. Letters, digits, `.`, `_`, `-`, `:`. */
+  name: string;
+  /** Positive integer, default 1. Each run is pinned to the version it started on. */
+  version?: number;
+  /** Validates the input before anything is written. */
+  input: Schema;
+  /** The step names in order, for progress lines ("4/6 steps complete") and ETAs. */
+  steps?: readonly string[];
+  description?: string;
+}
+
+/** A registered workflow definition. Create one with {@link defineWorkflow}. */
+export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input> {
+  readonly [WORKFLOW_BRAND]: true;
+  readonly name: string;
+  readonly version: number;
+  readonly input: z.ZodType<ParsedInput, Input>;
+  readonly steps: readonly string[] | undefined;
+  readonly description: string | undefined;
+  readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
+}
+
+/** Any workflow, whatever its input and output types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorkflow = Workflow<any, any, any>;
+
+/** The input a caller passes to start a run of `W` (before the schema's transforms). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WorkflowInput<W extends AnyWorkflow> = W extends Workflow<infer Input, any, any> ? Input : never;
+
+/** What a run of `W` returns. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WorkflowOutput<W extends AnyWorkflow> = W extends Workflow<any, infer Output, any> ? Output : never;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Defines a durable workflow: plain async code made of named, checkpointed steps.
+ *
+ * @example
+ * export const discharge = defineWorkflow(
+ *   { name: 'patient.discharge', version: 1, input: z.object({ patientId: z.string() }) },
+ *   async (ctx, input) => {
+ *     const record = await ctx.step('record', () => ehr.fetch(input.patientId));
+ *     await ctx.sleep('cool-down', '10m');
+ *     return { patientId: input.patientId, ward: record.ward };
+ *   },
+ * );
+ */
+export function defineWorkflow<Schema extends z.ZodType, Output>(
+  options: WorkflowOptions<Schema>,
+  fn: (ctx: WorkflowContext, input: z.output<Schema>) => Promise<Output>,
+): Workflow<z.input<Schema>, Output, z.output<Schema>> {
+  if (typeof options.name !== 'string' || !NAME.test(options.name)) {
+    throw new InvalidArgumentError(
+      `Workflow name ${JSON.stringify(options.name)} is invalid: use 1–128 letters, digits, '.', '_', '-' or ':'`,
+    );
+  }
+  const version = options.version ?? 1;
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new InvalidArgumentError(`Workflow ${options.name}: version must be a positive integer; got ${version}`);
+  }
+  if (typeof options.input?.safeParse !== 'function') {
+    throw new InvalidArgumentError(`Workflow ${options.name}: input must be a zod schema`);
+  }
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(`Workflow ${options.name}: the workflow function is missing`);
+  }
+  const steps = options.steps?.map((step) => validateStepName(step, `declared step of ${options.name}`));
+  if (steps && new Set(steps).size !== steps.length) {
+    throw new InvalidArgumentError(`Workflow ${options.name}: declared steps must be unique`);
+  }
+  return Object.freeze({
+    [WORKFLOW_BRAND]: true as const,
+    name: options.name,
+    version,
+    input: options.input as z.ZodType<z.output<Schema>, z.input<Schema>>,
+    steps: steps ? Object.freeze(steps) : undefined,
+    description: options.description,
+    run: fn,
+  });
+}
+
+/** Whether `value` is a workflow made by `defineWorkflow` (from any copy of the package). */
+export function isWorkflow(value: unknown): value is AnyWorkflow {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WORKFLOW_BRAND] === true;
+}

@@ -1,0 +1,49 @@
+/**
+ * Vigil: durable execution for long-running AI agents. Every export is named here; anything
+ * not exported is internal.
+ */
+export { createVigil, Vigil, type VigilOptions } from './compose.js';
+export {
+  defineWorkflow,
+  isWorkflow,
+  type AnyWorkflow,
+  type Workflow,
+  type WorkflowInput,
+  type WorkflowOptions,
+  type WorkflowOutput,
+} from './core/workflow.js';
+export type { StepContext, StepOptions, WorkflowContext } from './core/context.js';
+export { parseDuration, type Duration } from './core/duration.js';
+export { systemClock, type Clock } from './core/clock.js';
+export { silentLogger, type Logger } from './core/logger.js';
+export type { JsonValue } from './core/json.js';
+export { RUN_STATUSES, TERMINAL_STATUSES, isTerminalStatus, type RunStatus } from './core/run-status.js';
+export type { StepKind, StepStatus } from './core/step-identity.js';
+export {
+  CheckpointCorruptedError,
+  ConflictError,
+  InvalidArgumentError,
+  LeaseLostError,
+  NonRetryableError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RetryableError,
+  RunFailedError,
+  StepFailedError,
+  StepMismatchError,
+  ValidationError,
+  VigilError,
+  isVigilError,
+  toErrorRecord,
+  type ErrorRecord,
+} from './core/errors.js';
+export { NotSerializableError } from './core/json.js';
+export type { ListRunsOptions, ResultOptions, RunList, StartOptions, StartResult } from './runtime/client.js';
+export type { RunDetails, RunSummary, StepView } from './runtime/run-view.js';
+export type { Progress } from './runtime/progress.js';
+export type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './runtime/events.js';
+export { Worker, type WorkerOptions } from './runtime/worker.js';
+export { createLogger, type LoggerOptions } from './runtime/pino-logger.js';
+export type { Store } from './store/store.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export { defineConfig, type VigilConfig } from './cli/config.js';

@@ -1,0 +1,196 @@
+import { sha256 } from '../core/checksum.js';
+import type { Clock } from '../core/clock.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError, ValidationError } from '../core/errors.js';
+import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
+import { canonicalJson, encodeJson } from '../core/json.js';
+import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
+import type { AnyWorkflow } from '../core/workflow.js';
+import type { Store } from '../store/store.js';
+import type { RuntimeEvents } from './events.js';
+import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
+import type { WorkflowRegistry } from './workflow-registry.js';
+
+export interface StartOptions {
+  /** Same key, same input: the same run. Same key, other input: `ConflictError`. At most 256 bytes. */
+  idempotencyKey?: string;
+  /** Who is starting the run, recorded with it. */
+  principal?: string;
+}
+
+export interface StartResult {
+  id: string;
+  status: RunStatus;
+  /** False when the idempotency key matched an existing run. */
+  created: boolean;
+}
+
+export interface ListRunsOptions {
+  status?: string;
+  workflow?: string;
+  /** 1–500, default 50. */
+  limit?: number;
+  /** `nextCursor` from the previous page. */
+  cursor?: string;
+}
+
+export interface RunList {
+  runs: RunSummary[];
+  nextCursor: string | null;
+}
+
+export interface ResultOptions {
+  signal?: AbortSignal;
+  /** How often to look in the store, for runs finished by other processes. Default 500 ms. */
+  pollMs?: number;
+}
+
+export interface ClientDeps {
+  store: Store;
+  registry: WorkflowRegistry;
+  events: RuntimeEvents;
+  clock: Clock;
+  maxPayloadBytes: number;
+}
+
+/** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
+export class VigilClient {
+  constructor(private readonly deps: ClientDeps) {}
+
+  /**
+   * Validates `input` against the workflow's schema, then commits a queued run. Nothing is
+   * written when validation fails.
+   *
+   * @throws NotFoundError (`workflow_not_found`) for an unknown workflow name.
+   * @throws ValidationError (`input_invalid`) naming the first bad field as `input.<path>`.
+   * @throws ConflictError (`idempotency_conflict`) when the key was used with another input.
+   */
+  async start(workflow: AnyWorkflow | string, input: unknown, options: StartOptions = {}): Promise<StartResult> {
+    const definition = typeof workflow === 'string' ? this.deps.registry.latest(workflow) : workflow;
+    const idempotencyKey = options.idempotencyKey === undefined ? null : validateIdempotencyKey(options.idempotencyKey);
+    const text = encodeJson(input, 'The input', this.deps.maxPayloadBytes);
+    const parsed = definition.input.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = ['input', ...issue.path.map(String)].join('.');
+      throw new ValidationError('input_invalid', `Invalid input for ${definition.name}: ${path}: ${issue.message}`, {
+        path,
+        details: {
+          issues: parsed.error.issues.map((i) => ({
+            path: ['input', ...i.path.map(String)].join('.'),
+            message: i.message,
+          })),
+        },
+      });
+    }
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.runs.create({
+      id: newRunId(now),
+      workflow: definition.name,
+      version: definition.version,
+      input: text,
+      inputHash: sha256(canonicalJson(JSON.parse(text))),
+      idempotencyKey,
+      principal: options.principal ?? null,
+      now,
+    });
+    if (result.created) {
+      this.deps.events.emit('run.created', {
+        runId: result.id,
+        workflow: definition.name,
+        version: definition.version,
+        idempotencyKey,
+      });
+    }
+    return result;
+  }
+
+  /** The run with its steps and progress, or null if there is no such run. */
+  async getRun(id: string): Promise<RunDetails | null> {
+    assertRunId(id);
+    const run = await this.deps.store.runs.get(id);
+    if (!run) return null;
+    const steps = await this.deps.store.checkpoints.list(id);
+    const declared = this.deps.registry.get(run.workflow, run.version)?.steps;
+    return toRunDetails(run, steps, declared);
+  }
+
+  /** Runs, newest first, one page at a time. */
+  async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw new InvalidArgumentError(`limit must be an integer from 1 to 500; got ${options.limit}`, { path: 'limit' });
+    }
+    if (options.status !== undefined && !isRunStatus(options.status)) {
+      throw new InvalidArgumentError(`Unknown run status ${JSON.stringify(options.status)}`, { path: 'status' });
+    }
+    if (options.cursor !== undefined && !isRunId(options.cursor)) {
+      throw new InvalidArgumentError('cursor is not one this API returned', { path: 'cursor' });
+    }
+    const runs = await this.deps.store.runs.list({
+      ...(options.status === undefined ? {} : { status: options.status }),
+      ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
+      ...(options.cursor === undefined ? {} : { before: options.cursor }),
+      limit: limit + 1,
+    });
+    const page = runs.slice(0, limit);
+    return { runs: page.map(toRunSummary), nextCursor: runs.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  /**
+   * Cancels a run that has not finished. A worker executing it stops at its next write. Cancelling
+   * a cancelled run changes nothing.
+   *
+   * @throws NotFoundError (`run_not_found`); ConflictError (`run_finished`) for a finished run.
+   */
+  async cancel(id: string): Promise<RunSummary> {
+    assertRunId(id);
+    const run = await this.deps.store.runs.cancel(id, this.deps.clock.now());
+    if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
+    if (run.status !== 'cancelled') {
+      throw new ConflictError('run_finished', `Run ${id} already finished (${run.status}); it cannot be cancelled`);
+    }
+    this.deps.events.emit('run.cancelled', { runId: id });
+    return toRunSummary(run);
+  }
+
+  /**
+   * Waits for the run to finish and returns its output.
+   *
+   * @throws RunFailedError if it failed or was cancelled; NotFoundError if there is no such run.
+   */
+  async result<T = unknown>(id: string, options: ResultOptions = {}): Promise<T> {
+    assertRunId(id);
+    const pollMs = options.pollMs ?? 500;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const wake = new AbortController();
+      const onAbort = (): void => wake.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const listeners = (['run.completed', 'run.failed', 'run.cancelled'] as const).map((event) =>
+        this.deps.events.on(event, (payload) => {
+          if (payload.runId === id) wake.abort();
+        }),
+      );
+      try {
+        const run = await this.deps.store.runs.get(id);
+        if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
+        if (isTerminalStatus(run.status)) {
+          if (run.status === 'completed' || run.status === 'completed_partial') {
+            return JSON.parse(run.output ?? 'null') as T;
+          }
+          throw new RunFailedError(id, run.status, run.error);
+        }
+        await this.deps.clock.sleep(pollMs, wake.signal);
+      } finally {
+        for (const off of listeners) off();
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+}
+
+function assertRunId(id: string): void {
+  if (typeof id !== 'string' || !isRunId(id)) {
+    throw new InvalidArgumentError(`${JSON.stringify(id)} is not a run id`, { path: 'id' });
+  }
+}

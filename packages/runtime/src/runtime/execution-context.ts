@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+
+import type { StepContext, StepOptions, WorkflowContext } from '../core/context.js';
+import { parseDuration, type Duration } from '../core/duration.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { validateStepName } from '../core/step-identity.js';
+import type { AnyWorkflow } from '../core/workflow.js';
+import type { RunExecution } from './run-execution.js';
+
+/**
+ * The `ctx` a workflow function receives. It validates arguments and assigns each call its
+ * sequence number synchronously, in call order, so steps started together (`Promise.all`)
+ * get the same numbers on every replay; the execution does the rest.
+ */
+export class ExecutionContext implements WorkflowContext {
+  readonly runId: string;
+  readonly workflow: { readonly name: string; readonly version: number };
+  readonly log: Logger;
+
+  constructor(
+    private readonly execution: RunExecution,
+    workflow: AnyWorkflow,
+    readonly attempt: number,
+  ) {
+    this.runId = execution.runId;
+    this.workflow = { name: workflow.name, version: workflow.version };
+    this.log = replaySilenced(execution.log, () => execution.replaying);
+  }
+
+  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions = {}): Promise<T> {
+    validateStepName(name);
+    if (typeof fn !== 'function') {
+      throw new InvalidArgumentError(`ctx.step("${name}") needs a function as its second argument`);
+    }
+    return this.execution.step(name, fn, options);
+  }
+
+  sleep(name: string, duration: Duration): Promise<void> {
+    validateStepName(name, 'sleep name');
+    const ms = parseDuration(duration, `ctx.sleep("${name}") duration`);
+    return this.execution.sleepUntil(name, () => this.execution.clockNow() + ms);
+  }
+
+  sleepUntil(name: string, until: Date | number | string): Promise<void> {
+    validateStepName(name, 'sleep name');
+    const at = until instanceof Date ? until.getTime() : typeof until === 'string' ? Date.parse(until) : until;
+    if (!Number.isFinite(at)) {
+      throw new InvalidArgumentError(`ctx.sleepUntil("${name}") needs a valid date; got ${String(until)}`);
+    }
+    return this.execution.sleepUntil(name, () => at);
+  }
+
+  now(): number {
+    return this.execution.journalValue('now', () => this.execution.clockNow());
+  }
+
+  random(): number {
+    return this.execution.journalValue('random', Math.random);
+  }
+
+  uuid(): string {
+    return this.execution.journalValue('uuid', randomUUID);
+  }
+}
+
+/** A logger that drops lines while the workflow replays history, so each line appears once. */
+function replaySilenced(logger: Logger, replaying: () => boolean): Logger {
+  const guard =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (!replaying()) logger[level](message, fields);
+    };
+  return {
+    debug: guard('debug'),
+    info: guard('info'),
+    warn: guard('warn'),
+    error: guard('error'),
+    child: (bindings) => replaySilenced(logger.child(bindings), replaying),
+  };
+}

@@ -1,0 +1,26 @@
+import { pino, type Logger as Pino } from 'pino';
+
+import type { Logger } from '../core/logger.js';
+
+export interface LoggerOptions {
+  /** `trace` … `fatal`, or `silent`. Default `VIGIL_LOG_LEVEL`, else `info`. */
+  level?: string;
+  /** File descriptor to write JSON lines to. Default 2 (stderr), keeping stdout for command output. */
+  fd?: number;
+}
+
+/** Structured JSON logs through pino. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env['VIGIL_LOG_LEVEL'] ?? 'info';
+  return adapt(pino({ level, base: { pid: process.pid } }, pino.destination({ fd: options.fd ?? 2, sync: true })));
+}
+
+function adapt(logger: Pino): Logger {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+    child: (bindings) => adapt(logger.child(bindings)),
+  };
+}

@@ -1,0 +1,415 @@
+import type { Clock } from '../core/clock.js';
+import type { StepContext, StepOptions } from '../core/context.js';
+import { LeaseLostError, StepFailedError, toErrorRecord, type ErrorRecord } from '../core/errors.js';
+import type { FailpointName, Failpoints } from '../core/failpoints.js';
+import { encodeJson } from '../core/json.js';
+import type { Logger } from '../core/logger.js';
+import { JOURNAL_NAMES, stepIdempotencyKey, type StepKind } from '../core/step-identity.js';
+import type { AnyWorkflow } from '../core/workflow.js';
+import type { StepWrite } from '../store/checkpoint-store.js';
+import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
+import type { Store } from '../store/store.js';
+import type { Suspension } from '../store/timer-store.js';
+import type { RuntimeEvents } from './events.js';
+import { History } from './history.js';
+import { ExecutionContext } from './execution-context.js';
+
+export type ExecutionOutcome =
+  | { kind: 'completed' }
+  | { kind: 'failed'; error: ErrorRecord }
+  | { kind: 'suspended'; suspension: Suspension }
+  | { kind: 'abandoned'; reason: 'lease_lost' | 'store_error'; error?: ErrorRecord };
+
+export interface ExecutionDeps {
+  store: Store;
+  clock: Clock;
+  events: RuntimeEvents;
+  failpoints: Failpoints;
+  logger: Logger;
+  leaseTtlMs: number;
+  maxPayloadBytes: number;
+}
+
+/** A promise that never settles: what a workflow awaits once its execution has stopped here. */
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/**
+ * One execution of one run on this worker, from claim to a durable stopping point: the run
+ * finished, suspended (sleep, hand-back), or this worker lost it.
+ *
+ * The workflow function runs from the top. Calls that the history already records return the
+ * recorded result; the first new step runs under the lease. When every started step has
+ * committed and the workflow is only waiting on timers, the run suspends: its steps and wake-up
+ * time are committed and the lease released, and the in-memory execution is dropped. After a
+ * suspension or a crash, the next execution replays from the top.
+ */
+export class RunExecution {
+  readonly runId: string;
+  readonly lease: Lease;
+  readonly done: Promise<ExecutionOutcome>;
+  private settleDone!: (outcome: ExecutionOutcome) => void;
+  private state: 'running' | 'draining' | 'stopping' | 'done' = 'running';
+  private readonly history: History;
+  private readonly abortController = new AbortController();
+  private nextSeq = 1;
+  private inFlight = 0;
+  private readonly sleepers: number[] = [];
+  /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
+  private parked = false;
+  /** Journaled values and timer updates not yet committed; they go with the next write. */
+  private pending: StepWrite[] = [];
+  private checkScheduled = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly log: Logger;
+
+  constructor(
+    private readonly deps: ExecutionDeps,
+    private readonly workflow: AnyWorkflow,
+    private readonly claimed: ClaimedRun,
+  ) {
+    this.runId = claimed.run.id;
+    this.lease = claimed.lease;
+    this.history = new History(this.runId, claimed.steps);
+    this.log = deps.logger.child({ runId: this.runId, workflow: workflow.name });
+    this.done = new Promise((resolve) => (this.settleDone = resolve));
+  }
+
+  get attempt(): number {
+    return this.claimed.run.attempt;
+  }
+
+  get replaying(): boolean {
+    return this.nextSeq <= this.history.lastSeq;
+  }
+
+  /** Whether ctx calls may still start work. After a stop they hang, so nothing runs twice. */
+  private get active(): boolean {
+    return this.state === 'running' || this.state === 'draining';
+  }
+
+  start(): void {
+    let input: unknown;
+    try {
+      input = this.parseInput();
+    } catch (error) {
+      void this.finish({ status: 'failed', error: toErrorRecord(error) });
+      return;
+    }
+    const ctx = new ExecutionContext(this, this.workflow, this.claimed.run.attempt);
+    // An async function, or a plain one that throws synchronously: both end in the same handlers.
+    void Promise.resolve()
+      .then(() => this.workflow.run(ctx, input))
+      .then(
+        (output) => this.onReturned(output),
+        (error) => this.onThrew(error),
+      )
+      .catch((error: unknown) => this.abandon('store_error', error));
+    this.scheduleCheck();
+  }
+
+  /** Stop starting new steps; hand the run back as soon as in-flight steps have committed. */
+  drain(): void {
+    if (this.state !== 'running') return;
+    this.state = 'draining';
+    this.scheduleCheck();
+  }
+
+  /** Stops at once, without writing: the lease is gone, so any write would be refused anyway. */
+  abandon(reason: 'lease_lost' | 'store_error', error?: unknown): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    this.abortController.abort(new LeaseLostError(this.runId));
+    this.settleDone({ kind: 'abandoned', reason, ...(error === undefined ? {} : { error: toErrorRecord(error) }) });
+  }
+
+  /** Stops at once and hands the run back for another worker (shutdown grace period over). */
+  async handBack(): Promise<void> {
+    if (this.state === 'done' || this.state === 'stopping') return this.done.then(() => undefined);
+    this.state = 'stopping';
+    this.abortController.abort(new Error('worker shutting down'));
+    await this.suspend({ status: 'queued', wakeAt: this.deps.clock.now() });
+  }
+
+  // ---- called by ExecutionContext -------------------------------------------------------
+
+  takeSeq(): number {
+    return this.nextSeq++;
+  }
+
+  clockNow(): number {
+    return this.deps.clock.now();
+  }
+
+  /** A journaled value (`now`, `random`, `uuid`): recorded once, replayed thereafter. */
+  journalValue<T>(kind: Exclude<StepKind, 'step' | 'sleep'>, produce: () => T): T {
+    const seq = this.takeSeq();
+    const name = JOURNAL_NAMES[kind];
+    const recorded = this.lookup(seq, name, kind);
+    if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
+    const value = produce();
+    const at = this.deps.clock.now();
+    this.pending.push({
+      seq,
+      name,
+      kind,
+      status: 'completed',
+      attempts: 1,
+      output: JSON.stringify(value),
+      error: null,
+      wakeAt: null,
+      startedAt: at,
+      endedAt: at,
+    });
+    return value;
+  }
+
+  sleepUntil(name: string, wakeAtIfNew: () => number): Promise<void> {
+    const seq = this.takeSeq();
+    const recorded = this.lookup(seq, name, 'sleep');
+    if (recorded?.status === 'completed') return Promise.resolve();
+    if (!this.active) return never();
+    const now = this.deps.clock.now();
+    const wakeAt = recorded?.wakeAt ?? wakeAtIfNew();
+    const sleep: StepWrite = recorded ?? {
+      seq,
+      name,
+      kind: 'sleep',
+      status: 'sleeping',
+      attempts: 1,
+      output: null,
+      error: null,
+      wakeAt,
+      startedAt: now,
+      endedAt: null,
+    };
+    if (wakeAt <= now) {
+      this.pending.push({ ...sleep, status: 'completed', endedAt: now });
+      return Promise.resolve();
+    }
+    if (!recorded) this.pending.push(sleep);
+    this.sleepers.push(wakeAt);
+    this.scheduleCheck();
+    return never();
+  }
+
+  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions): Promise<T> {
+    const seq = this.takeSeq();
+    const recorded = this.lookup(seq, name, 'step');
+    if (recorded?.status === 'completed') return Promise.resolve(JSON.parse(recorded.output ?? 'null') as T);
+    if (recorded?.status === 'failed') return Promise.reject(new StepFailedError(name, recorded.error!));
+    if (!this.active) return never();
+    if (this.state === 'draining') {
+      this.parked = true;
+      this.scheduleCheck();
+      return never();
+    }
+    return this.runStep(seq, name, (recorded?.attempts ?? 0) + 1, fn, options);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private lookup(seq: number, name: string, kind: StepKind): ReturnType<History['lookup']> {
+    try {
+      return this.history.lookup(seq, name, kind);
+    } catch (error) {
+      // The history cannot be trusted past this point, whatever the workflow does with the error.
+      void this.finish({ status: 'failed', error: toErrorRecord(error) });
+      throw error;
+    }
+  }
+
+  private async runStep<T>(
+    seq: number,
+    name: string,
+    attempt: number,
+    fn: (step: StepContext) => T | Promise<T>,
+    options: StepOptions,
+  ): Promise<T> {
+    const { clock, events } = this.deps;
+    this.inFlight++;
+    try {
+      const started: StepWrite = {
+        seq,
+        name,
+        kind: 'step',
+        status: 'running',
+        attempts: attempt,
+        output: null,
+        error: null,
+        wakeAt: null,
+        startedAt: clock.now(),
+        endedAt: null,
+      };
+      // Renewing here keeps a long step from starting on a nearly expired lease.
+      if (!(await this.write((steps) => this.commitSteps(steps, started.startedAt + this.deps.leaseTtlMs), started))) {
+        return never();
+      }
+      events.emit('step.started', { runId: this.runId, seq, name, attempt });
+      await this.failpoint('step.before-body', name, seq);
+
+      const stepContext: StepContext = {
+        runId: this.runId,
+        stepName: name,
+        seq,
+        idempotencyKey: stepIdempotencyKey(this.runId, seq),
+        attempt,
+        signal: this.abortController.signal,
+        log: this.log.child({ step: name, seq, attempt }),
+      };
+      let outcome: StepWrite;
+      let value: unknown;
+      try {
+        const result = await fn(stepContext);
+        const output = encodeJson(result, `Step "${name}" result`, options.maxResultBytes ?? this.deps.maxPayloadBytes);
+        value = JSON.parse(output);
+        outcome = { ...started, status: 'completed', output, endedAt: clock.now() };
+      } catch (error) {
+        outcome = { ...started, status: 'failed', error: toErrorRecord(error), endedAt: clock.now() };
+      }
+      if (!this.active) return never();
+      await this.failpoint('step.after-body', name, seq);
+      if (!(await this.write((steps) => this.commitSteps(steps), outcome))) return never();
+
+      if (outcome.status === 'failed') {
+        events.emit('step.failed', { runId: this.runId, seq, name, attempt, error: outcome.error! });
+        await this.failpoint('step.after-commit', name, seq);
+        throw new StepFailedError(name, outcome.error!);
+      }
+      events.emit('step.completed', {
+        runId: this.runId,
+        seq,
+        name,
+        attempt,
+        durationMs: outcome.endedAt! - outcome.startedAt,
+      });
+      await this.failpoint('step.after-commit', name, seq);
+      return value as T;
+    } finally {
+      this.inFlight--;
+      this.scheduleCheck();
+    }
+  }
+
+  private commitSteps(steps: StepWrite[], renewUntil?: number): Promise<void> {
+    return this.deps.store.checkpoints.commit(this.lease, steps, renewUntil);
+  }
+
+  /**
+   * Commits `write` together with everything pending. Returns false when the execution has
+   * stopped (lease lost, store failure); the caller then stops too.
+   */
+  private async write(commit: (steps: StepWrite[]) => Promise<void>, write?: StepWrite): Promise<boolean> {
+    const steps = this.pending;
+    this.pending = [];
+    if (write) steps.push(write);
+    try {
+      await commit(steps);
+      return this.state !== 'done';
+    } catch (error) {
+      this.onWriteError(error);
+      return false;
+    }
+  }
+
+  private onWriteError(error: unknown): void {
+    if (LeaseLostError.is(error)) {
+      this.log.warn('lost the lease; stopping this execution', { epoch: this.lease.epoch });
+      this.abandon('lease_lost');
+    } else {
+      this.log.error('a checkpoint write failed; stopping this execution', { error: toErrorRecord(error) });
+      this.abandon('store_error', error);
+    }
+  }
+
+  private async onReturned(output: unknown): Promise<void> {
+    if (!this.active) return;
+    await this.whenIdle();
+    if (!this.active) return;
+    let text: string;
+    try {
+      this.history.assertFullyReplayed(this.nextSeq);
+      text = encodeJson(output, `Workflow ${this.workflow.name} output`, this.deps.maxPayloadBytes);
+    } catch (error) {
+      return this.finish({ status: 'failed', error: toErrorRecord(error) });
+    }
+    return this.finish({ status: 'completed', output: text });
+  }
+
+  private async onThrew(error: unknown): Promise<void> {
+    if (!this.active) return;
+    await this.whenIdle();
+    return this.finish({ status: 'failed', error: toErrorRecord(error) });
+  }
+
+  private async finish(outcome: FinishOutcome): Promise<void> {
+    if (!this.active) return;
+    this.state = 'stopping';
+    await this.failpoint('run.before-finish');
+    const { store, clock, events } = this.deps;
+    const ok = await this.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
+    if (!ok) return;
+    this.state = 'done';
+    if (outcome.status === 'completed') {
+      events.emit('run.completed', { runId: this.runId, workflow: this.workflow.name });
+      this.settleDone({ kind: 'completed' });
+    } else {
+      events.emit('run.failed', { runId: this.runId, workflow: this.workflow.name, error: outcome.error });
+      this.settleDone({ kind: 'failed', error: outcome.error });
+    }
+  }
+
+  private async suspend(suspension: Suspension): Promise<void> {
+    this.state = 'stopping';
+    const { store, clock, events } = this.deps;
+    const ok = await this.write((steps) => store.timers.suspend(this.lease, suspension, steps, clock.now()));
+    if (!ok) return;
+    this.state = 'done';
+    events.emit('run.suspended', { runId: this.runId, status: suspension.status, wakeAt: suspension.wakeAt });
+    this.settleDone({ kind: 'suspended', suspension });
+  }
+
+  /**
+   * Runs after the microtasks of whatever just settled, so the workflow has had its chance to
+   * start its next step. If nothing is in flight and the workflow waits only on timers (or on
+   * a parked step while draining), the run suspends.
+   */
+  private scheduleCheck(): void {
+    if (this.checkScheduled) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      if (this.inFlight > 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+      if (!this.active) return;
+      if (this.parked || (this.state === 'draining' && this.sleepers.length === 0)) {
+        void this.suspend({ status: 'queued', wakeAt: this.deps.clock.now() });
+      } else if (this.sleepers.length > 0) {
+        void this.suspend({ status: 'sleeping', wakeAt: Math.min(...this.sleepers) });
+      }
+    });
+  }
+
+  /** Resolves once no step is in flight, so a finishing run does not cut off a step's commit. */
+  private whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private parseInput(): unknown {
+    const { run } = this.claimed;
+    if (!run.inputIntact) {
+      throw Object.assign(new Error(`The stored input of run ${run.id} does not match its checksum`), {
+        code: 'checkpoint_corrupted',
+      });
+    }
+    return this.workflow.input.parse(JSON.parse(run.input));
+  }
+
+  private async failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> {
+    const { failpoints } = this.deps;
+    if (!failpoints.armed) return;
+    await failpoints.hit(name, { runId: this.runId, ...(step === undefined ? {} : { step, seq }) });
+  }
+}

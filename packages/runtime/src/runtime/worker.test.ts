@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { Harness, gate } from '../../test/helpers/harness.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import { noFailpoints } from '../core/failpoints.js';
+import { defineWorkflow } from '../core/workflow.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { RuntimeEvents } from './events.js';
+import { Executor } from './executor.js';
+import { Worker } from './worker.js';
+import { WorkflowRegistry } from './workflow-registry.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => h.cleanup());
+
+const Input = z.object({ n: z.number() });
+
+describe('Worker', () => {
+  it('executes at most `concurrency` runs at once', async () => {
+    const release = gate();
+    let running = 0;
+    let peak = 0;
+    const wf = defineWorkflow({ name: 'held', input: Input }, async (ctx) => {
+      await ctx.step('hold', async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await release.promise;
+        running--;
+      });
+      return 'ok';
+    });
+    const vigil = h.vigil([wf], { worker: { concurrency: 2, pollMs: 60_000 } });
+    const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => vigil.start(wf, { n }).then((r) => r.id)));
+    await h.until(() => running === 2);
+    await h.clock.advance(1000);
+    expect(peak).toBe(2);
+    release.open();
+    await Promise.all(ids.map((id) => vigil.result(id)));
+    expect(peak).toBe(2);
+  });
+
+  it('keeps renewing the lease of a long step so no other worker takes the run', async () => {
+    const release = gate();
+    let bodies = 0;
+    const wf = defineWorkflow({ name: 'long', input: Input }, async (ctx) => {
+      await ctx.step('long', async () => {
+        bodies++;
+        await release.promise;
+      });
+      return 'ok';
+    });
+    const a = h.vigil([wf], { worker: { leaseTtlMs: 1000, pollMs: 100 } });
+    const { id } = await a.start(wf, { n: 1 });
+    await h.until(() => bodies === 1);
+    const b = h.vigil([wf], { worker: { leaseTtlMs: 1000, pollMs: 100 } });
+    const claimsByB: string[] = [];
+    b.events.on('run.claimed', ({ runId }) => claimsByB.push(runId));
+    await h.clock.advance(10_000);
+    expect(bodies).toBe(1);
+    expect(claimsByB).toEqual([]);
+    expect(a.worker!.activeCount).toBe(1);
+    release.open();
+    expect(await a.result(id)).toBe('ok');
+  });
+
+  it('on stop, lets an in-flight step commit and hands the run back at once', async () => {
+    const release = gate();
+    const bodies: string[] = [];
+    const wf = defineWorkflow({ name: 'drained', input: Input }, async (ctx) => {
+      await ctx.step('first', async () => {
+        bodies.push('first');
+        await release.promise;
+      });
+      await ctx.step('second', () => bodies.push('second'));
+      return 'ok';
+    });
+    const a = h.vigil([wf], { worker: { leaseTtlMs: 60_000, pollMs: 60_000, shutdownGraceMs: 30_000 } });
+    const { id } = await a.start(wf, { n: 1 });
+    await h.until(() => bodies.length === 1);
+    const stopped = a.worker!.stop();
+    release.open();
+    await stopped;
+    const handedBack = await a.getRun(id);
+    expect(handedBack).toMatchObject({ status: 'queued' });
+    expect(handedBack!.steps.map((s) => [s.name, s.status])).toEqual([['first', 'completed']]);
+
+    // Another worker resumes it right away, well inside the 60 s lease TTL.
+    const b = h.vigil([wf], { worker: { leaseTtlMs: 60_000, pollMs: 100 } });
+    await h.until(async () => (await b.getRun(id))?.status === 'completed', { maxMs: 1000 });
+    expect(bodies).toEqual(['first', 'second']);
+  });
+
+  it('hands back runs whose steps outlast the grace period, and refuses their late results', async () => {
+    const release = gate();
+    let bodies = 0;
+    const wf = defineWorkflow({ name: 'stubborn', input: Input }, async (ctx) => {
+      await ctx.step('stuck', async ({ attempt }) => {
+        bodies++;
+        if (attempt === 1) await release.promise;
+        return attempt;
+      });
+      return 'ok';
+    });
+    const a = h.vigil([wf], { worker: { leaseTtlMs: 60_000, pollMs: 60_000, shutdownGraceMs: 5000 } });
+    const { id } = await a.start(wf, { n: 1 });
+    await h.until(() => bodies === 1);
+    const stopped = a.worker!.stop();
+    await h.clock.advance(5000);
+    await stopped;
+    expect((await a.getRun(id))!.status).toBe('queued');
+
+    const b = h.vigil([wf], { worker: { pollMs: 100 } });
+    expect(await b.result(id)).toBe('ok');
+    release.open();
+    await h.clock.advance(100);
+    const run = await b.getRun(id);
+    expect(run!.steps[0]).toMatchObject({ status: 'completed', attempts: 2 });
+  });
+
+  it('claims only runs of workflow versions it has', async () => {
+    const v1 = defineWorkflow({ name: 'versioned', version: 1, input: Input }, () => Promise.resolve('v1'));
+    const v2 = defineWorkflow({ name: 'versioned', version: 2, input: Input }, () => Promise.resolve('v2'));
+    const client = h.vigil([v1, v2]);
+    const { id: old } = await client.start(v1, { n: 1 });
+    const { id: latest } = await client.start('versioned', { n: 1 });
+    const onlyV2 = h.vigil([v2], { worker: { pollMs: 100 } });
+    expect(await onlyV2.result(latest)).toBe('v2');
+    await h.clock.advance(1000);
+    expect((await onlyV2.getRun(old))!.status).toBe('queued');
+  });
+
+  it('reports a failed claim and tries again', async () => {
+    const store = new SqliteStore({ path: h.path, clock: h.clock });
+    await store.migrate();
+    const claim = store.queue.claim.bind(store.queue);
+    let failures = 1;
+    store.queue.claim = (request) => (failures-- > 0 ? Promise.reject(new Error('disk I/O error')) : claim(request));
+    const wf = defineWorkflow({ name: 'after-failure', input: Input }, () => Promise.resolve('ok'));
+    const registry = new WorkflowRegistry([wf]);
+    const events = new RuntimeEvents();
+    const errors: string[] = [];
+    events.on('worker.error', ({ error }) => errors.push(error.message));
+    const deps = { store, clock: h.clock, events, failpoints: noFailpoints, logger: silentLogger };
+    const executor = new Executor({ ...deps, leaseTtlMs: 10_000, maxPayloadBytes: 1024 }, registry);
+    const worker = new Worker({ ...deps, executor, workflows: registry.keys() }, { pollMs: 100 });
+    const client = h.vigil([wf]);
+    const { id } = await client.start(wf, { n: 1 });
+    worker.start();
+    await h.until(async () => (await client.getRun(id))?.status === 'completed');
+    expect(errors).toEqual(['disk I/O error']);
+    await worker.stop();
+    await store.close();
+  });
+
+  it('refuses nonsensical options', () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const registry = new WorkflowRegistry();
+    const deps = { store, events: new RuntimeEvents(), failpoints: noFailpoints, logger: silentLogger, workflows: [] };
+    const executor = new Executor({ ...deps, clock: store.clock, leaseTtlMs: 1, maxPayloadBytes: 1 }, registry);
+    expect(() => new Worker({ ...deps, executor }, { leaseTtlMs: 1000, heartbeatMs: 1000 })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new Worker({ ...deps, executor }, { concurrency: 0 })).toThrow(/concurrency/);
+    expect(new Worker({ ...deps, executor }, { leaseTtlMs: 500 })).toBeInstanceOf(Worker);
+  });
+});

@@ -1,0 +1,285 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+import type { Clock } from '../core/clock.js';
+import { InvalidArgumentError, toErrorRecord } from '../core/errors.js';
+import type { Failpoints } from '../core/failpoints.js';
+import type { Logger } from '../core/logger.js';
+import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
+import type { Store } from '../store/store.js';
+import type { RuntimeEvents } from './events.js';
+import type { Executor } from './executor.js';
+import type { RunExecution } from './run-execution.js';
+
+export interface WorkerOptions {
+  /** Unique per process; defaults to `<hostname>:<pid>:<random>`. */
+  id?: string;
+  /** Runs executed at once. Default 16. */
+  concurrency?: number;
+  /** How long a claim lasts without renewal. Default 10 s. */
+  leaseTtlMs?: number;
+  /** How often held leases are renewed. Default a fifth of the lease TTL (2 s for 10 s). */
+  heartbeatMs?: number;
+  /** Longest wait between looks for work when nothing wakes the worker sooner. Default 1 s. */
+  pollMs?: number;
+  /** On stop: how long in-flight steps may take to finish before their runs are handed back. Default 10 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface WorkerDeps {
+  store: Store;
+  executor: Executor;
+  events: RuntimeEvents;
+  failpoints: Failpoints;
+  logger: Logger;
+  /** The workflow versions this worker can execute. */
+  workflows: readonly WorkflowKey[];
+}
+
+export const WORKER_DEFAULTS = {
+  concurrency: 16,
+  leaseTtlMs: 10_000,
+  heartbeatMs: 2_000,
+  pollMs: 1_000,
+  shutdownGraceMs: 10_000,
+} as const;
+
+/**
+ * Claims ready runs under a lease and executes up to `concurrency` at once, renews the leases
+ * it holds, and on `stop()` drains: it stops claiming, lets in-flight steps finish within the
+ * grace period and hands the remaining runs back.
+ *
+ * Lease times come from the store's clock only, so every worker judges expiry alike.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly options: Required<Omit<WorkerOptions, 'id'>>;
+  private readonly clock: Clock;
+  private readonly active = new Map<string, RunExecution>();
+  private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
+  private wakeRequested = false;
+  private wakeLoop: (() => void) | undefined;
+  /** Wakes the heartbeat loop when it idles with no runs to renew. */
+  private onLaunch: (() => void) | undefined;
+  private readonly stopController = new AbortController();
+  private loops: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    options: WorkerOptions = {},
+  ) {
+    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const leaseTtlMs = options.leaseTtlMs ?? WORKER_DEFAULTS.leaseTtlMs;
+    this.options = {
+      ...WORKER_DEFAULTS,
+      heartbeatMs: Math.max(1, Math.floor(leaseTtlMs / 5)),
+      ...stripUndefined(options),
+    };
+    validateOptions(this.options);
+    this.clock = deps.store.clock;
+    this.log = deps.logger.child({ worker: this.id });
+  }
+
+  /** Number of runs executing on this worker now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.unsubscribe = this.deps.store.onWorkAvailable(() => this.notify());
+    this.loops = Promise.all([this.claimLoop(), this.heartbeatLoop()]).then(() => undefined);
+    this.log.info('worker started', { concurrency: this.options.concurrency, leaseTtlMs: this.options.leaseTtlMs });
+  }
+
+  /** Wakes the claim loop: runs may be ready. */
+  notify(): void {
+    this.wakeRequested = true;
+    this.wakeLoop?.();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for in-flight steps, then hands back whatever is
+   * still running. Resolves when every held run is committed or released.
+   */
+  stop(graceMs = this.options.shutdownGraceMs): Promise<void> {
+    this.stopping ??= this.drainAndStop(graceMs);
+    return this.stopping;
+  }
+
+  private async drainAndStop(graceMs: number): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'draining';
+    this.notify();
+    const executions = [...this.active.values()];
+    for (const execution of executions) execution.drain();
+    const graceOver = new AbortController();
+    const allDone = Promise.all(executions.map((e) => e.done)).then(() => graceOver.abort());
+    await Promise.race([allDone, this.clock.sleep(graceMs, graceOver.signal)]);
+    graceOver.abort();
+    const left = [...this.active.values()];
+    if (left.length > 0) this.log.warn('grace period over; handing back runs', { runs: left.length });
+    await Promise.all(left.map((execution) => execution.handBack()));
+    this.state = 'stopped';
+    this.unsubscribe?.();
+    this.stopController.abort();
+    await this.loops;
+    this.log.info('worker stopped');
+  }
+
+  private async claimLoop(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      this.wakeRequested = false;
+      const free = this.options.concurrency - this.active.size;
+      let claimed: ClaimedRun[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.deps.store.queue.claim({
+            owner: this.id,
+            now: this.clock.now(),
+            leaseTtlMs: this.options.leaseTtlMs,
+            limit: free,
+            workflows: this.deps.workflows,
+          });
+          failures = 0;
+        } catch (error) {
+          failures++;
+          this.reportError('claiming runs failed', error);
+          await this.clock.sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 8)), this.stopController.signal);
+          continue;
+        }
+        for (const run of claimed) await this.launch(run);
+      }
+      if (this.state !== 'running') break;
+      if (claimed.length > 0 && claimed.length === free) continue;
+      if (!this.wakeRequested) await this.idle(free > 0 && claimed.length === 0);
+    }
+  }
+
+  /** Waits for a notification, a free slot, the next known wake-up time, or the poll interval. */
+  private async idle(lookForNextWake: boolean): Promise<void> {
+    const wake = new AbortController();
+    this.wakeLoop = () => wake.abort();
+    const onStop = (): void => wake.abort();
+    this.stopController.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      let waitMs: number = this.options.pollMs;
+      if (lookForNextWake) {
+        try {
+          const next = await this.deps.store.timers.nextWakeAt(this.deps.workflows);
+          // At least a few ms: a run that is due but was just taken by another worker must not spin us.
+          if (next !== null) waitMs = Math.max(5, Math.min(waitMs, next - this.clock.now()));
+        } catch (error) {
+          this.reportError('looking up the next wake-up failed', error);
+        }
+      }
+      if (!this.wakeRequested) await this.clock.sleep(waitMs, wake.signal);
+    } finally {
+      this.wakeLoop = undefined;
+      this.stopController.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  private async launch(claimed: ClaimedRun): Promise<void> {
+    const runId = claimed.run.id;
+    this.deps.events.emit('run.claimed', {
+      runId,
+      workerId: this.id,
+      attempt: claimed.run.attempt,
+      epoch: claimed.lease.epoch,
+    });
+    if (this.deps.failpoints.armed) await this.deps.failpoints.hit('worker.after-claim', { runId });
+    // We re-claimed a run we were still executing (our lease expired): the old execution's
+    // writes are already refused, so drop it.
+    this.active.get(runId)?.abandon('lease_lost');
+    let execution: RunExecution;
+    try {
+      execution = this.deps.executor.execute(claimed);
+    } catch (error) {
+      this.reportError('could not start a claimed run', error, runId);
+      return;
+    }
+    this.active.set(runId, execution);
+    this.onLaunch?.();
+    void execution.done.then((outcome) => {
+      if (this.active.get(runId) === execution) this.active.delete(runId);
+      if (outcome.kind === 'abandoned') {
+        if (outcome.reason === 'lease_lost') this.deps.events.emit('lease.lost', { runId, workerId: this.id });
+        else this.reportError('a run stopped on a store error', outcome.error, runId);
+      }
+      this.notify();
+    });
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    const signal = this.stopController.signal;
+    while (!signal.aborted) {
+      if (this.active.size === 0) {
+        // Nothing to renew: sleep until a run is launched rather than ticking for nothing.
+        await this.waitForLaunch();
+        continue;
+      }
+      await this.clock.sleep(this.options.heartbeatMs, signal);
+      if (signal.aborted || this.active.size === 0) continue;
+      const executions = [...this.active.values()];
+      try {
+        const lost = await this.deps.store.queue.renew(
+          executions.map((e) => e.lease),
+          this.clock.now(),
+          this.options.leaseTtlMs,
+        );
+        for (const lease of lost) {
+          const execution = this.active.get(lease.runId);
+          if (execution?.lease.epoch === lease.epoch) execution.abandon('lease_lost');
+        }
+      } catch (error) {
+        this.reportError('renewing leases failed', error);
+      }
+    }
+  }
+
+  private waitForLaunch(): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.stopController.signal;
+      if (signal.aborted) return resolve();
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        this.onLaunch = undefined;
+        resolve();
+      };
+      this.onLaunch = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private reportError(message: string, error: unknown, runId?: string): void {
+    const record = toErrorRecord(error);
+    this.log.error(message, { error: record, ...(runId ? { runId } : {}) });
+    this.deps.events.emit('worker.error', { workerId: this.id, error: record });
+  }
+}
+
+function validateOptions(options: Required<Omit<WorkerOptions, 'id'>>): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (!Number.isFinite(value) || value < (key === 'shutdownGraceMs' ? 0 : 1)) {
+      throw new InvalidArgumentError(`Worker option ${key} must be a positive number; got ${value}`);
+    }
+  }
+  if (options.heartbeatMs >= options.leaseTtlMs) {
+    throw new InvalidArgumentError(
+      `Worker heartbeat (${options.heartbeatMs} ms) must be shorter than the lease TTL (${options.leaseTtlMs} ms)`,
+    );
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

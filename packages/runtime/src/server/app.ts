@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+
+import { PayloadTooLargeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { VigilClient } from '../runtime/client.js';
+import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
+import { toErrorResponse } from './error-response.js';
+import { runRoutes } from './routes/runs.js';
+import { workflowRoutes } from './routes/workflows.js';
+
+export interface AppOptions {
+  client: VigilClient;
+  registry: WorkflowRegistry;
+  logger: Logger;
+  /** Largest request body accepted, in bytes; larger ones get 413 and write nothing. */
+  maxBodyBytes: number;
+}
+
+/**
+ * The HTTP API as a Hono app: no port of its own, so tests call `app.request(...)` directly
+ * and `serve` puts it on a socket.
+ */
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(`The request body is over the limit of ${options.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));
+  app.route('/v1/workflows', workflowRoutes(options.registry));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    const { status, body } = toErrorResponse(error, options.logger);
+    return c.json(body, status);
+  });
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { ErrorRecord } from '../core/errors.js';
+import type { StepRecord, StepWrite } from './checkpoint-store.js';
+import type { RunRecord } from './run-store.js';
+
+/**
+ * The right to execute a run. `epoch` goes up by one on every claim; a write carrying an older
+ * epoch (or another owner) is refused, so a worker that lost the run can never commit.
+ */
+export interface Lease {
+  runId: string;
+  owner: string;
+  epoch: number;
+}
+
+export interface ClaimRequest {
+  owner: string;
+  now: number;
+  leaseTtlMs: number;
+  limit: number;
+  /** Only runs of these workflow versions: a worker claims only what it can execute. */
+  workflows: readonly WorkflowKey[];
+}
+
+export interface WorkflowKey {
+  name: string;
+  version: number;
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  lease: Lease;
+  /** The run's recorded steps, verified, in sequence order. */
+  steps: StepRecord[];
+}
+
+export type FinishOutcome = { status: 'completed'; output: string } | { status: 'failed'; error: ErrorRecord };
+
+/** The queue aggregate: claiming runs under a lease, keeping the lease, finishing. */
+export interface QueueStore {
+  /**
+   * Atomically leases up to `limit` runs: first those whose lease expired (their worker died),
+   * then those ready by `now`, oldest first. Each claim bumps the epoch and the attempt.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedRun[]>;
+  /** Extends the given leases to `now + leaseTtlMs`. Returns those no longer held. */
+  renew(leases: readonly Lease[], now: number, leaseTtlMs: number): Promise<Lease[]>;
+  /** Commits the run's final status with any last steps, fenced by the lease, and releases it. */
+  finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import type { ErrorRecord } from '../core/errors.js';
+import type { RunStatus } from '../core/run-status.js';
+
+/** A run as stored. JSON payloads stay as text; the runtime parses them when it needs them. */
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  /** The input as JSON text, exactly as accepted. */
+  input: string;
+  /** False when the stored input no longer matches its checksum. */
+  inputIntact: boolean;
+  output: string | null;
+  error: ErrorRecord | null;
+  idempotencyKey: string | null;
+  /** Who started the run (an API key, a user, a schedule), when known. */
+  principal: string | null;
+  /** How many times a worker has claimed the run. */
+  attempt: number;
+  /** When the run may next be claimed (queued, sleeping, handed back); null while leased or finished. */
+  readyAt: number | null;
+  lease: { owner: string; epoch: number; expiresAt: number } | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface NewRun {
+  id: string;
+  workflow: string;
+  version: number;
+  input: string;
+  /** Identifies the input for idempotency: same key + same hash is the same trigger. */
+  inputHash: string;
+  idempotencyKey: string | null;
+  principal: string | null;
+  now: number;
+}
+
+export interface CreateRunResult {
+  id: string;
+  status: RunStatus;
+  /** False when the idempotency key matched an existing run with the same input. */
+  created: boolean;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  workflow?: string;
+  /** Only runs whose id sorts before this one (ids sort by creation time): the page cursor. */
+  before?: string;
+  limit: number;
+}
+
+/** The runs aggregate: creating, reading and cancelling runs. */
+export interface RunStore {
+  /**
+   * Inserts a queued run, ready at once. With an idempotency key already in use: returns that
+   * run when the workflow and input hash match, otherwise throws `ConflictError`
+   * (`idempotency_conflict`). Durable before it resolves.
+   */
+  create(run: NewRun): Promise<CreateRunResult>;
+  get(id: string): Promise<RunRecord | null>;
+  /** Newest first. */
+  list(filter: RunFilter): Promise<RunRecord[]>;
+  /**
+   * Cancels a run that has not finished: marks it `cancelled`, clears its lease and bumps the
+   * lease epoch, so a worker still executing it can commit nothing more. Returns the run as it
+   * is afterwards (unchanged when it had already finished), or null when there is no such run.
+   */
+  cancel(id: string, now: number): Promise<RunRecord | null>;
+}

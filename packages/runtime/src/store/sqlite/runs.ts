@@ -1,0 +1,155 @@
+import { sha256 } from '../../core/checksum.js';
+import { ConflictError, type ErrorRecord } from '../../core/errors.js';
+import type { RunStatus } from '../../core/run-status.js';
+import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import type { SqliteConnection } from './connection.js';
+
+export interface RunRow {
+  id: string;
+  workflow: string;
+  version: number;
+  status: string;
+  input: string;
+  input_checksum: string;
+  output: string | null;
+  error: string | null;
+  idempotency_key: string | null;
+  principal: string | null;
+  attempt: number;
+  ready_at: number | null;
+  lease_owner: string | null;
+  lease_epoch: number;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export const RUN_COLUMNS =
+  'id, workflow, version, status, input, input_checksum, output, error, idempotency_key, principal, attempt, ' +
+  'ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at';
+
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    version: row.version,
+    status: row.status as RunStatus,
+    input: row.input,
+    inputIntact: sha256(row.input) === row.input_checksum,
+    output: row.output,
+    error: row.error === null ? null : parseError(row.error),
+    idempotencyKey: row.idempotency_key,
+    principal: row.principal,
+    attempt: row.attempt,
+    readyAt: row.ready_at,
+    lease:
+      row.lease_owner === null
+        ? null
+        : { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at ?? 0 },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function parseError(text: string): ErrorRecord {
+  try {
+    return JSON.parse(text) as ErrorRecord;
+  } catch {
+    return { name: 'Error', message: 'The stored error could not be read', code: 'error_unreadable' };
+  }
+}
+
+const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
+const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash FROM runs WHERE idempotency_key = ?';
+const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
+  principal, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`;
+const CANCEL = `UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
+  lease_epoch = lease_epoch + 1, ready_at = NULL, updated_at = ?, finished_at = ?
+  WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
+const CANCEL_OPEN_STEPS = `UPDATE steps SET status = 'cancelled', ended_at = ? WHERE run_id = ? AND status IN ('running', 'sleeping')`;
+
+export class SqliteRunStore implements RunStore {
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly notifyWorkAvailable: () => void,
+  ) {}
+
+  async create(run: NewRun): Promise<CreateRunResult> {
+    const result = await this.conn.batcher.run(() => this.insert(run));
+    if (result.created) this.notifyWorkAvailable();
+    return result;
+  }
+
+  private insert(run: NewRun): CreateRunResult {
+    if (run.idempotencyKey !== null) {
+      const existing = this.conn.statement(SELECT_BY_KEY).get(run.idempotencyKey) as
+        { id: string; workflow: string; status: RunStatus; input_hash: string } | undefined;
+      if (existing) {
+        if (existing.workflow !== run.workflow || existing.input_hash !== run.inputHash) {
+          throw new ConflictError(
+            'idempotency_conflict',
+            `Idempotency key ${JSON.stringify(run.idempotencyKey)} was already used for run ${existing.id} with a different ` +
+              (existing.workflow !== run.workflow ? `workflow (${existing.workflow})` : 'input'),
+            { path: 'idempotencyKey', details: { runId: existing.id } },
+          );
+        }
+        return { id: existing.id, status: existing.status, created: false };
+      }
+    }
+    this.conn
+      .statement(INSERT)
+      .run(
+        run.id,
+        run.workflow,
+        run.version,
+        run.input,
+        sha256(run.input),
+        run.inputHash,
+        run.idempotencyKey,
+        run.principal,
+        run.now,
+        run.now,
+        run.now,
+      );
+    return { id: run.id, status: 'queued', created: true };
+  }
+
+  get(id: string): Promise<RunRecord | null> {
+    const row = this.conn.statement(SELECT_BY_ID).get(id) as RunRow | undefined;
+    return Promise.resolve(row ? toRunRecord(row) : null);
+  }
+
+  list(filter: RunFilter): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.workflow !== undefined) {
+      where.push('workflow = ?');
+      params.push(filter.workflow);
+    }
+    if (filter.before !== undefined) {
+      where.push('id < ?');
+      params.push(filter.before);
+    }
+    const sql =
+      `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY id DESC LIMIT ?';
+    const rows = this.conn.statement(sql).all(...params, filter.limit) as RunRow[];
+    return Promise.resolve(rows.map(toRunRecord));
+  }
+
+  cancel(id: string, now: number): Promise<RunRecord | null> {
+    return this.conn.batcher.run(() => {
+      if (this.conn.statement(CANCEL).run(now, now, id).changes > 0) {
+        this.conn.statement(CANCEL_OPEN_STEPS).run(now, id);
+      }
+      const row = this.conn.statement(SELECT_BY_ID).get(id) as RunRow | undefined;
+      return row ? toRunRecord(row) : null;
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import type { StepWrite } from '../checkpoint-store.js';
+import type { Lease, WorkflowKey } from '../queue-store.js';
+import type { Suspension, TimerStore } from '../timer-store.js';
+import { upsertSteps } from './checkpoints.js';
+import type { SqliteConnection } from './connection.js';
+import { workflowKeysJson } from './queue.js';
+
+const SUSPEND = `UPDATE runs SET status = ?, ready_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+  WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`;
+const OF_WORKFLOWS = `(workflow || '@' || version) IN (SELECT value FROM json_each(?))`;
+const NEXT_WAKE = `SELECT min(at) AS at FROM (
+  SELECT min(ready_at) AS at FROM runs WHERE ready_at IS NOT NULL AND ${OF_WORKFLOWS}
+  UNION ALL
+  SELECT min(lease_expires_at) AS at FROM runs WHERE lease_owner IS NOT NULL AND ${OF_WORKFLOWS})`;
+
+export class SqliteTimerStore implements TimerStore {
+  constructor(
+    private readonly conn: SqliteConnection,
+    private readonly notifyWorkAvailable: () => void,
+  ) {}
+
+  suspend(lease: Lease, suspension: Suspension, steps: readonly StepWrite[], now: number): Promise<void> {
+    const result = this.conn.batcher.run(() => {
+      this.conn.assertLease(lease);
+      upsertSteps(this.conn, lease.runId, steps);
+      this.conn
+        .statement(SUSPEND)
+        .run(suspension.status, suspension.wakeAt, now, lease.runId, lease.owner, lease.epoch);
+    });
+    // A run handed back for immediate pickup should not wait for another worker's poll.
+    return suspension.wakeAt <= now ? result.then(this.notifyWorkAvailable) : result;
+  }
+
+  nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {
+    if (workflows.length === 0) return Promise.resolve(null);
+    const keys = workflowKeysJson(workflows);
+    const row = this.conn.statement(NEXT_WAKE).get(keys, keys) as { at: number | null };
+    return Promise.resolve(row.at);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Clock } from '../core/clock.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { QueueStore } from './queue-store.js';
+import type { RunStore } from './run-store.js';
+import type { TimerStore } from './timer-store.js';
+
+/**
+ * Everything Vigil persists, grouped by aggregate. SQLite and PostgreSQL implement it and pass
+ * the same conformance suite (`describeStoreContract`).
+ *
+ * Rules every implementation keeps:
+ * - a promise resolves only after its write is durable (committed and synced);
+ * - every write on behalf of a leased run is fenced by the lease epoch in the same transaction;
+ * - methods compare times only with the `now` they are given, taken from `clock`.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** The one time source for leases and timers of this store. */
+  readonly clock: Clock;
+  readonly runs: RunStore;
+  readonly queue: QueueStore;
+  readonly checkpoints: CheckpointStore;
+  readonly timers: TimerStore;
+  /** Applies pending numbered migrations. Safe to call more than once. */
+  migrate(): Promise<void>;
+  /**
+   * Calls `listener` when runs may have become claimable (created, handed back). Returns an
+   * unsubscribe function. Workers also poll, so a missed notification only adds latency.
+   */
+  onWorkAvailable(listener: () => void): () => void;
+  /** A one-line description for logs, e.g. `sqlite .vigil/vigil.db (WAL, synchronous=FULL)`. */
+  describe(): string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+/**
+ * Test helpers for Vigil users and for Vigil's own tests: `import { FakeClock } from 'vigil/testing'`.
+ */
+export { FakeClock, settle } from './fake-clock.js';
+export { ArmedFailpoints, FAILPOINT_PAUSED_MARKER, failpointsFromSpec } from '../runtime/failpoints.js';
+export type { FailpointAction } from '../runtime/failpoints.js';
+export { FAILPOINT_NAMES, type FailpointName, type FailpointSite } from '../core/failpoints.js';
