@@ -61,6 +61,10 @@ export async function host(options: HostOptions): Promise<void> {
   });
   await vigil.ready();
   logger.info('store opened', { store: vigil.store.describe() });
+  logger.info('workflows registered', {
+    workflows: vigil.registry.list().map((w) => `${w.name}@${w.version}`),
+    config: project.configPath,
+  });
   if (options.worker) vigil.startWorker(workerOptions);
 
   let server: RunningServer | undefined;
