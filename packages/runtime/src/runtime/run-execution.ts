@@ -13,6 +13,7 @@ import type { Suspension } from '../store/timer-store.js';
 import type { RuntimeEvents } from './events.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
+import { PendingWrites } from './pending-writes.js';
 
 export type ExecutionOutcome =
   | { kind: 'completed' }
@@ -56,10 +57,13 @@ export class RunExecution {
   private readonly sleepers: number[] = [];
   /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
   private parked = false;
-  /** Journaled values and timer updates not yet committed; they go with the next write. */
-  private pending: StepWrite[] = [];
+  /** Rows not yet committed (journaled values, finished steps); they go with the next write. */
+  private readonly pending = new PendingWrites();
   private checkScheduled = false;
+  private flushScheduled = false;
   private idleWaiters: Array<() => void> = [];
+  /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
+  private leaseExpiresAt: number;
   readonly log: Logger;
 
   constructor(
@@ -72,6 +76,12 @@ export class RunExecution {
     this.history = new History(this.runId, claimed.steps);
     this.log = deps.logger.child({ runId: this.runId, workflow: workflow.name });
     this.done = new Promise((resolve) => (this.settleDone = resolve));
+    this.leaseExpiresAt = claimed.run.lease?.expiresAt ?? 0;
+  }
+
+  /** The worker's heartbeat extended the lease. */
+  leaseRenewed(expiresAt: number): void {
+    this.leaseExpiresAt = Math.max(this.leaseExpiresAt, expiresAt);
   }
 
   get attempt(): number {
@@ -80,6 +90,10 @@ export class RunExecution {
 
   get replaying(): boolean {
     return this.nextSeq <= this.history.lastSeq;
+  }
+
+  private get stopped(): boolean {
+    return this.state === 'done';
   }
 
   /** Whether ctx calls may still start work. After a stop they hang, so nothing runs twice. */
@@ -148,7 +162,7 @@ export class RunExecution {
     if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
     const value = produce();
     const at = this.deps.clock.now();
-    this.pending.push({
+    this.pending.add({
       seq,
       name,
       kind,
@@ -183,10 +197,10 @@ export class RunExecution {
       endedAt: null,
     };
     if (wakeAt <= now) {
-      this.pending.push({ ...sleep, status: 'completed', endedAt: now });
+      this.pending.add({ ...sleep, status: 'completed', endedAt: now });
       return Promise.resolve();
     }
-    if (!recorded) this.pending.push(sleep);
+    if (!recorded) this.pending.add(sleep);
     this.sleepers.push(wakeAt);
     this.scheduleCheck();
     return never();
@@ -240,13 +254,17 @@ export class RunExecution {
         startedAt: clock.now(),
         endedAt: null,
       };
-      // Renewing here keeps a long step from starting on a nearly expired lease.
-      if (!(await this.write((steps) => this.commitSteps(steps, started.startedAt + this.deps.leaseTtlMs), started))) {
-        return never();
-      }
+      // A step never starts on a lease with less than half its TTL left: the renewal rides along
+      // with the "started" row. Otherwise the heartbeat keeps it, and the row costs no lease write.
+      const ttl = this.deps.leaseTtlMs;
+      const renewUntil = this.leaseExpiresAt - started.startedAt < ttl / 2 ? started.startedAt + ttl : undefined;
+      if (!(await this.write((steps) => this.commitSteps(steps, renewUntil), started))) return never();
+      if (renewUntil !== undefined) this.leaseRenewed(renewUntil);
       events.emit('step.started', { runId: this.runId, seq, name, attempt });
       await this.failpoint('step.before-body', name, seq);
 
+      let log: Logger | undefined;
+      const stepLog = (): Logger => this.log.child({ step: name, seq, attempt });
       const stepContext: StepContext = {
         runId: this.runId,
         stepName: name,
@@ -254,7 +272,9 @@ export class RunExecution {
         idempotencyKey: stepIdempotencyKey(this.runId, seq),
         attempt,
         signal: this.abortController.signal,
-        log: this.log.child({ step: name, seq, attempt }),
+        get log() {
+          return (log ??= stepLog());
+        },
       };
       let outcome: StepWrite;
       let value: unknown;
@@ -268,21 +288,12 @@ export class RunExecution {
       }
       if (!this.active) return never();
       await this.failpoint('step.after-body', name, seq);
-      if (!(await this.write((steps) => this.commitSteps(steps), outcome))) return never();
-
-      if (outcome.status === 'failed') {
-        events.emit('step.failed', { runId: this.runId, seq, name, attempt, error: outcome.error! });
-        await this.failpoint('step.after-commit', name, seq);
-        throw new StepFailedError(name, outcome.error!);
-      }
-      events.emit('step.completed', {
-        runId: this.runId,
-        seq,
-        name,
-        attempt,
-        durationMs: outcome.endedAt! - outcome.startedAt,
-      });
-      await this.failpoint('step.after-commit', name, seq);
+      if (!this.active) return never();
+      // The outcome commits with the run's next write (usually the next step's start), or on its
+      // own at the end of this turn of the event loop if the workflow starts nothing new.
+      this.pending.add(outcome, () => this.onStepCommitted(outcome));
+      this.scheduleFlush();
+      if (outcome.status === 'failed') throw new StepFailedError(name, outcome.error!);
       return value as T;
     } finally {
       this.inFlight--;
@@ -290,25 +301,47 @@ export class RunExecution {
     }
   }
 
+  private async onStepCommitted(outcome: StepWrite): Promise<void> {
+    const { runId } = this;
+    const { seq, name, attempts: attempt } = outcome;
+    if (outcome.status === 'failed') {
+      this.deps.events.emit('step.failed', { runId, seq, name, attempt, error: outcome.error! });
+    } else {
+      const durationMs = outcome.endedAt! - outcome.startedAt;
+      this.deps.events.emit('step.completed', { runId, seq, name, attempt, durationMs });
+    }
+    await this.failpoint('step.after-commit', name, seq);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.active && this.pending.size > 0) void this.write((steps) => this.commitSteps(steps));
+    });
+  }
+
   private commitSteps(steps: StepWrite[], renewUntil?: number): Promise<void> {
     return this.deps.store.checkpoints.commit(this.lease, steps, renewUntil);
   }
 
   /**
-   * Commits `write` together with everything pending. Returns false when the execution has
-   * stopped (lease lost, store failure); the caller then stops too.
+   * Commits `write` together with everything pending, then runs what waited on those rows.
+   * Returns false when the execution has stopped (lease lost, store failure); the caller then
+   * stops too.
    */
   private async write(commit: (steps: StepWrite[]) => Promise<void>, write?: StepWrite): Promise<boolean> {
-    const steps = this.pending;
-    this.pending = [];
-    if (write) steps.push(write);
+    const batch = this.pending.take(write);
     try {
-      await commit(steps);
-      return this.state !== 'done';
+      await commit(batch.steps);
     } catch (error) {
       this.onWriteError(error);
       return false;
     }
+    if (this.stopped) return false;
+    await batch.committed();
+    return !this.stopped;
   }
 
   private onWriteError(error: unknown): void {

@@ -231,11 +231,13 @@ export class Worker {
       if (signal.aborted || this.active.size === 0) continue;
       const executions = [...this.active.values()];
       try {
+        const now = this.clock.now();
         const lost = await this.deps.store.queue.renew(
           executions.map((e) => e.lease),
-          this.clock.now(),
+          now,
           this.options.leaseTtlMs,
         );
+        for (const execution of executions) execution.leaseRenewed(now + this.options.leaseTtlMs);
         for (const lease of lost) {
           const execution = this.active.get(lease.runId);
           if (execution?.lease.epoch === lease.epoch) execution.abandon('lease_lost');

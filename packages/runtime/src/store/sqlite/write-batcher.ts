@@ -1,4 +1,6 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+
+import { isVigilError } from '../../core/errors.js';
 
 interface PendingWrite {
   op: (db: Database) => unknown;
@@ -6,37 +8,38 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A write threw something that may have left it half done: redo the batch with savepoints. */
+class RedoWithSavepoints extends Error {}
+
 /**
  * Group commit. Every write of this process goes through `run`; the writes issued in one turn
  * of the event loop share one transaction and so one fsync, which is what lets many runs
  * checkpoint concurrently without being capped at one durable commit per step.
  *
- * Each write runs inside its own savepoint, so a write that throws (a lost lease, a conflict)
- * is rolled back alone and rejects alone; the others commit. No promise resolves before the
- * transaction has committed.
+ * Contract for writes: a write may refuse by throwing a `VigilError` (a lost lease, a
+ * conflict) only before it has changed anything; such a refusal rejects that write alone. Any
+ * other error may have left the write half done, so the whole transaction is rolled back and
+ * the batch is run again with each write in its own savepoint, where a failure rolls back
+ * alone. No promise resolves before its transaction has committed.
  */
 export class WriteBatcher {
   private pending: PendingWrite[] = [];
   private scheduled = false;
   /** Committed transactions and the writes in them, for tests and benchmarks. */
   readonly stats = { transactions: 0, writes: 0 };
-  private readonly begin;
-  private readonly commit;
-  private readonly rollback;
-  private readonly savepoint;
-  private readonly release;
-  private readonly rollbackToSavepoint;
+  private readonly sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
 
-  constructor(
-    private readonly db: Database,
-    private readonly onCommitted: () => void = () => undefined,
-  ) {
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
-    this.savepoint = db.prepare('SAVEPOINT write');
-    this.release = db.prepare('RELEASE write');
-    this.rollbackToSavepoint = db.prepare('ROLLBACK TO write');
+  constructor(private readonly db: Database) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT write'),
+      release: db.prepare('RELEASE write'),
+      undo: db.prepare('ROLLBACK TO write'),
+    };
   }
 
   /** Queues `op` for the next group commit; resolves with its value once durable. */
@@ -56,33 +59,62 @@ export class WriteBatcher {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      this.begin.run();
-      for (const write of batch) {
-        this.savepoint.run();
-        try {
-          outcomes.push({ ok: true, value: write.op(this.db) });
-          this.release.run();
-        } catch (error) {
-          this.rollbackToSavepoint.run();
-          this.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.commit.run();
-      this.stats.transactions++;
-      this.stats.writes += batch.length;
+      outcomes = this.transaction(batch, false);
     } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      for (const write of batch) write.reject(error);
-      return;
+      if (!(error instanceof RedoWithSavepoints)) return this.rejectAll(batch, error);
+      try {
+        outcomes = this.transaction(batch, true);
+      } catch (redoError) {
+        return this.rejectAll(batch, redoError);
+      }
     }
+    this.stats.transactions++;
+    this.stats.writes += batch.length;
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
-    this.onCommitted();
+  }
+
+  private transaction(batch: PendingWrite[], savepoints: boolean): Outcome[] {
+    const outcomes: Outcome[] = [];
+    this.sql.begin.run();
+    try {
+      for (const write of batch) outcomes.push(savepoints ? this.isolated(write) : this.direct(write));
+      this.sql.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.sql.rollback.run();
+      throw error;
+    }
+    return outcomes;
+  }
+
+  private direct(write: PendingWrite): Outcome {
+    try {
+      return { ok: true, value: write.op(this.db) };
+    } catch (error) {
+      if (isVigilError(error)) return { ok: false, error };
+      throw new RedoWithSavepoints();
+    }
+  }
+
+  private isolated(write: PendingWrite): Outcome {
+    this.sql.savepoint.run();
+    try {
+      const value = write.op(this.db);
+      this.sql.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      this.sql.undo.run();
+      this.sql.release.run();
+      return { ok: false, error };
+    }
+  }
+
+  private rejectAll(batch: PendingWrite[], error: unknown): void {
+    for (const write of batch) write.reject(error);
   }
 }

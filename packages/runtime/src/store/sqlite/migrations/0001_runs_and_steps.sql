@@ -29,6 +29,7 @@ CREATE INDEX runs_workflow ON runs (workflow, id);
 
 -- Steps: one row per step of a run, written when it starts and again with its outcome.
 -- No foreign key: every write is fenced by a lookup of the run's lease in the same transaction.
+-- WITHOUT ROWID: rows live in the primary-key b-tree, so a step write touches one b-tree, not two.
 CREATE TABLE steps (
   run_id     TEXT NOT NULL,
   seq        INTEGER NOT NULL,
@@ -43,4 +44,4 @@ CREATE TABLE steps (
   started_at INTEGER NOT NULL,
   ended_at   INTEGER,
   PRIMARY KEY (run_id, seq)
-) STRICT;
+) STRICT, WITHOUT ROWID;
