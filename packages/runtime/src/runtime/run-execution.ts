@@ -1,35 +1,26 @@
-import type { Clock } from '../core/clock.js';
 import type { StepContext, StepOptions } from '../core/context.js';
 import { LeaseLostError, StepFailedError, toErrorRecord, type ErrorRecord } from '../core/errors.js';
-import type { FailpointName, Failpoints } from '../core/failpoints.js';
+import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
-import { JOURNAL_NAMES, stepIdempotencyKey, type StepKind } from '../core/step-identity.js';
+import { JOURNAL_NAMES, type StepKind } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { StepWrite } from '../store/checkpoint-store.js';
 import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
-import type { Store } from '../store/store.js';
 import type { Suspension } from '../store/timer-store.js';
-import type { RuntimeEvents } from './events.js';
+import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
 import { PendingWrites } from './pending-writes.js';
+import { STOPPED, runNewStep, type StepHost, type StepResult } from './step-runner.js';
+
+export type { ExecutionDeps } from './execution-deps.js';
 
 export type ExecutionOutcome =
   | { kind: 'completed' }
   | { kind: 'failed'; error: ErrorRecord }
   | { kind: 'suspended'; suspension: Suspension }
   | { kind: 'abandoned'; reason: 'lease_lost' | 'store_error'; error?: ErrorRecord };
-
-export interface ExecutionDeps {
-  store: Store;
-  clock: Clock;
-  events: RuntimeEvents;
-  failpoints: Failpoints;
-  logger: Logger;
-  leaseTtlMs: number;
-  maxPayloadBytes: number;
-}
 
 /** A promise that never settles: what a workflow awaits once its execution has stopped here. */
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
@@ -44,7 +35,7 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
  * time are committed and the lease released, and the in-memory execution is dropped. After a
  * suspension or a crash, the next execution replays from the top.
  */
-export class RunExecution {
+export class RunExecution implements StepHost {
   readonly runId: string;
   readonly lease: Lease;
   readonly done: Promise<ExecutionOutcome>;
@@ -63,11 +54,11 @@ export class RunExecution {
   private flushScheduled = false;
   private idleWaiters: Array<() => void> = [];
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
-  private leaseExpiresAt: number;
+  leaseExpiresAt: number;
   readonly log: Logger;
 
   constructor(
-    private readonly deps: ExecutionDeps,
+    readonly deps: ExecutionDeps,
     private readonly workflow: AnyWorkflow,
     private readonly claimed: ClaimedRun,
   ) {
@@ -97,7 +88,7 @@ export class RunExecution {
   }
 
   /** Whether ctx calls may still start work. After a stop they hang, so nothing runs twice. */
-  private get active(): boolean {
+  get active(): boolean {
     return this.state === 'running' || this.state === 'draining';
   }
 
@@ -239,81 +230,35 @@ export class RunExecution {
     fn: (step: StepContext) => T | Promise<T>,
     options: StepOptions,
   ): Promise<T> {
-    const { clock, events } = this.deps;
     this.inFlight++;
+    let result: StepResult;
     try {
-      const started: StepWrite = {
-        seq,
-        name,
-        kind: 'step',
-        status: 'running',
-        attempts: attempt,
-        output: null,
-        error: null,
-        wakeAt: null,
-        startedAt: clock.now(),
-        endedAt: null,
-      };
-      // A step never starts on a lease with less than half its TTL left: the renewal rides along
-      // with the "started" row. Otherwise the heartbeat keeps it, and the row costs no lease write.
-      const ttl = this.deps.leaseTtlMs;
-      const renewUntil = this.leaseExpiresAt - started.startedAt < ttl / 2 ? started.startedAt + ttl : undefined;
-      if (!(await this.write((steps) => this.commitSteps(steps, renewUntil), started))) return never();
-      if (renewUntil !== undefined) this.leaseRenewed(renewUntil);
-      events.emit('step.started', { runId: this.runId, seq, name, attempt });
-      await this.failpoint('step.before-body', name, seq);
-
-      let log: Logger | undefined;
-      const stepLog = (): Logger => this.log.child({ step: name, seq, attempt });
-      const stepContext: StepContext = {
-        runId: this.runId,
-        stepName: name,
-        seq,
-        idempotencyKey: stepIdempotencyKey(this.runId, seq),
-        attempt,
-        signal: this.abortController.signal,
-        get log() {
-          return (log ??= stepLog());
-        },
-      };
-      let outcome: StepWrite;
-      let value: unknown;
-      try {
-        const result = await fn(stepContext);
-        const output = encodeJson(result, `Step "${name}" result`, options.maxResultBytes ?? this.deps.maxPayloadBytes);
-        value = JSON.parse(output);
-        outcome = { ...started, status: 'completed', output, endedAt: clock.now() };
-      } catch (error) {
-        outcome = { ...started, status: 'failed', error: toErrorRecord(error), endedAt: clock.now() };
-      }
-      if (!this.active) return never();
-      await this.failpoint('step.after-body', name, seq);
-      if (!this.active) return never();
-      // The outcome commits with the run's next write (usually the next step's start), or on its
-      // own at the end of this turn of the event loop if the workflow starts nothing new.
-      this.pending.add(outcome, () => this.onStepCommitted(outcome));
-      this.scheduleFlush();
-      if (outcome.status === 'failed') throw new StepFailedError(name, outcome.error!);
-      return value as T;
+      result = await runNewStep(this, seq, name, attempt, fn, options);
     } finally {
       this.inFlight--;
       this.scheduleCheck();
     }
+    if (result === STOPPED) return never();
+    if (!result.ok) throw new StepFailedError(name, result.outcome.error!);
+    return result.value as T;
   }
 
-  private async onStepCommitted(outcome: StepWrite): Promise<void> {
-    const { runId } = this;
-    const { seq, name, attempts: attempt } = outcome;
-    if (outcome.status === 'failed') {
-      this.deps.events.emit('step.failed', { runId, seq, name, attempt, error: outcome.error! });
-    } else {
-      const durationMs = outcome.endedAt! - outcome.startedAt;
-      this.deps.events.emit('step.completed', { runId, seq, name, attempt, durationMs });
-    }
-    await this.failpoint('step.after-commit', name, seq);
+  // ---- StepHost ------------------------------------------------------------------------
+
+  get signal(): AbortSignal {
+    return this.abortController.signal;
   }
 
-  private scheduleFlush(): void {
+  commitNow(write: StepWrite, renewUntil?: number): Promise<boolean> {
+    return this.write((steps) => this.commitSteps(steps, renewUntil), write);
+  }
+
+  /**
+   * The outcome commits with the run's next write (usually the next step's start), or on its
+   * own at the end of this turn of the event loop if the workflow starts nothing new.
+   */
+  commitLater(outcome: StepWrite, afterCommit: () => Promise<void>): void {
+    this.pending.add(outcome, afterCommit);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -440,7 +385,7 @@ export class RunExecution {
     return this.workflow.input.parse(JSON.parse(run.input));
   }
 
-  private async failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> {
+  async failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> {
     const { failpoints } = this.deps;
     if (!failpoints.armed) return;
     await failpoints.hit(name, { runId: this.runId, ...(step === undefined ? {} : { step, seq }) });

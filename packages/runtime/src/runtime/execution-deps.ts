@@ -1,0 +1,16 @@
+import type { Clock } from '../core/clock.js';
+import type { Failpoints } from '../core/failpoints.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import type { RuntimeEvents } from './events.js';
+
+/** What every run execution on a worker shares. */
+export interface ExecutionDeps {
+  store: Store;
+  clock: Clock;
+  events: RuntimeEvents;
+  failpoints: Failpoints;
+  logger: Logger;
+  leaseTtlMs: number;
+  maxPayloadBytes: number;
+}
