@@ -1,26 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+// Workspace packages resolve to their TypeScript sources, so tests never run stale builds.
+const conditions = ['@vigil/source'];
+
 export default defineConfig({
-  resolve: {
-    // Workspace packages resolve to their TypeScript sources, so tests never run stale builds.
-    conditions: ['@vigil/source'],
-  },
-  ssr: {
-    resolve: {
-      conditions: ['@vigil/source'],
-      externalConditions: ['@vigil/source'],
-    },
-  },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'examples/**/*.test.ts',
-      'bench/**/*.test.ts',
-    ],
-    exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Real child processes with timing guarantees (recovery within lease TTL + 1 s): one file
+        // at a time, so the suite does not starve its own processes of the machine's two cores.
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
