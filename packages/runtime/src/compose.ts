@@ -77,6 +77,7 @@ export class Vigil {
       events: this.events,
       clock: this.store.clock,
       maxPayloadBytes: this.maxPayloadBytes,
+      localWorker: () => this.workerInstance,
     });
     this.migrated = this.store.migrate();
     // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.

@@ -5,7 +5,9 @@ import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson, encodeJson } from '../core/json.js';
 import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import type { CreateRunResult } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
+import type { DirectDispatcher } from './direct-dispatch.js';
 import type { RuntimeEvents } from './events.js';
 import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
@@ -50,6 +52,8 @@ export interface ClientDeps {
   events: RuntimeEvents;
   clock: Clock;
   maxPayloadBytes: number;
+  /** The worker of this process, if any: runs it can take now start on it directly. */
+  localWorker?: () => DirectDispatcher | undefined;
 }
 
 /** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
@@ -83,16 +87,24 @@ export class VigilClient {
       });
     }
     const now = this.deps.clock.now();
-    const result = await this.deps.store.runs.create({
-      id: newRunId(now),
-      workflow: definition.name,
-      version: definition.version,
-      input: text,
-      inputHash: sha256(canonicalJson(JSON.parse(text))),
-      idempotencyKey,
-      principal: options.principal ?? null,
-      now,
-    });
+    const slot = this.deps.localWorker?.()?.reserve(definition);
+    let result: CreateRunResult;
+    try {
+      result = await this.deps.store.runs.create({
+        id: newRunId(now),
+        workflow: definition.name,
+        version: definition.version,
+        input: text,
+        inputHash: sha256(canonicalJson(JSON.parse(text))),
+        idempotencyKey,
+        principal: options.principal ?? null,
+        now,
+        ...(slot ? { leaseTo: { owner: slot.owner, leaseTtlMs: slot.leaseTtlMs } } : {}),
+      });
+    } catch (error) {
+      slot?.release();
+      throw error;
+    }
     if (result.created) {
       this.deps.events.emit('run.created', {
         runId: result.id,
@@ -101,7 +113,11 @@ export class VigilClient {
         idempotencyKey,
       });
     }
-    return result;
+    if (slot) {
+      if (result.leased) slot.launch({ ...result.leased, steps: [] });
+      else slot.release();
+    }
+    return { id: result.id, status: result.status, created: result.created };
   }
 
   /** The run with its steps and progress, or null if there is no such run. */

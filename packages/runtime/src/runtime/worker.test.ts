@@ -44,6 +44,26 @@ describe('Worker', () => {
     expect(peak).toBe(2);
   });
 
+  it('starts runs created in its own process at once, and queues them when it is full', async () => {
+    const release = gate();
+    const wf = defineWorkflow({ name: 'direct', input: Input }, async (ctx) => {
+      await ctx.step('hold', () => release.promise);
+      return 'ok';
+    });
+    const vigil = h.vigil([wf], { worker: { concurrency: 1, pollMs: 60_000 } });
+    await vigil.ready();
+    const claims: number[] = [];
+    vigil.events.on('run.claimed', ({ attempt }) => claims.push(attempt));
+    const first = await vigil.start(wf, { n: 1 });
+    const second = await vigil.start(wf, { n: 2 });
+    expect(first.status).toBe('running');
+    expect(second.status).toBe('queued');
+    expect(claims).toEqual([1]);
+    release.open();
+    expect(await vigil.result(second.id)).toBe('ok');
+    expect((await vigil.getRun(first.id))!.attempt).toBe(1);
+  });
+
   it('keeps renewing the lease of a long step so no other worker takes the run', async () => {
     const release = gate();
     let bodies = 0;

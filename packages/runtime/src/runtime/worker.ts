@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.js';
 import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeEvents } from './events.js';
+import type { DirectDispatcher, DirectSlot } from './direct-dispatch.js';
 import type { Executor } from './executor.js';
 import type { RunExecution } from './run-execution.js';
 
@@ -51,11 +52,14 @@ export const WORKER_DEFAULTS = {
  *
  * Lease times come from the store's clock only, so every worker judges expiry alike.
  */
-export class Worker {
+export class Worker implements DirectDispatcher {
   readonly id: string;
   private readonly options: Required<Omit<WorkerOptions, 'id'>>;
   private readonly clock: Clock;
   private readonly active = new Map<string, RunExecution>();
+  /** Places promised to runs being created in this process (see `reserve`). */
+  private reserved = 0;
+  private readonly workflowKeys: Set<string>;
   private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
   private wakeRequested = false;
   private wakeLoop: (() => void) | undefined;
@@ -81,6 +85,7 @@ export class Worker {
     validateOptions(this.options);
     this.clock = deps.store.clock;
     this.log = deps.logger.child({ worker: this.id });
+    this.workflowKeys = new Set(deps.workflows.map((w) => `${w.name}@${w.version}`));
   }
 
   /** Number of runs executing on this worker now. */
@@ -94,6 +99,32 @@ export class Worker {
     this.unsubscribe = this.deps.store.onWorkAvailable(() => this.notify());
     this.loops = Promise.all([this.claimLoop(), this.heartbeatLoop()]).then(() => undefined);
     this.log.info('worker started', { concurrency: this.options.concurrency, leaseTtlMs: this.options.leaseTtlMs });
+  }
+
+  reserve(workflow: WorkflowKey): DirectSlot | undefined {
+    if (this.state !== 'running' || this.active.size + this.reserved >= this.options.concurrency) return undefined;
+    if (!this.workflowKeys.has(`${workflow.name}@${workflow.version}`)) return undefined;
+    this.reserved++;
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      this.reserved--;
+    };
+    return {
+      owner: this.id,
+      leaseTtlMs: this.options.leaseTtlMs,
+      launch: (claimed) => {
+        settle();
+        this.launch(claimed).catch((error: unknown) =>
+          this.reportError('could not start a run', error, claimed.run.id),
+        );
+      },
+      release: () => {
+        settle();
+        this.notify();
+      },
+    };
   }
 
   /** Wakes the claim loop: runs may be ready. */
@@ -138,7 +169,7 @@ export class Worker {
     let failures = 0;
     while (this.state === 'running') {
       this.wakeRequested = false;
-      const free = this.options.concurrency - this.active.size;
+      const free = this.options.concurrency - this.active.size - this.reserved;
       let claimed: ClaimedRun[] = [];
       if (free > 0) {
         try {

@@ -1,16 +1,9 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepRecord, StepWrite } from './checkpoint-store.js';
+import type { Lease } from './lease.js';
 import type { RunRecord } from './run-store.js';
 
-/**
- * The right to execute a run. `epoch` goes up by one on every claim; a write carrying an older
- * epoch (or another owner) is refused, so a worker that lost the run can never commit.
- */
-export interface Lease {
-  runId: string;
-  owner: string;
-  epoch: number;
-}
+export type { Lease } from './lease.js';
 
 export interface ClaimRequest {
   owner: string;

@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
+import type { Lease } from './lease.js';
 
 /** A run as stored. JSON payloads stay as text; the runtime parses them when it needs them. */
 export interface RunRecord {
@@ -36,6 +37,11 @@ export interface NewRun {
   idempotencyKey: string | null;
   principal: string | null;
   now: number;
+  /**
+   * Create the run already leased to this worker (epoch 1, first attempt), for a trigger in a
+   * process whose own worker has a free slot: no claim, no wait for a poll.
+   */
+  leaseTo?: { owner: string; leaseTtlMs: number };
 }
 
 export interface CreateRunResult {
@@ -43,6 +49,8 @@ export interface CreateRunResult {
   status: RunStatus;
   /** False when the idempotency key matched an existing run with the same input. */
   created: boolean;
+  /** The new run and its lease, when it was created with `leaseTo`. */
+  leased?: { run: RunRecord; lease: Lease };
 }
 
 export interface RunFilter {
@@ -56,7 +64,7 @@ export interface RunFilter {
 /** The runs aggregate: creating, reading and cancelling runs. */
 export interface RunStore {
   /**
-   * Inserts a queued run, ready at once. With an idempotency key already in use: returns that
+   * Inserts a queued run, ready at once (or leased, with `leaseTo`). With an idempotency key already in use: returns that
    * run when the workflow and input hash match, otherwise throws `ConflictError`
    * (`idempotency_conflict`). Durable before it resolves.
    */

@@ -120,6 +120,34 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       expect(await store.runs.get(runId())).toBeNull();
     });
 
+    it('creates a run already leased to a worker, which no one else claims', async () => {
+      const run = newRun(clock.now(), { leaseTo: { owner: 'local', leaseTtlMs: 3000 } });
+      const created = await store.runs.create(run);
+      expect(created.status).toBe('running');
+      expect(created.leased!.lease).toEqual({ runId: run.id, owner: 'local', epoch: 1 });
+      expect(created.leased!.run).toMatchObject({
+        id: run.id,
+        status: 'running',
+        attempt: 1,
+        readyAt: null,
+        inputIntact: true,
+      });
+      expect(created.leased!.run.lease).toEqual({ owner: 'local', epoch: 1, expiresAt: clock.now() + 3000 });
+      expect(
+        await store.queue.claim({ owner: 'w2', now: clock.now(), leaseTtlMs: 1000, limit: 5, workflows: [WF] }),
+      ).toEqual([]);
+      await store.checkpoints.commit(created.leased!.lease, [step(1)]);
+      await clock.advance(3000);
+      const [reclaimed] = await store.queue.claim({
+        owner: 'w2',
+        now: clock.now(),
+        leaseTtlMs: 1000,
+        limit: 5,
+        workflows: [WF],
+      });
+      expect(reclaimed!.lease.epoch).toBe(2);
+    });
+
     it('keeps one run per idempotency key and refuses the key for other input', async () => {
       const first = newRun(clock.now(), { idempotencyKey: 'order-77' });
       await store.runs.create(first);

@@ -65,6 +65,9 @@ const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash FROM runs WHERE idempotency_key = ?';
 const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
   principal, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_LEASED = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
+  principal, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
+  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
 const CANCEL = `UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
   lease_epoch = lease_epoch + 1, ready_at = NULL, updated_at = ?, finished_at = ?
   WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
@@ -78,7 +81,7 @@ export class SqliteRunStore implements RunStore {
 
   async create(run: NewRun): Promise<CreateRunResult> {
     const result = await this.conn.batcher.run(() => this.insert(run));
-    if (result.created) this.notifyWorkAvailable();
+    if (result.created && !result.leased) this.notifyWorkAvailable();
     return result;
   }
 
@@ -98,22 +101,37 @@ export class SqliteRunStore implements RunStore {
         return { id: existing.id, status: existing.status, created: false };
       }
     }
+    const checksum = sha256(run.input);
+    const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
+    if (leaseTo) {
+      const row = this.conn
+        .statement(INSERT_LEASED)
+        .get(
+          id,
+          workflow,
+          version,
+          input,
+          checksum,
+          inputHash,
+          idempotencyKey,
+          principal,
+          leaseTo.owner,
+          now + leaseTo.leaseTtlMs,
+          now,
+          now,
+        ) as RunRow;
+      const record = toRunRecord(row);
+      return {
+        id,
+        status: 'running',
+        created: true,
+        leased: { run: record, lease: { runId: id, owner: leaseTo.owner, epoch: 1 } },
+      };
+    }
     this.conn
       .statement(INSERT)
-      .run(
-        run.id,
-        run.workflow,
-        run.version,
-        run.input,
-        sha256(run.input),
-        run.inputHash,
-        run.idempotencyKey,
-        run.principal,
-        run.now,
-        run.now,
-        run.now,
-      );
-    return { id: run.id, status: 'queued', created: true };
+      .run(id, workflow, version, input, checksum, inputHash, idempotencyKey, principal, now, now, now);
+    return { id, status: 'queued', created: true };
   }
 
   get(id: string): Promise<RunRecord | null> {

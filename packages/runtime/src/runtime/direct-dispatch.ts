@@ -1,0 +1,21 @@
+import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
+
+/**
+ * A place on a worker in this process, held for a run about to be created. The run is inserted
+ * already leased to that worker and starts executing at once: no claim transaction, no wait for
+ * the worker to wake up and poll.
+ */
+export interface DirectSlot {
+  owner: string;
+  leaseTtlMs: number;
+  /** Starts executing the run the store created under this slot's lease. */
+  launch(claimed: ClaimedRun): void;
+  /** Gives the place back unused (the trigger matched an existing run, or failed). */
+  release(): void;
+}
+
+/** A worker that can take runs created in its own process directly. */
+export interface DirectDispatcher {
+  /** A slot if the worker runs this workflow version and has a free place now. */
+  reserve(workflow: WorkflowKey): DirectSlot | undefined;
+}
