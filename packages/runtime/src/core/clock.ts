@@ -15,6 +15,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The reason to pass when aborting a sleep just to wake it early. An `abort()` without a reason
+ * builds a DOMException with a stack trace, which is not free on a path taken per run.
+ */
+export const WAKE_UP: unknown = Object.freeze({ wakeUp: true });
+
 /** Wall-clock time from the operating system. */
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -1,5 +1,5 @@
 import { sha256 } from '../core/checksum.js';
-import type { Clock } from '../core/clock.js';
+import { WAKE_UP, type Clock } from '../core/clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError, ValidationError } from '../core/errors.js';
 import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson, encodeJson } from '../core/json.js';
@@ -180,11 +180,11 @@ export class VigilClient {
     for (;;) {
       options.signal?.throwIfAborted();
       const wake = new AbortController();
-      const onAbort = (): void => wake.abort();
+      const onAbort = (): void => wake.abort(WAKE_UP);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const listeners = (['run.completed', 'run.failed', 'run.cancelled'] as const).map((event) =>
         this.deps.events.on(event, (payload) => {
-          if (payload.runId === id) wake.abort();
+          if (payload.runId === id) wake.abort(WAKE_UP);
         }),
       );
       try {

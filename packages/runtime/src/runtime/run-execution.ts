@@ -119,6 +119,16 @@ export class RunExecution implements StepHost {
     this.scheduleCheck();
   }
 
+  /**
+   * The worker's heartbeat could not renew the lease. While a finish or suspension is being
+   * written, that write decides: it released the lease itself if it committed (so the failed
+   * renewal is stale), and it reports the loss if it did not.
+   */
+  leaseLost(): void {
+    if (this.state === 'stopping') return;
+    this.abandon('lease_lost');
+  }
+
   /** Stops at once, without writing: the lease is gone, so any write would be refused anyway. */
   abandon(reason: 'lease_lost' | 'store_error', error?: unknown): void {
     if (this.state === 'done') return;

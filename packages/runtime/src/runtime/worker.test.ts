@@ -5,6 +5,7 @@ import { Harness, gate } from '../../test/helpers/harness.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { noFailpoints } from '../core/failpoints.js';
+import { createVigil } from '../compose.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { RuntimeEvents } from './events.js';
@@ -152,6 +153,34 @@ describe('Worker', () => {
     expect(await onlyV2.result(latest)).toBe('v2');
     await h.clock.advance(1000);
     expect((await onlyV2.getRun(old))!.status).toBe('queued');
+  });
+
+  it('reports a run completed when a heartbeat finds its lease already released by the finish', async () => {
+    // The finish commits (releasing the lease), then a heartbeat's renewal sees the lease gone
+    // before the finish's promise returns to the execution: a stale report that must not win.
+    const store = new SqliteStore({ path: h.path, clock: h.clock });
+    const finish = store.queue.finish.bind(store.queue);
+    const renew = store.queue.renew.bind(store.queue);
+    const staleRenewal = gate();
+    store.queue.finish = async (...args) => {
+      await finish(...args);
+      await staleRenewal.promise;
+    };
+    store.queue.renew = async (...args) => {
+      const lost = await renew(...args);
+      if (lost.length > 0) staleRenewal.open();
+      return lost;
+    };
+    const wf = defineWorkflow({ name: 'raced', input: Input }, async (ctx) => ctx.step('only', () => 'done'));
+    const vigil = createVigil({ database: store, workflows: [wf], worker: { leaseTtlMs: 1000, pollMs: 60_000 } });
+    const events: string[] = [];
+    vigil.events.on('run.completed', () => events.push('completed'));
+    vigil.events.on('lease.lost', () => events.push('lease.lost'));
+    const { id } = await vigil.start(wf, { n: 1 });
+    await h.until(() => events.length > 0, { maxMs: 5000 });
+    expect(events).toEqual(['completed']);
+    expect((await vigil.getRun(id))!.status).toBe('completed');
+    await vigil.close();
   });
 
   it('reports a failed claim and tries again', async () => {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
-import type { Clock } from '../core/clock.js';
+import { WAKE_UP, type Clock } from '../core/clock.js';
 import { InvalidArgumentError, toErrorRecord } from '../core/errors.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
@@ -152,15 +152,15 @@ export class Worker implements DirectDispatcher {
     const executions = [...this.active.values()];
     for (const execution of executions) execution.drain();
     const graceOver = new AbortController();
-    const allDone = Promise.all(executions.map((e) => e.done)).then(() => graceOver.abort());
+    const allDone = Promise.all(executions.map((e) => e.done)).then(() => graceOver.abort(WAKE_UP));
     await Promise.race([allDone, this.clock.sleep(graceMs, graceOver.signal)]);
-    graceOver.abort();
+    graceOver.abort(WAKE_UP);
     const left = [...this.active.values()];
     if (left.length > 0) this.log.warn('grace period over; handing back runs', { runs: left.length });
     await Promise.all(left.map((execution) => execution.handBack()));
     this.state = 'stopped';
     this.unsubscribe?.();
-    this.stopController.abort();
+    this.stopController.abort(WAKE_UP);
     await this.loops;
     this.log.info('worker stopped');
   }
@@ -198,8 +198,8 @@ export class Worker implements DirectDispatcher {
   /** Waits for a notification, a free slot, the next known wake-up time, or the poll interval. */
   private async idle(lookForNextWake: boolean): Promise<void> {
     const wake = new AbortController();
-    this.wakeLoop = () => wake.abort();
-    const onStop = (): void => wake.abort();
+    this.wakeLoop = () => wake.abort(WAKE_UP);
+    const onStop = (): void => wake.abort(WAKE_UP);
     this.stopController.signal.addEventListener('abort', onStop, { once: true });
     try {
       let waitMs: number = this.options.pollMs;
@@ -271,7 +271,7 @@ export class Worker implements DirectDispatcher {
         for (const execution of executions) execution.leaseRenewed(now + this.options.leaseTtlMs);
         for (const lease of lost) {
           const execution = this.active.get(lease.runId);
-          if (execution?.lease.epoch === lease.epoch) execution.abandon('lease_lost');
+          if (execution?.lease.epoch === lease.epoch) execution.leaseLost();
         }
       } catch (error) {
         this.reportError('renewing leases failed', error);

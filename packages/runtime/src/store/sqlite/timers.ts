@@ -3,15 +3,14 @@ import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { Suspension, TimerStore } from '../timer-store.js';
 import { upsertSteps } from './checkpoints.js';
 import type { SqliteConnection } from './connection.js';
-import { workflowKeysJson } from './queue.js';
+import { ofWorkflows } from './queue.js';
 
 const SUSPEND = `UPDATE runs SET status = ?, ready_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
   WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`;
-const OF_WORKFLOWS = `(workflow || '@' || version) IN (SELECT value FROM json_each(?))`;
-const NEXT_WAKE = `SELECT min(at) AS at FROM (
-  SELECT min(ready_at) AS at FROM runs WHERE ready_at IS NOT NULL AND ${OF_WORKFLOWS}
+const nextWake = (of: string): string => `SELECT min(at) AS at FROM (
+  SELECT min(ready_at) AS at FROM runs INDEXED BY runs_ready WHERE ready_at IS NOT NULL AND ${of}
   UNION ALL
-  SELECT min(lease_expires_at) AS at FROM runs WHERE lease_owner IS NOT NULL AND ${OF_WORKFLOWS})`;
+  SELECT min(lease_expires_at) AS at FROM runs INDEXED BY runs_lease_expiry WHERE lease_owner IS NOT NULL AND ${of})`;
 
 export class SqliteTimerStore implements TimerStore {
   constructor(
@@ -33,8 +32,8 @@ export class SqliteTimerStore implements TimerStore {
 
   nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {
     if (workflows.length === 0) return Promise.resolve(null);
-    const keys = workflowKeysJson(workflows);
-    const row = this.conn.statement(NEXT_WAKE).get(keys, keys) as { at: number | null };
+    const of = ofWorkflows(workflows);
+    const row = this.conn.statement(nextWake(of.sql)).get(...of.params, ...of.params) as { at: number | null };
     return Promise.resolve(row.at);
   }
 }

@@ -10,7 +10,7 @@ CREATE TABLE runs (
   input_hash       TEXT NOT NULL,
   output           TEXT,
   error            TEXT,
-  idempotency_key  TEXT UNIQUE,
+  idempotency_key  TEXT,
   principal        TEXT,
   attempt          INTEGER NOT NULL DEFAULT 0,
   ready_at         INTEGER,
@@ -22,6 +22,8 @@ CREATE TABLE runs (
   finished_at      INTEGER
 ) STRICT;
 
+-- Partial indexes: a run without a key, not ready or not leased costs no entry in them.
+CREATE UNIQUE INDEX runs_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX runs_ready ON runs (ready_at) WHERE ready_at IS NOT NULL;
 CREATE INDEX runs_lease_expiry ON runs (lease_expires_at) WHERE lease_owner IS NOT NULL;
 CREATE INDEX runs_status ON runs (status, id);
