@@ -1,0 +1,60 @@
+// `npm run bench`: runs every benchmark, each in its own Node.js process, then writes
+// bench/RESULTS.md and bench/results/latest.json. `--quick` runs smaller sizes as a smoke test:
+// it prints the report and writes nothing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { runScript } from './child-process.js';
+import { performance } from './clock.js';
+import { num } from './format.js';
+import { describeMachine, loadAverage } from './machine.js';
+import { renderResults, verdicts, writeMarkdown, type BenchmarkResults, type Results } from './report.js';
+
+const BENCHMARKS: Array<{ key: keyof BenchmarkResults; script: string; quick: object }> = [
+  { key: 'raw', script: 'raw-sqlite.js', quick: { rounds: 3, commits: 1000 } },
+  { key: 'stepOverhead', script: 'step-overhead.js', quick: { rounds: 3, runs: 50, rawCommits: 500 } },
+  { key: 'throughput', script: 'throughput.js', quick: { rounds: 3, runs: 500, warmupRuns: 50, rawCommits: 500 } },
+  { key: 'trigger', script: 'trigger-latency.js', quick: { rounds: 3, runs: 60, rawCommits: 500 } },
+  { key: 'recovery', script: 'recovery.js', quick: { rounds: 3, leaseTtlsMs: [1000] } },
+  { key: 'sleeping', script: 'sleeping-runs.js', quick: { rounds: 3, runs: 1000, measureMs: 2000, settleMs: 1000 } },
+];
+
+/** Compiled scripts sit next to this file (bench/dist); what they write goes to bench/. */
+const script = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+const output = (file: string): string => fileURLToPath(new URL(`../${file}`, import.meta.url));
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = values.quick === true;
+
+const started = performance.now();
+const machine = describeMachine();
+const benchmarks: Partial<BenchmarkResults> = {};
+const timings: Results['timings'] = {};
+for (const { key, script: file, quick: quickOptions } of BENCHMARKS) {
+  const t0 = performance.now();
+  const loadAverage1m = loadAverage();
+  process.stderr.write(`bench: ${file} ... `);
+  Object.assign(benchmarks, { [key]: await runScript(script(file), quick ? quickOptions : {}, 30 * 60_000) });
+  timings[key] = { seconds: (performance.now() - t0) / 1000, loadAverage1m };
+  process.stderr.write(`${num(timings[key].seconds)} s\n`);
+}
+const complete = benchmarks as BenchmarkResults;
+const results: Results = {
+  mode: quick ? 'quick' : 'full',
+  generatedAt: new Date().toISOString(),
+  durationSec: (performance.now() - started) / 1000,
+  machine: { ...machine, loadAverage1mEnd: loadAverage() },
+  verdicts: verdicts(complete),
+  timings,
+  benchmarks: complete,
+};
+
+if (quick) {
+  process.stdout.write(renderResults(results));
+} else {
+  mkdirSync(output('results'), { recursive: true });
+  writeFileSync(output('results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeMarkdown(output('RESULTS.md'), renderResults(results));
+  process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json (${num(results.durationSec)} s)\n`);
+}
