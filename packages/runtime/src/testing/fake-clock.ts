@@ -3,7 +3,8 @@ import type { Clock } from '../core/clock.js';
 interface Timer {
   at: number;
   seq: number;
-  resolve: () => void;
+  /** Resolves the sleep and drops its abort listener. */
+  fire: () => void;
 }
 
 /**
@@ -26,16 +27,20 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted || ms <= 0) return resolve();
-      const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.nextSeq++, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
+      const onAbort = (): void => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        resolve();
+      };
+      const timer: Timer = {
+        at: this.current + Math.max(0, ms),
+        seq: this.nextSeq++,
+        fire: () => {
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        { once: true },
-      );
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -53,7 +58,7 @@ export class FakeClock implements Clock {
       if (!due) break;
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
-      due.resolve();
+      due.fire();
     }
     this.current = target;
     await settle();
