@@ -54,7 +54,7 @@ export default tseslint.config(
   },
   {
     // Tests cross layers on purpose: they wire real components together.
-    files: ['**/*.test.ts', '**/*.contract.ts', '**/test/**/*.ts'],
+    files: ['**/*.test.ts', '**/*.contract.ts', '**/store/contract/**/*.ts', '**/test/**/*.ts'],
     rules: {
       'import-x/no-restricted-paths': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

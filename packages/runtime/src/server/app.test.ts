@@ -158,6 +158,7 @@ describe('HTTP API', () => {
   it('serves health, the workflow catalogue, and JSON 404s for unknown routes', async () => {
     const { request } = await setup();
     expect(await (await request('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await request('GET', '/')).json()).toMatchObject({ service: 'vigil', api: { runs: '/v1/runs' } });
     const catalogue = (await (await request('GET', '/v1/workflows')).json()) as {
       workflows: Array<{ name: string; steps: string[]; inputSchema: { properties: object } }>;
     };

@@ -33,6 +33,12 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/', (c) =>
+    c.json({
+      service: 'vigil',
+      api: { runs: '/v1/runs', workflows: '/v1/workflows', health: '/healthz' },
+    }),
+  );
   app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));
   app.route('/v1/workflows', workflowRoutes(options.registry));
   app.notFound((c) =>

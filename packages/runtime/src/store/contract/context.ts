@@ -1,0 +1,76 @@
+/** What every contract case gets: the store under test, its clock, and helpers. */ import type { FakeClock } from '../../testing/fake-clock.js';
+import type { StepWrite } from '../checkpoint-store.js';
+import type { Lease, WorkflowKey } from '../queue-store.js';
+import type { NewRun } from '../run-store.js';
+import type { Store } from '../store.js';
+
+export interface StoreFixture {
+  store: Store;
+  clock: FakeClock;
+  /** Changes a stored step payload behind the store's back, as a bad disk would. */
+  corruptStep(runId: string, seq: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const WF: WorkflowKey = { name: 'contract.flow', version: 1 };
+export const OTHER: WorkflowKey = { name: 'contract.other', version: 1 };
+let idCounter = 0;
+
+/** Ids that sort by creation, like real run ids. */
+export function runId(): string {
+  idCounter++;
+  return `00000000-0000-7000-8000-${idCounter.toString(16).padStart(12, '0')}`;
+}
+
+export function newRun(now: number, overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    id: runId(),
+    workflow: WF.name,
+    version: WF.version,
+    input: '{"n":1}',
+    inputHash: 'hash-1',
+    idempotencyKey: null,
+    principal: null,
+    now,
+    ...overrides,
+  };
+}
+
+export function step(seq: number, overrides: Partial<StepWrite> = {}): StepWrite {
+  return {
+    seq,
+    name: `step-${seq}`,
+    kind: 'step',
+    status: 'completed',
+    attempts: 1,
+    output: JSON.stringify({ seq }),
+    error: null,
+    wakeAt: null,
+    startedAt: 1,
+    endedAt: 2,
+    ...overrides,
+  };
+}
+
+export interface ContractContext {
+  store: Store;
+  clock: FakeClock;
+  fx: StoreFixture;
+}
+
+/** Claims one ready run of {@link WF} for `owner`; fails the test if there is none. */
+export async function claimOne(
+  c: ContractContext,
+  owner = 'w1',
+  ttl = 10_000,
+): Promise<{ lease: Lease; runId: string }> {
+  const [claimed] = await c.store.queue.claim({
+    owner,
+    now: c.clock.now(),
+    leaseTtlMs: ttl,
+    limit: 1,
+    workflows: [WF],
+  });
+  if (!claimed) throw new Error(`no run to claim for ${owner}`);
+  return { lease: claimed.lease, runId: claimed.run.id };
+}

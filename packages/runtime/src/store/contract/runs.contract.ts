@@ -1,0 +1,140 @@
+/** Contract cases for the runs aggregate: create, idempotency, list, cancel, payloads, notifications. */
+import { expect, it } from 'vitest';
+
+import { ConflictError, LeaseLostError } from '../../core/errors.js';
+import { OTHER, WF, claimOne, newRun, runId, step, type ContractContext } from './context.js';
+
+export function runsContract(ctx: () => ContractContext): void {
+  it('applies migrations idempotently', async () => {
+    const { store } = ctx();
+    await store.migrate();
+    await store.migrate();
+    expect(store.dialect).toMatch(/sqlite|postgres/);
+    expect(store.describe()).toContain(store.dialect);
+  });
+
+  it('creates a queued run, ready at once, and reads it back', async () => {
+    const { store, clock } = ctx();
+    const run = newRun(clock.now(), { principal: 'key:test', idempotencyKey: 'k-1' });
+    const created = await store.runs.create(run);
+    expect(created).toEqual({ id: run.id, status: 'queued', created: true });
+    const record = await store.runs.get(run.id);
+    expect(record).toMatchObject({
+      id: run.id,
+      workflow: WF.name,
+      version: 1,
+      status: 'queued',
+      input: '{"n":1}',
+      inputIntact: true,
+      output: null,
+      error: null,
+      idempotencyKey: 'k-1',
+      principal: 'key:test',
+      attempt: 0,
+      readyAt: clock.now(),
+      lease: null,
+      createdAt: clock.now(),
+      finishedAt: null,
+    });
+    expect(await store.runs.get(runId())).toBeNull();
+  });
+
+  it('creates a run already leased to a worker, which no one else claims', async () => {
+    const { store, clock } = ctx();
+    const run = newRun(clock.now(), { leaseTo: { owner: 'local', leaseTtlMs: 3000 } });
+    const created = await store.runs.create(run);
+    expect(created.status).toBe('running');
+    expect(created.leased!.lease).toEqual({ runId: run.id, owner: 'local', epoch: 1 });
+    expect(created.leased!.run).toMatchObject({
+      id: run.id,
+      status: 'running',
+      attempt: 1,
+      readyAt: null,
+      inputIntact: true,
+    });
+    expect(created.leased!.run.lease).toEqual({ owner: 'local', epoch: 1, expiresAt: clock.now() + 3000 });
+    expect(
+      await store.queue.claim({ owner: 'w2', now: clock.now(), leaseTtlMs: 1000, limit: 5, workflows: [WF] }),
+    ).toEqual([]);
+    await store.checkpoints.commit(created.leased!.lease, [step(1)]);
+    await clock.advance(3000);
+    const [reclaimed] = await store.queue.claim({
+      owner: 'w2',
+      now: clock.now(),
+      leaseTtlMs: 1000,
+      limit: 5,
+      workflows: [WF],
+    });
+    expect(reclaimed!.lease.epoch).toBe(2);
+  });
+
+  it('keeps one run per idempotency key and refuses the key for other input', async () => {
+    const { store, clock } = ctx();
+    const first = newRun(clock.now(), { idempotencyKey: 'order-77' });
+    await store.runs.create(first);
+    const again = await store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-77' }));
+    expect(again).toEqual({ id: first.id, status: 'queued', created: false });
+
+    const otherInput = store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-77', inputHash: 'hash-2' }));
+    await expect(otherInput).rejects.toSatisfy((e) => ConflictError.is(e) && e.code === 'idempotency_conflict');
+    const otherWorkflow = store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-77', workflow: OTHER.name }));
+    await expect(otherWorkflow).rejects.toSatisfy((e) => ConflictError.is(e));
+    expect((await store.runs.list({ limit: 10 })).length).toBe(1);
+  });
+
+  it('lists newest first with status, workflow and cursor filters', async () => {
+    const { store, clock } = ctx();
+    const a = newRun(clock.now());
+    const b = newRun(clock.now(), { workflow: OTHER.name });
+    const c = newRun(clock.now());
+    for (const run of [a, b, c]) await store.runs.create(run);
+    await store.runs.cancel(b.id, clock.now());
+
+    expect((await store.runs.list({ limit: 10 })).map((r) => r.id)).toEqual([c.id, b.id, a.id]);
+    expect((await store.runs.list({ limit: 2 })).map((r) => r.id)).toEqual([c.id, b.id]);
+    expect((await store.runs.list({ limit: 10, before: b.id })).map((r) => r.id)).toEqual([a.id]);
+    expect((await store.runs.list({ limit: 10, status: 'cancelled' })).map((r) => r.id)).toEqual([b.id]);
+    expect((await store.runs.list({ limit: 10, workflow: WF.name })).map((r) => r.id)).toEqual([c.id, a.id]);
+  });
+
+  it('cancels an unfinished run, fencing out its worker, and leaves finished runs alone', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    await store.checkpoints.commit(lease, [step(1, { status: 'running', output: null, endedAt: null })]);
+
+    const cancelled = await store.runs.cancel(id, clock.now());
+    expect(cancelled).toMatchObject({ status: 'cancelled', lease: null, readyAt: null, finishedAt: clock.now() });
+    expect((await store.checkpoints.list(id))[0]!.status).toBe('cancelled');
+    await expect(store.checkpoints.commit(lease, [step(1)])).rejects.toSatisfy((e) => LeaseLostError.is(e));
+
+    expect((await store.runs.cancel(id, clock.now() + 5))!.finishedAt).toBe(clock.now());
+    expect(await store.runs.cancel(runId(), clock.now())).toBeNull();
+  });
+
+  it('stores payloads byte for byte, NUL characters and all', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    const input = JSON.stringify({ note: 'a\u0000b', emoji: '🩺', quote: 'it\'s "fine"' });
+    const run = newRun(clock.now(), { input });
+    await store.runs.create(run);
+    expect((await store.runs.get(run.id))!.input).toBe(input);
+    const { lease } = await claimOne(cx);
+    const output = JSON.stringify(['\u0000', 'ünï']);
+    await store.checkpoints.commit(lease, [step(1, { output })]);
+    expect((await store.checkpoints.list(run.id))[0]).toMatchObject({ output, intact: true });
+  });
+
+  it('tells listeners when work is available', async () => {
+    const { store, clock } = ctx();
+    let calls = 0;
+    const off = store.onWorkAvailable(() => calls++);
+    await store.runs.create(newRun(clock.now()));
+    expect(calls).toBeGreaterThanOrEqual(1);
+    off();
+    const before = calls;
+    await store.runs.create(newRun(clock.now()));
+    expect(calls).toBe(before);
+  });
+}
