@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
+    // One real PostgreSQL server for the whole run (or VIGIL_TEST_DATABASE_URL).
+    globalSetup: ['packages/runtime/test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

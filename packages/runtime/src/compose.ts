@@ -25,10 +25,13 @@ import type { Store } from './store/store.js';
 
 export interface VigilOptions {
   /**
-   * A SQLite file path (`sqlite:` prefix optional, `:memory:` for a throwaway store) or a
-   * `Store`. Default: `VIGIL_DATABASE_URL`, else `.vigil/vigil.db`.
+   * `postgres://…` for PostgreSQL (`?schema=` for a schema other than `public`), a SQLite file
+   * path (`sqlite:` prefix optional, `:memory:` for a throwaway store), or a `Store`.
+   * Default: `VIGIL_DATABASE_URL`, else `.vigil/vigil.db`.
    */
   database?: string | Store;
+  /** PostgreSQL connections in the pool. Default `VIGIL_DB_POOL_SIZE`, else 10. */
+  poolSize?: number;
   /** The workflows this process starts and executes. */
   workflows?: readonly AnyWorkflow[];
   /** Time source for a store opened from a path. Tests pass a `FakeClock`. */
@@ -60,8 +63,15 @@ export class Vigil {
 
   constructor(options: VigilOptions = {}) {
     const database = options.database ?? process.env['VIGIL_DATABASE_URL'] ?? DEFAULT_DATABASE;
-    this.store = typeof database === 'string' ? openStore(database, options.clock) : database;
     this.logger = options.logger ?? silentLogger;
+    this.store =
+      typeof database === 'string'
+        ? openStore(database, {
+            logger: this.logger,
+            ...(options.clock ? { clock: options.clock } : {}),
+            ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+          })
+        : database;
     this.events = new RuntimeEvents((error, event) =>
       this.logger.error(`a listener for ${event} threw`, { error: String(error) }),
     );

@@ -27,7 +27,8 @@ function hostCommand(
   const command = program
     .command(name)
     .description(description)
-    .option('--db <database>', 'SQLite file path (default .vigil/vigil.db, or VIGIL_DATABASE_URL)')
+    .option('--db <database>', 'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)')
+    .option('--db-pool <n>', 'PostgreSQL connections in the pool (default VIGIL_DB_POOL_SIZE, else 10)')
     .option('--load <module>', 'a .ts or .js module whose exported workflows to register (repeatable)', collect, [])
     .option('--config <path>', 'config file (default vigil.config.ts/.js in this directory)');
   if (mode.api) {
@@ -70,7 +71,7 @@ export function buildProgram(): Command {
   program
     .command('migrate')
     .description('apply pending database migrations and exit')
-    .option('--db <database>', 'SQLite file path (default .vigil/vigil.db, or VIGIL_DATABASE_URL)')
+    .option('--db <database>', 'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)')
     .action((options: { db?: string }) => migrateCommand(options.db));
 
   program

@@ -22,12 +22,11 @@ export class PendingWrites {
   }
 
   /** Empties the buffer into one batch: its rows, and a function to call once they committed. */
-  take(extra?: StepWrite): { steps: StepWrite[]; committed: () => Promise<void> } {
+  take(): { steps: StepWrite[]; committed: () => Promise<void> } {
     const steps = this.steps;
     const callbacks = this.callbacks;
     this.steps = [];
     this.callbacks = [];
-    if (extra) steps.push(extra);
     return {
       steps,
       committed: async () => {

@@ -1,21 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { Harness, gate } from '../../test/helpers/harness.js';
+import { DIALECTS, Harness, gate, type Dialect } from '../../test/helpers/harness.js';
 import { StepFailedError } from '../core/errors.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { ArmedFailpoints } from './failpoints.js';
 import { FakeClock } from '../testing/fake-clock.js';
 
-let h: Harness;
-beforeEach(() => {
-  h = new Harness();
-});
-afterEach(() => h.cleanup());
-
 const Input = z.object({ n: z.number() });
 
-describe('RunExecution', () => {
+describe.each(DIALECTS)('RunExecution on %s', (dialect: Dialect) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(dialect);
+  });
+  afterEach(() => h.cleanup());
+
   it('runs each step once, returns recorded results on replay, and numbers parallel steps in call order', async () => {
     const bodies: string[] = [];
     const wf = defineWorkflow({ name: 'replay', input: Input }, async (ctx, input) => {
@@ -43,7 +43,7 @@ describe('RunExecution', () => {
       [4, 'nap'],
     ]);
     await h.clock.advance(60_000);
-    expect(await vigil.result(id)).toEqual({ a: 2, b: 4, c: 6, d: 10 });
+    expect(await h.result(vigil, id)).toEqual({ a: 2, b: 4, c: 6, d: 10 });
     expect(bodies.sort()).toEqual(['a', 'b', 'c', 'd']);
     const run = await vigil.getRun(id);
     expect(run!.attempt).toBe(2);
@@ -121,7 +121,7 @@ describe('RunExecution', () => {
     });
     const vigil = h.vigil([wf], { worker: { pollMs: 60_000 } });
     const { id } = await vigil.start(wf, { n: 1 });
-    await expect(vigil.result(id)).rejects.toThrow(/Step "stamp" result is not JSON-serialisable: \$\.at is a Date/);
+    await expect(h.result(vigil, id)).rejects.toThrow(/Step "stamp" result is not JSON-serialisable: \$\.at is a Date/);
     const run = await vigil.getRun(id);
     expect(run!.status).toBe('failed');
     expect(run!.error!.code).toBe('step_failed');
@@ -142,9 +142,9 @@ describe('RunExecution', () => {
     });
     const vigil = h.vigil([wf], { worker: { pollMs: 60_000 } });
     const { id: over } = await vigil.start(wf, { n: 2 * 1024 * 1024 });
-    expect(await vigil.result(over)).toEqual({ small: 100, failure: 'payload_too_large' });
+    expect(await h.result(vigil, over)).toEqual({ small: 100, failure: 'payload_too_large' });
     const { id: under } = await vigil.start(wf, { n: 2 * 1024 * 1024 - 2 });
-    expect(await vigil.result(under)).toEqual({ small: 100, failure: null });
+    expect(await h.result(vigil, under)).toEqual({ small: 100, failure: null });
   });
 
   it('replays a failed step as the same error without running it again', async () => {
@@ -167,7 +167,7 @@ describe('RunExecution', () => {
     const { id } = await vigil.start(wf, { n: 1 });
     await h.until(async () => (await vigil.getRun(id))?.status === 'sleeping');
     await h.clock.advance(10_000);
-    expect(await vigil.result(id)).toBe('Step "flaky" failed: insurer unavailable');
+    expect(await h.result(vigil, id)).toBe('Step "flaky" failed: insurer unavailable');
     expect(calls).toBe(1);
   });
 
@@ -184,7 +184,7 @@ describe('RunExecution', () => {
     const { id } = await vigil.start(wf, { n: 1 });
     await h.until(async () => (await vigil.getRun(id))?.status === 'sleeping');
     await h.clock.advance(5 * 60_000);
-    const output = await vigil.result(id);
+    const output = await h.result(vigil, id);
     expect(seen).toHaveLength(2);
     expect(seen[1]).toEqual(seen[0]);
     expect(output).toEqual(seen[0]);
@@ -208,7 +208,7 @@ describe('RunExecution', () => {
     await h.clock.set(startedAt + 2 * 86_400_000 - 1);
     expect((await vigil.getRun(id))!.status).toBe('sleeping');
     await h.clock.advance(2000);
-    expect(await vigil.result(id)).toBe(3);
+    expect(await h.result(vigil, id)).toBe(3);
   });
 
   it('fails the run, and never uses the value, when a checkpoint is corrupted', async () => {
@@ -221,9 +221,9 @@ describe('RunExecution', () => {
     const vigil = h.vigil([wf], { worker: { pollMs: 60_000 } });
     const { id } = await vigil.start(wf, { n: 1 });
     await h.until(async () => (await vigil.getRun(id))?.status === 'sleeping');
-    h.db().prepare(`UPDATE steps SET output = '"forged"' WHERE run_id = ? AND seq = 1`).run(id);
+    await h.sql(`UPDATE steps SET output = '"forged"' WHERE run_id = $1 AND seq = 1`, [id]);
     await h.clock.advance(1000);
-    await expect(vigil.result(id)).rejects.toThrow(/checksum/);
+    await expect(h.result(vigil, id)).rejects.toThrow(/checksum/);
     const run = await vigil.getRun(id);
     expect(run!.error!.code).toBe('checkpoint_corrupted');
     expect(run!.steps[0]!.intact).toBe(false);
@@ -243,7 +243,7 @@ describe('RunExecution', () => {
     const short = defineWorkflow({ name: 'shrinking', input: Input }, () => Promise.resolve('short'));
     const second = h.vigil([short], { worker: { pollMs: 60_000 } });
     await h.clock.advance(1000);
-    await expect(second.result(id)).rejects.toThrow(/history records "a"/);
+    await expect(h.result(second, id)).rejects.toThrow(/history records "a"/);
   });
 
   it('applies the input schema at execution, transforms included', async () => {
@@ -253,7 +253,7 @@ describe('RunExecution', () => {
     );
     const vigil = h.vigil([wf], { worker: { pollMs: 60_000 } });
     const { id } = await vigil.start(wf, { name: 'ada' });
-    expect(await vigil.result(id)).toBe('ADA');
+    expect(await h.result(vigil, id)).toBe('ADA');
     expect((await vigil.getRun(id))!.input).toEqual({ name: 'ada' });
   });
 
@@ -268,7 +268,7 @@ describe('RunExecution', () => {
     });
     const vigil = h.vigil([wf], { worker: { pollMs: 60_000 } });
     const { id } = await vigil.start(wf, { n: 1 });
-    expect(await vigil.result(id)).toBe('returned');
+    expect(await h.result(vigil, id)).toBe('returned');
     expect(done).toEqual(['background']);
     expect((await vigil.getRun(id))!.steps[0]!.status).toBe('completed');
   });

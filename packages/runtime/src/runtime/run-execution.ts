@@ -52,6 +52,8 @@ export class RunExecution implements StepHost {
   private readonly pending = new PendingWrites();
   private checkScheduled = false;
   private flushScheduled = false;
+  /** The last queued write: each write starts after it (see `write`). */
+  private writes: Promise<boolean> = Promise.resolve(true);
   private idleWaiters: Array<() => void> = [];
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
   leaseExpiresAt: number;
@@ -260,7 +262,9 @@ export class RunExecution implements StepHost {
   }
 
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean> {
-    return this.write((steps) => this.commitSteps(steps, renewUntil), write);
+    this.pending.add(write);
+    // An earlier write still queued may carry this row; a renewal is written in any case.
+    return this.write((steps) => this.commitSteps(steps, renewUntil), { skipIfEmpty: renewUntil === undefined });
   }
 
   /**
@@ -273,7 +277,8 @@ export class RunExecution implements StepHost {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (this.active && this.pending.size > 0) void this.write((steps) => this.commitSteps(steps));
+      if (this.active && this.pending.size > 0)
+        void this.write((steps) => this.commitSteps(steps), { skipIfEmpty: true });
     });
   }
 
@@ -282,12 +287,26 @@ export class RunExecution implements StepHost {
   }
 
   /**
-   * Commits `write` together with everything pending, then runs what waited on those rows.
-   * Returns false when the execution has stopped (lease lost, store failure); the caller then
-   * stops too.
+   * Queues a write of everything pending, then runs what waited on those rows. This
+   * execution's writes go out one at a time, in order: with a pool of connections, two writes
+   * in flight at once could commit out of order (a suspension releasing the lease before the
+   * outcome before it). Rows are taken when the write goes out, so a write waiting in the queue
+   * carries every row added meanwhile. Returns false when the execution has stopped (lease lost,
+   * store failure); the caller then stops too.
    */
-  private async write(commit: (steps: StepWrite[]) => Promise<void>, write?: StepWrite): Promise<boolean> {
-    const batch = this.pending.take(write);
+  private write(
+    commit: (steps: StepWrite[]) => Promise<void>,
+    options: { skipIfEmpty?: boolean } = {},
+  ): Promise<boolean> {
+    const next = this.writes.then(() => this.writeNow(commit, options.skipIfEmpty === true));
+    this.writes = next;
+    return next;
+  }
+
+  private async writeNow(commit: (steps: StepWrite[]) => Promise<void>, skipIfEmpty: boolean): Promise<boolean> {
+    if (this.stopped) return false;
+    if (skipIfEmpty && this.pending.size === 0) return true;
+    const batch = this.pending.take();
     try {
       await commit(batch.steps);
     } catch (error) {

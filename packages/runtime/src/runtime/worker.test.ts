@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { Harness, gate } from '../../test/helpers/harness.js';
+import { DIALECTS, Harness, gate, type Dialect } from '../../test/helpers/harness.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { noFailpoints } from '../core/failpoints.js';
@@ -13,15 +13,15 @@ import { Executor } from './executor.js';
 import { Worker } from './worker.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
-let h: Harness;
-beforeEach(() => {
-  h = new Harness();
-});
-afterEach(() => h.cleanup());
-
 const Input = z.object({ n: z.number() });
 
-describe('Worker', () => {
+describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(dialect);
+  });
+  afterEach(() => h.cleanup());
+
   it('executes at most `concurrency` runs at once', async () => {
     const release = gate();
     let running = 0;
@@ -61,7 +61,7 @@ describe('Worker', () => {
     expect(second.status).toBe('queued');
     expect(claims).toEqual([1]);
     release.open();
-    expect(await vigil.result(second.id)).toBe('ok');
+    expect(await h.result(vigil, second.id)).toBe('ok');
     expect((await vigil.getRun(first.id))!.attempt).toBe(1);
   });
 
@@ -86,7 +86,7 @@ describe('Worker', () => {
     expect(claimsByB).toEqual([]);
     expect(a.worker!.activeCount).toBe(1);
     release.open();
-    expect(await a.result(id)).toBe('ok');
+    expect(await h.result(a, id)).toBe('ok');
   });
 
   it('on stop, lets an in-flight step commit and hands the run back at once', async () => {
@@ -136,7 +136,7 @@ describe('Worker', () => {
     expect((await a.getRun(id))!.status).toBe('queued');
 
     const b = h.vigil([wf], { worker: { pollMs: 100 } });
-    expect(await b.result(id)).toBe('ok');
+    expect(await h.result(b, id)).toBe('ok');
     release.open();
     await h.clock.advance(100);
     const run = await b.getRun(id);
@@ -150,7 +150,7 @@ describe('Worker', () => {
     const { id: old } = await client.start(v1, { n: 1 });
     const { id: latest } = await client.start('versioned', { n: 1 });
     const onlyV2 = h.vigil([v2], { worker: { pollMs: 100 } });
-    expect(await onlyV2.result(latest)).toBe('v2');
+    expect(await h.result(onlyV2, latest)).toBe('v2');
     await h.clock.advance(1000);
     expect((await onlyV2.getRun(old))!.status).toBe('queued');
   });
@@ -158,7 +158,7 @@ describe('Worker', () => {
   it('reports a run completed when a heartbeat finds its lease already released by the finish', async () => {
     // The finish commits (releasing the lease), then a heartbeat's renewal sees the lease gone
     // before the finish's promise returns to the execution: a stale report that must not win.
-    const store = new SqliteStore({ path: h.path, clock: h.clock });
+    const store = h.store();
     const finish = store.queue.finish.bind(store.queue);
     const renew = store.queue.renew.bind(store.queue);
     const staleRenewal = gate();
@@ -184,7 +184,7 @@ describe('Worker', () => {
   });
 
   it('reports a failed claim and tries again', async () => {
-    const store = new SqliteStore({ path: h.path, clock: h.clock });
+    const store = h.store();
     await store.migrate();
     const claim = store.queue.claim.bind(store.queue);
     let failures = 1;

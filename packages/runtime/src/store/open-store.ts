@@ -1,23 +1,52 @@
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 /** Where the embedded store lives when nothing else is configured. */
 export const DEFAULT_DATABASE = '.vigil/vigil.db';
 
+export interface OpenStoreOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** PostgreSQL only: connections in the pool. Default `VIGIL_DB_POOL_SIZE`, else 10. */
+  poolSize?: number;
+}
+
 /**
- * Opens the store a database setting names: a file path or `sqlite:<path>` for SQLite
- * (`:memory:` for a throwaway one). Migrations are applied by `Store.migrate`.
+ * Opens the store a database setting names: `postgres://…` (or `postgresql://…`) for
+ * PostgreSQL, with `?schema=name` to use a schema other than `public`; otherwise a file path or
+ * `sqlite:<path>` for SQLite (`:memory:` for a throwaway one). Migrations are applied by
+ * `Store.migrate`.
  */
-export function openStore(database: string, clock?: Clock): Store {
+export function openStore(database: string, options: OpenStoreOptions = {}): Store {
   const setting = database.trim();
   if (setting.length === 0) throw new InvalidArgumentError('The database setting is empty');
   if (/^postgres(ql)?:\/\//i.test(setting)) {
-    throw new InvalidArgumentError(
-      'PostgreSQL is not supported by this build yet; use a SQLite file path (the default is .vigil/vigil.db)',
-    );
+    const url = new URL(setting);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    const poolSize = options.poolSize ?? poolSizeFromEnv();
+    return new PostgresStore({
+      url: url.toString(),
+      ...(schema ? { schema } : {}),
+      ...(poolSize === undefined ? {} : { poolSize }),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
-  return new SqliteStore({ path, ...(clock ? { clock } : {}) });
+  return new SqliteStore({ path, ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+function poolSizeFromEnv(): number | undefined {
+  const value = process.env['VIGIL_DB_POOL_SIZE'];
+  if (value === undefined || value === '') return undefined;
+  const size = Number(value);
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new InvalidArgumentError(`VIGIL_DB_POOL_SIZE must be a positive integer; got ${JSON.stringify(value)}`);
+  }
+  return size;
 }

@@ -22,6 +22,7 @@ export interface HostOptions {
   concurrency?: string;
   leaseTtl?: string;
   grace?: string;
+  dbPool?: string;
   /** The line printed once everything is up (for `dev`). */
   banner?: (info: { url: string | null; store: string; workflows: string[] }) => string;
 }
@@ -55,6 +56,7 @@ export async function host(options: HostOptions): Promise<void> {
   }
   const vigil = createVigil({
     database,
+    ...(options.dbPool ? { poolSize: positiveInt(options.dbPool, '--db-pool') } : {}),
     workflows: project.workflows,
     logger,
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),

@@ -2,7 +2,7 @@ import type { StepWrite } from '../checkpoint-store.js';
 import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore, WorkflowKey } from '../queue-store.js';
 import { selectSteps, upsertSteps } from './checkpoints.js';
 import type { SqliteConnection } from './connection.js';
-import { RUN_COLUMNS, toRunRecord, type RunRow } from './runs.js';
+import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 
 /**
  * A SQL condition matching runs of the given workflow versions, and its parameters. The text

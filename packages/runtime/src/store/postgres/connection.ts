@@ -1,0 +1,94 @@
+import pg from 'pg';
+
+import type { Logger } from '../../core/logger.js';
+
+export interface PgConnectionOptions {
+  url: string;
+  /** Schema for Vigil's tables (created if missing); default `public`. Letters, digits and `_`. */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** How long a statement keeps being retried while the database is unreachable. Default 15 s. */
+  retryForMs?: number;
+  logger: Logger;
+}
+
+const BIGINT_OID = 20;
+/** SQLSTATEs worth retrying: serialization failure, deadlock, too many connections, shutdowns. */
+const TRANSIENT_STATES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** BIGINT columns hold epoch milliseconds and lease epochs: well inside Number's safe range. */
+function parseBigintsAsNumbers(oid: number, format?: 'text'): (value: string) => unknown {
+  if (oid === BIGINT_OID) return Number;
+  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+}
+
+/** Whether `error` says the database was briefly unreachable, rather than that the statement was wrong. */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || TRANSIENT_STATES.has(code) || TRANSIENT_NODE_CODES.has(code))
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection error|timeout exceeded when trying to connect|Client was closed/i.test(
+    message,
+  );
+}
+
+/**
+ * The pool every PostgreSQL aggregate shares. Each Vigil write is one statement, and so one
+ * implicit transaction and one round trip: a statement that fails on a dropped connection can be
+ * sent again whole, because every write is an idempotent upsert fenced by the lease epoch.
+ */
+export class PgConnection {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  private readonly retryForMs: number;
+
+  constructor(private readonly options: PgConnectionOptions) {
+    this.schema = options.schema ?? 'public';
+    this.retryForMs = options.retryForMs ?? 15_000;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: 'vigil',
+      options: `-c search_path=${this.schema}`,
+      types: { getTypeParser: parseBigintsAsNumbers as typeof pg.types.getTypeParser },
+    });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', (error) =>
+      options.logger.warn('an idle database connection failed', { error: error.message }),
+    );
+  }
+
+  /** Runs one statement, retrying with backoff while the database is unreachable. */
+  async query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+    const deadline = Date.now() + this.retryForMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.pool.query(text, params)).rows as Row[];
+      } catch (error) {
+        if (!isTransient(error) || Date.now() >= deadline) throw error;
+        const delay = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        if (attempt === 1) this.options.logger.warn('the database is unreachable; retrying', { error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** Checks a schema name before it goes into SQL. */
+export function validSchema(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`Schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _`);
+  }
+  return schema;
+}

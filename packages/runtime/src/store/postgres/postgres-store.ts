@@ -1,0 +1,114 @@
+import type { Clock } from '../../core/clock.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type { Store } from '../store.js';
+import { PgCheckpointStore } from './checkpoints.js';
+import { PgConnection, validSchema } from './connection.js';
+import { DatabaseClock } from './database-clock.js';
+import { applyMigrations } from './migrator.js';
+import { PgNotifier } from './notifier.js';
+import { PgQueueStore } from './queue.js';
+import { PgRunStore } from './runs.js';
+import { PgTimerStore } from './timers.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** Schema for Vigil's tables, created by `migrate`; default `public`. */
+  schema?: string;
+  /** Connections in the pool (LISTEN uses one more of its own). Default 10. */
+  poolSize?: number;
+  /** Time source; default the database server's clock (see `DatabaseClock`). Tests pass a FakeClock. */
+  clock?: Clock;
+  /** How long a statement keeps being retried while the database is unreachable. Default 15 s. */
+  retryForMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * The multi-node store: any number of worker and server processes on any number of machines
+ * share one PostgreSQL. Every write is a single statement (one round trip, one transaction),
+ * fenced by the lease epoch under a row lock; claims use `FOR UPDATE SKIP LOCKED`; LISTEN/NOTIFY
+ * wakes idle workers when runs become ready.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly clock: Clock;
+  readonly runs: PgRunStore;
+  readonly queue: PgQueueStore;
+  readonly checkpoints: PgCheckpointStore;
+  readonly timers: PgTimerStore;
+  private readonly conn: PgConnection;
+  private readonly notifier: PgNotifier;
+  private readonly databaseClock: DatabaseClock | undefined;
+  private readonly listeners = new Set<() => void>();
+  private readonly logger: Logger;
+  private readonly target: string;
+  private started: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.logger = options.logger ?? silentLogger;
+    const schema = validSchema(options.schema ?? 'public');
+    this.conn = new PgConnection({
+      url: options.url,
+      schema,
+      logger: this.logger,
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.retryForMs === undefined ? {} : { retryForMs: options.retryForMs }),
+    });
+    this.databaseClock = options.clock ? undefined : new DatabaseClock();
+    this.clock = options.clock ?? this.databaseClock!;
+    const channel = `vigil_work_${schema}`;
+    this.runs = new PgRunStore(this.conn, channel);
+    this.queue = new PgQueueStore(this.conn);
+    this.checkpoints = new PgCheckpointStore(this.conn);
+    this.timers = new PgTimerStore(this.conn, channel);
+    this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
+    this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
+  }
+
+  migrate(): Promise<void> {
+    this.started ??= (async () => {
+      if (this.databaseClock) {
+        await this.databaseClock.sync(this.conn);
+        this.databaseClock.start(this.conn, 60_000, (error) =>
+          this.logger.warn('could not read the database clock', { error: String(error) }),
+        );
+      }
+      await applyMigrations(this.conn, this.clock.now());
+      await this.notifier.start();
+    })();
+    return this.started;
+  }
+
+  onWorkAvailable(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  describe(): string {
+    return `postgres ${this.target}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.databaseClock?.stop();
+    await this.notifier.close();
+    await this.conn.close();
+  }
+
+  private notifyWorkAvailable(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** host:port/database, never the password. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,101 @@
+import { LeaseLostError } from '../../core/errors.js';
+import type { StepWrite } from '../checkpoint-store.js';
+import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore, WorkflowKey } from '../queue-store.js';
+import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
+import { stepsOfRuns } from './checkpoints.js';
+import type { PgConnection } from './connection.js';
+import { stepArrays, upsertStepsSql } from './step-arrays.js';
+
+/** A condition on `(workflow, version)` against two array parameters, `$n` and `$n+1`. */
+export function ofWorkflows(first: number): string {
+  return `(workflow, version) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::int[]))`;
+}
+
+export function workflowParams(workflows: readonly WorkflowKey[]): [string[], number[]] {
+  return [workflows.map((w) => w.name), workflows.map((w) => w.version)];
+}
+
+export class PgQueueStore implements QueueStore {
+  constructor(private readonly conn: PgConnection) {}
+
+  /**
+   * One statement leases the runs: candidates are locked with SKIP LOCKED, so workers claiming
+   * at the same time take different runs and never wait on each other. Expired leases first.
+   */
+  async claim(request: ClaimRequest): Promise<ClaimedRun[]> {
+    if (request.limit <= 0 || request.workflows.length === 0) return [];
+    const rows = await this.conn.query<RunRow>(
+      `WITH expired AS (
+         SELECT id FROM runs WHERE lease_owner IS NOT NULL AND lease_expires_at <= $1 AND ${ofWorkflows(2)}
+         ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED
+       ), ready AS (
+         SELECT id, ready_at FROM runs WHERE ready_at <= $1 AND ${ofWorkflows(2)}
+         ORDER BY ready_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM ready) candidates
+         ORDER BY rank LIMIT $4
+       )
+       UPDATE runs r SET status = 'running', lease_owner = $5, lease_epoch = r.lease_epoch + 1, lease_expires_at = $6,
+         ready_at = NULL, attempt = r.attempt + 1, updated_at = $1
+       FROM picked WHERE r.id = picked.id
+       RETURNING ${RUN_COLUMNS.split(', ')
+         .map((column) => `r.${column}`)
+         .join(', ')}`,
+      [
+        request.now,
+        ...workflowParams(request.workflows),
+        request.limit,
+        request.owner,
+        request.now + request.leaseTtlMs,
+      ],
+    );
+    const steps = await stepsOfRuns(
+      this.conn,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => {
+      const run = toRunRecord(row);
+      return {
+        run,
+        lease: { runId: run.id, owner: request.owner, epoch: run.lease!.epoch },
+        steps: steps.get(run.id) ?? [],
+      };
+    });
+  }
+
+  async renew(leases: readonly Lease[], now: number, leaseTtlMs: number): Promise<Lease[]> {
+    if (leases.length === 0) return [];
+    const renewed = await this.conn.query<{ id: string }>(
+      `UPDATE runs r SET lease_expires_at = $1
+       FROM unnest($2::text[], $3::text[], $4::bigint[]) AS l(id, owner, epoch)
+       WHERE r.id = l.id AND r.lease_owner = l.owner AND r.lease_epoch = l.epoch
+       RETURNING r.id`,
+      [now + leaseTtlMs, leases.map((l) => l.runId), leases.map((l) => l.owner), leases.map((l) => l.epoch)],
+    );
+    const kept = new Set(renewed.map((row) => row.id));
+    return leases.filter((lease) => !kept.has(lease.runId));
+  }
+
+  async finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void> {
+    const rows = stepArrays(steps, 8);
+    const [result] = await this.conn.query<{ fenced: number }>(
+      `WITH finished AS (
+         UPDATE runs SET status = $4, output = $5, error = $6, lease_owner = NULL, lease_expires_at = NULL,
+           ready_at = NULL, updated_at = $7, finished_at = $7
+         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id
+       ), written AS (${upsertStepsSql(rows.sql, 'finished')})
+       SELECT count(*)::int AS fenced FROM finished`,
+      [
+        lease.runId,
+        lease.owner,
+        lease.epoch,
+        outcome.status,
+        outcome.status === 'completed' ? outcome.output : null,
+        outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+        now,
+        ...rows.params,
+      ],
+    );
+    if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+  }
+}

@@ -1,0 +1,122 @@
+import { sha256 } from '../../core/checksum.js';
+import { ConflictError } from '../../core/errors.js';
+import type { RunStatus } from '../../core/run-status.js';
+import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
+import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import type { PgConnection } from './connection.js';
+
+const TERMINAL = `('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
+
+export class PgRunStore implements RunStore {
+  constructor(
+    private readonly conn: PgConnection,
+    private readonly channel: string,
+  ) {}
+
+  async create(run: NewRun): Promise<CreateRunResult> {
+    const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
+    // One statement: the insert (or nothing, on a key or id already taken) and, for a queued
+    // run, the notification that wakes idle workers when it commits.
+    const [inserted] = await this.conn.query<RunRow>(
+      `WITH ins AS (
+         INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key, principal,
+           attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+         ON CONFLICT DO NOTHING
+         RETURNING ${RUN_COLUMNS}
+       ), woken AS (SELECT pg_notify($16, '') FROM ins WHERE ins.lease_owner IS NULL)
+       SELECT *, (SELECT count(*) FROM woken) AS notified FROM ins`,
+      [
+        id,
+        workflow,
+        version,
+        leaseTo ? 'running' : 'queued',
+        input,
+        sha256(input),
+        inputHash,
+        idempotencyKey,
+        principal,
+        leaseTo ? 1 : 0,
+        leaseTo ? null : now,
+        leaseTo?.owner ?? null,
+        leaseTo ? 1 : 0,
+        leaseTo ? now + leaseTo.leaseTtlMs : null,
+        now,
+        this.channel,
+      ],
+    );
+    if (inserted) return this.created(inserted, run);
+    // Nothing inserted: the idempotency key is taken, or this very insert committed on an earlier
+    // attempt whose answer was lost with the connection (the id is ours, fresh and random).
+    const [existing] = await this.conn.query<RunRow & { input_hash: string }>(
+      `SELECT ${RUN_COLUMNS}, input_hash FROM runs WHERE id = $1 OR (idempotency_key = $2 AND $2 IS NOT NULL) ORDER BY (id = $1) DESC LIMIT 1`,
+      [id, idempotencyKey],
+    );
+    if (!existing) throw new Error(`run ${id} was neither inserted nor found`);
+    if (existing.id === id) return this.created(existing, run);
+    if (existing.workflow !== workflow || existing.input_hash !== inputHash) {
+      throw new ConflictError(
+        'idempotency_conflict',
+        `Idempotency key ${JSON.stringify(idempotencyKey)} was already used for run ${existing.id} with a different ` +
+          (existing.workflow !== workflow ? `workflow (${existing.workflow})` : 'input'),
+        { path: 'idempotencyKey', details: { runId: existing.id } },
+      );
+    }
+    return { id: existing.id, status: existing.status as RunStatus, created: false };
+  }
+
+  private created(row: RunRow, run: NewRun): CreateRunResult {
+    const record = toRunRecord(row);
+    if (!run.leaseTo) return { id: record.id, status: record.status, created: true };
+    return {
+      id: record.id,
+      status: record.status,
+      created: true,
+      leased: { run: record, lease: { runId: record.id, owner: run.leaseTo.owner, epoch: record.lease?.epoch ?? 1 } },
+    };
+  }
+
+  async get(id: string): Promise<RunRecord | null> {
+    const [row] = await this.conn.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return row ? toRunRecord(row) : null;
+  }
+
+  async list(filter: RunFilter): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: string, value: unknown): void => {
+      params.push(value);
+      where.push(condition.replace('?', `$${params.length}`));
+    };
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.workflow !== undefined) add('workflow = ?', filter.workflow);
+    if (filter.before !== undefined) add('id < ?', filter.before);
+    params.push(filter.limit);
+    const rows = await this.conn.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRunRecord);
+  }
+
+  async cancel(id: string, now: number): Promise<RunRecord | null> {
+    // Modifying CTEs do not show their effects to the rest of the statement, so the cancelled
+    // row comes from RETURNING and the unchanged row, if nothing was cancelled, from the snapshot.
+    const [row] = await this.conn.query<RunRow>(
+      `WITH cancelled AS (
+         UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+           ready_at = NULL, updated_at = $2, finished_at = $2
+         WHERE id = $1 AND status NOT IN ${TERMINAL}
+         RETURNING ${RUN_COLUMNS}
+       ), open_steps AS (
+         UPDATE steps SET status = 'cancelled', ended_at = $2
+         WHERE run_id IN (SELECT id FROM cancelled) AND status IN ('running', 'sleeping')
+       )
+       SELECT * FROM cancelled
+       UNION ALL
+       SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM cancelled)`,
+      [id, now],
+    );
+    return row ? toRunRecord(row) : null;
+  }
+}

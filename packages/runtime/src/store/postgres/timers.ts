@@ -1,0 +1,41 @@
+import { LeaseLostError } from '../../core/errors.js';
+import type { StepWrite } from '../checkpoint-store.js';
+import type { Lease, WorkflowKey } from '../queue-store.js';
+import type { Suspension, TimerStore } from '../timer-store.js';
+import type { PgConnection } from './connection.js';
+import { ofWorkflows, workflowParams } from './queue.js';
+import { stepArrays, upsertStepsSql } from './step-arrays.js';
+
+export class PgTimerStore implements TimerStore {
+  constructor(
+    private readonly conn: PgConnection,
+    private readonly channel: string,
+  ) {}
+
+  async suspend(lease: Lease, suspension: Suspension, steps: readonly StepWrite[], now: number): Promise<void> {
+    const rows = stepArrays(steps, 8);
+    // A run handed back for immediate pickup wakes idle workers when this commits.
+    const [result] = await this.conn.query<{ fenced: number }>(
+      `WITH suspended AS (
+         UPDATE runs SET status = $4, ready_at = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
+         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id
+       ), written AS (${upsertStepsSql(rows.sql, 'suspended')}),
+       woken AS (SELECT pg_notify($7, '') FROM suspended WHERE $5::bigint <= $6::bigint)
+       SELECT count(*)::int AS fenced, (SELECT count(*) FROM woken) AS notified FROM suspended`,
+      [lease.runId, lease.owner, lease.epoch, suspension.status, suspension.wakeAt, now, this.channel, ...rows.params],
+    );
+    if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+  }
+
+  async nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {
+    if (workflows.length === 0) return null;
+    const [row] = await this.conn.query<{ at: number | null }>(
+      `SELECT LEAST(
+         (SELECT min(ready_at) FROM runs WHERE ready_at IS NOT NULL AND ${ofWorkflows(1)}),
+         (SELECT min(lease_expires_at) FROM runs WHERE lease_owner IS NOT NULL AND ${ofWorkflows(1)})
+       ) AS at`,
+      workflowParams(workflows),
+    );
+    return row?.at ?? null;
+  }
+}

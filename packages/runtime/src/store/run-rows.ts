@@ -1,0 +1,63 @@
+import { sha256 } from '../core/checksum.js';
+import type { ErrorRecord } from '../core/errors.js';
+import type { RunStatus } from '../core/run-status.js';
+import type { RunRecord } from './run-store.js';
+
+/** A row of the `runs` table, as both dialects return it (times as epoch milliseconds). */
+export interface RunRow {
+  id: string;
+  workflow: string;
+  version: number;
+  status: string;
+  input: string;
+  input_checksum: string;
+  output: string | null;
+  error: string | null;
+  idempotency_key: string | null;
+  principal: string | null;
+  attempt: number;
+  ready_at: number | null;
+  lease_owner: string | null;
+  lease_epoch: number;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export const RUN_COLUMNS =
+  'id, workflow, version, status, input, input_checksum, output, error, idempotency_key, principal, attempt, ' +
+  'ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at';
+
+/** Maps a row to a record, verifying the input against its checksum. */
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    version: row.version,
+    status: row.status as RunStatus,
+    input: row.input,
+    inputIntact: sha256(row.input) === row.input_checksum,
+    output: row.output,
+    error: row.error === null ? null : parseError(row.error),
+    idempotencyKey: row.idempotency_key,
+    principal: row.principal,
+    attempt: row.attempt,
+    readyAt: row.ready_at,
+    lease:
+      row.lease_owner === null
+        ? null
+        : { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at ?? 0 },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function parseError(text: string): ErrorRecord {
+  try {
+    return JSON.parse(text) as ErrorRecord;
+  } catch {
+    return { name: 'Error', message: 'The stored error could not be read', code: 'error_unreadable' };
+  }
+}

@@ -1,0 +1,45 @@
+import type { ErrorRecord } from '../core/errors.js';
+import type { StepKind, StepStatus } from '../core/step-identity.js';
+import { stepChecksum } from './checkpoint-checksum.js';
+import type { StepRecord } from './checkpoint-store.js';
+
+/** A row of the `steps` table, as both dialects return it. */
+export interface StepRow {
+  seq: number;
+  name: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  output: string | null;
+  error: string | null;
+  checksum: string;
+  wake_at: number | null;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export const STEP_COLUMNS = 'seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at';
+
+/** Maps a row to a record, verifying it against its checksum. */
+export function toStepRecord(row: StepRow): StepRecord {
+  const base = { seq: row.seq, name: row.name, kind: row.kind as StepKind, status: row.status as StepStatus };
+  let intact = stepChecksum(base, row.output, row.error) === row.checksum;
+  let error: ErrorRecord | null = null;
+  if (intact && row.error !== null) {
+    try {
+      error = JSON.parse(row.error) as ErrorRecord;
+    } catch {
+      intact = false;
+    }
+  }
+  return {
+    ...base,
+    attempts: row.attempts,
+    output: row.output,
+    error,
+    wakeAt: row.wake_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    intact,
+  };
+}
