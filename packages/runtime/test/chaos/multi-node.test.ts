@@ -1,0 +1,195 @@
+/**
+ * Many nodes on one PostgreSQL: a `vigil server` takes 1,000 runs over HTTP (2,000 with
+ * `npm run test:chaos`) while three `vigil worker` processes execute them and one of them is
+ * SIGKILLed and replaced every 1–4 s; then the same with the PostgreSQL server itself restarted
+ * twice during the load. Step executions are counted by an external ledger file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+
+import { Cluster } from '../helpers/cluster.js';
+import { startEmbeddedPostgres, type PostgresServer } from '../helpers/embedded-postgres.js';
+import type { LedgerLine } from '../fixtures/workflows.js';
+import { eventually, readLedger, sleep } from '../helpers/processes.js';
+
+const RUNS = Number(process.env['VIGIL_CHAOS_RUNS'] ?? 1000);
+const STEPS = 5;
+const LEASE_TTL_MS = 2000;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** POSTs `count` runs, 16 at a time; retries each (same idempotency key) until it is accepted. */
+async function submitRuns(api: string, count: number, ledger: string): Promise<string[]> {
+  const ids: string[] = new Array<string>(count);
+  let next = 0;
+  const submitter = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await fetch(`${api}/v1/runs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': `multi-node-${i}` },
+            body: JSON.stringify({ workflow: 'test.chain', input: { steps: STEPS, stepMs: 20, ledger } }),
+          });
+          if (response.status === 202) {
+            ids[i] = ((await response.json()) as { id: string }).id;
+            break;
+          }
+          if (response.status < 500) throw new Error(`run ${i} refused: ${response.status} ${await response.text()}`);
+        } catch (error) {
+          if (error instanceof Error && error.message.includes('refused')) throw error;
+        }
+        await sleep(Math.min(1000, 50 * attempt));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, submitter));
+  return ids;
+}
+
+interface Outcome {
+  ids: string[];
+  kills: Map<number, number>;
+  ledger: LedgerLine[];
+  db: pg.Pool;
+}
+
+async function runScenario(
+  database: string,
+  adminUrl: string,
+  restartPostgres?: () => Promise<void>,
+): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-multi-'));
+  const ledger = join(dir, 'ledger.jsonl');
+  const cluster = new Cluster(database, dir, LEASE_TTL_MS);
+  cleanups.push(async () => {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await cluster.startServer();
+  await Promise.all([cluster.startWorker(), cluster.startWorker(), cluster.startWorker()]);
+
+  const db = new pg.Pool({ connectionString: adminUrl, max: 2 });
+  // Idle connections die with a restarting server; the next query reconnects.
+  db.on('error', () => undefined);
+  cleanups.push(() => db.end());
+  let done = false;
+  let completed = 0;
+  const monitor = (async () => {
+    while (!done) {
+      try {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM runs WHERE status = 'completed'`,
+        );
+        completed = rows[0]!.n;
+      } catch {
+        // the database is restarting
+      }
+      if (completed === RUNS) done = true;
+      else await sleep(100);
+    }
+  })();
+  const reached = async (fraction: number): Promise<boolean> => {
+    while (!done && completed < RUNS * fraction) await sleep(50);
+    return !done;
+  };
+  // Kills start once work is under way, so every run of the test sees some.
+  const killer = (async () => {
+    if (!(await reached(0.05))) return;
+    do await cluster.killAndReplaceWorker();
+    while (!done && (await sleep(1000 + Math.random() * 3000), !done));
+  })();
+  const restarts = (async () => {
+    if (!restartPostgres) return;
+    for (const fraction of [0.2, 0.6]) if (await reached(fraction)) await restartPostgres();
+  })();
+
+  const ids = await submitRuns(cluster.url, RUNS, ledger);
+  await eventually(() => (done ? true : undefined), 240_000, `all ${RUNS} runs to complete`);
+  await Promise.all([monitor, killer, restarts]);
+  return { ids, kills: cluster.kills, ledger: readLedger(ledger), db };
+}
+
+async function assertAllCompletedOnce({ ids, db, ledger }: Outcome): Promise<Map<string, LedgerLine[]>> {
+  expect(new Set(ids).size).toBe(RUNS);
+  const runs = await db.query<{ id: string; status: string; output: string }>(`SELECT id, status, output FROM runs`);
+  expect(runs.rows).toHaveLength(RUNS);
+  for (const run of runs.rows) {
+    expect(run.status).toBe('completed');
+    expect(JSON.parse(run.output)).toEqual(
+      Array.from({ length: STEPS }, (_, i) => `step-${i + 1}:${run.id.slice(-4)}`),
+    );
+  }
+  // One row per step per run, every one completed: no duplicate or missing checkpoints.
+  const steps = await db.query<{ run_id: string; name: string; status: string; attempts: number }>(
+    `SELECT run_id, name, status, attempts FROM steps`,
+  );
+  expect(steps.rows).toHaveLength(RUNS * STEPS);
+  expect(steps.rows.every((row) => row.status === 'completed')).toBe(true);
+
+  const executions = new Map<string, LedgerLine[]>();
+  for (const line of ledger) {
+    const key = `${line.runId}/${line.step}`;
+    executions.set(key, [...(executions.get(key) ?? []), line]);
+  }
+  expect(executions.size).toBe(RUNS * STEPS);
+  for (const row of steps.rows) {
+    // The record counts every attempt, so it never shows fewer than the ledger saw.
+    expect(executions.get(`${row.run_id}/${row.name}`)!.length).toBeLessThanOrEqual(row.attempts);
+  }
+  return executions;
+}
+
+describe('many nodes on one PostgreSQL', { timeout: 300_000 }, () => {
+  it(`completes ${RUNS} runs, each once, while workers are SIGKILLed every 1–4 s`, async () => {
+    const url = inject('postgresUrl');
+    const schema = `mn_${randomBytes(4).toString('hex')}`;
+    const outcome = await runScenario(`${url}?schema=${schema}`, `${url}?options=-c%20search_path%3D${schema}`);
+    const executions = await assertAllCompletedOnce(outcome);
+    cleanups.push(async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    });
+
+    expect(outcome.kills.size).toBeGreaterThan(0);
+    let repeated = 0;
+    for (const lines of executions.values()) {
+      const sorted = [...lines].sort((a, b) => a.at - b.at);
+      for (let i = 1; i < sorted.length; i++) {
+        repeated++;
+        // A step ran again only because the worker running it was killed...
+        const killedAt = outcome.kills.get(sorted[i - 1]!.pid);
+        expect(killedAt).toBeDefined();
+        // ...and another took it up within the lease TTL plus one second of the kill (G4).
+        expect(sorted[i]!.at - killedAt!).toBeLessThanOrEqual(LEASE_TTL_MS + 1000);
+      }
+    }
+    process.stdout.write(`multi-node: ${RUNS} runs, ${outcome.kills.size} kills, ${repeated} steps run again\n`);
+  });
+
+  it(`completes ${RUNS} runs while the PostgreSQL server restarts twice and workers are killed`, async () => {
+    const server: PostgresServer = await startEmbeddedPostgres();
+    cleanups.push(() => server.destroy());
+    let restarts = 0;
+    const outcome = await runScenario(server.url, server.url, async () => {
+      await server.stop();
+      await sleep(500);
+      await server.start();
+      restarts++;
+    });
+    await assertAllCompletedOnce(outcome);
+    expect(restarts).toBe(2);
+    process.stdout.write(`multi-node with restarts: ${RUNS} runs, ${outcome.kills.size} kills, ${restarts} restarts\n`);
+  });
+});

@@ -1,0 +1,53 @@
+import { FIXTURES, VigilProcess } from './processes.js';
+
+/**
+ * Vigil processes sharing one database, as separate machines would: one `vigil server` and any
+ * number of `vigil worker`s, each a real child process that can be SIGKILLed and replaced.
+ */
+export class Cluster {
+  readonly workers: VigilProcess[] = [];
+  server: VigilProcess | undefined;
+  url = '';
+  /** Every process ever started, to stop them all at the end. */
+  private readonly all: VigilProcess[] = [];
+  /** When each killed worker died, by pid. */
+  readonly kills = new Map<number, number>();
+
+  constructor(
+    private readonly database: string,
+    private readonly cwd: string,
+    private readonly leaseTtlMs: number,
+  ) {}
+
+  async startServer(): Promise<void> {
+    this.server = this.spawn(['server', '--port', '0']);
+    this.url = (await this.server.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
+  }
+
+  async startWorker(): Promise<VigilProcess> {
+    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs)]);
+    this.workers.push(worker);
+    await worker.waitFor(/worker started/);
+    return worker;
+  }
+
+  /** SIGKILLs a random live worker and starts another in its place. */
+  async killAndReplaceWorker(): Promise<void> {
+    const index = Math.floor(Math.random() * this.workers.length);
+    const victim = this.workers[index]!;
+    await victim.kill('SIGKILL');
+    this.kills.set(victim.pid, Date.now());
+    this.workers.splice(index, 1);
+    await this.startWorker();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.kill('SIGKILL')));
+  }
+
+  private spawn(args: string[]): VigilProcess {
+    const child = new VigilProcess([...args, '--db', this.database, '--load', FIXTURES], { cwd: this.cwd });
+    this.all.push(child);
+    return child;
+  }
+}
