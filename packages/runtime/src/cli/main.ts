@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 
 import { isVigilError } from '../core/errors.js';
 import { ApiClient, DEFAULT_URL } from './api-client.js';
+import { copyCommand } from './commands/copy.js';
 import { host, type HostOptions } from './commands/host.js';
 import { migrateCommand } from './commands/migrate.js';
 import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
@@ -73,6 +74,13 @@ export function buildProgram(): Command {
     .description('apply pending database migrations and exit')
     .option('--db <database>', 'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)')
     .action((options: { db?: string }) => migrateCommand(options.db));
+
+  program
+    .command('copy')
+    .description('move the runs of a SQLite store to PostgreSQL (stop the processes using it first)')
+    .requiredOption('--from <path>', 'the SQLite file')
+    .requiredOption('--to <url>', 'postgres://… (with ?schema= for a schema other than public)')
+    .action((options: { from: string; to: string }) => copyCommand(options.from, options.to));
 
   program
     .command('start')

@@ -25,13 +25,16 @@ const discharge = defineWorkflow(
   },
 );
 
+let healthy = true;
 async function setup(options: { worker?: boolean; maxBodyBytes?: number } = {}) {
+  healthy = true;
   const vigil = h.vigil([discharge], options.worker ? { worker: { pollMs: 60_000 } } : {});
   await vigil.ready();
   const app = createApp({
     client: vigil.client,
     registry: vigil.registry,
     logger: silentLogger,
+    ping: () => (healthy ? vigil.store.ping() : Promise.reject(new Error('down'))),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
   });
   const request = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
@@ -158,6 +161,11 @@ describe('HTTP API', () => {
   it('serves health, the workflow catalogue, and JSON 404s for unknown routes', async () => {
     const { request } = await setup();
     expect(await (await request('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await request('GET', '/readyz')).json()).toEqual({ status: 'ok' });
+    healthy = false;
+    const unready = await request('GET', '/readyz');
+    expect(unready.status).toBe(503);
+    expect(((await unready.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
     expect(await (await request('GET', '/')).json()).toMatchObject({ service: 'vigil', api: { runs: '/v1/runs' } });
     const catalogue = (await (await request('GET', '/v1/workflows')).json()) as {
       workflows: Array<{ name: string; steps: string[]; inputSchema: { properties: object } }>;

@@ -13,6 +13,8 @@ export interface AppOptions {
   client: VigilClient;
   registry: WorkflowRegistry;
   logger: Logger;
+  /** Checks the database for `/readyz`. */
+  ping: () => Promise<void>;
   /** Largest request body accepted, in bytes; larger ones get 413 and write nothing. */
   maxBodyBytes: number;
 }
@@ -33,10 +35,19 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await options.ping();
+      return c.json({ status: 'ok' });
+    } catch (error) {
+      options.logger.warn('readiness check failed: the store does not answer', { error: String(error) });
+      return c.json({ error: { code: 'store_unavailable', message: 'The database does not answer', path: null } }, 503);
+    }
+  });
   app.get('/', (c) =>
     c.json({
       service: 'vigil',
-      api: { runs: '/v1/runs', workflows: '/v1/workflows', health: '/healthz' },
+      api: { runs: '/v1/runs', workflows: '/v1/workflows', health: '/healthz', ready: '/readyz' },
     }),
   );
   app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));

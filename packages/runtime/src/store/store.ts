@@ -28,6 +28,8 @@ export interface Store {
    * unsubscribe function. Workers also poll, so a missed notification only adds latency.
    */
   onWorkAvailable(listener: () => void): () => void;
+  /** Resolves if the database answers now; rejects at once otherwise (no retries). For readiness checks. */
+  ping(): Promise<void>;
   /** A one-line description for logs, e.g. `sqlite .vigil/vigil.db (WAL, synchronous=FULL)`. */
   describe(): string;
   close(): Promise<void>;

@@ -40,25 +40,28 @@ const status = async (id: string, wanted: string) => ((await client.getRun(id))?
 
 describe('leases across processes', () => {
   it('fences out a worker whose busy loop starved its heartbeat past the lease', async () => {
-    const a = worker(['--lease-ttl', '1000']);
-    await a.waitFor(/worker started/);
+    // Two workers; whichever claims the run blocks its event loop for 3 s on attempt 1, three
+    // times its lease TTL, and the other takes the run over.
+    const workers = [worker(['--lease-ttl', '1000']), worker(['--lease-ttl', '1000'])];
+    await Promise.all(workers.map((w) => w.waitFor(/worker started/)));
     const { id } = await client.start(busy, { busyMs: 3000, ledger });
-    await eventually(() => (readLedger(ledger).length === 1 ? true : undefined), 10_000, 'the busy step to start');
-    const b = worker(['--lease-ttl', '1000']);
 
-    await eventually(() => status(id, 'completed'), 20_000, 'the run to complete');
-    // A's late commit of the spin step was refused: it logged the lost lease, and B's attempt is the record.
-    await a.waitFor(/lost the lease/, 10_000);
+    await eventually(() => status(id, 'completed'), 30_000, 'the run to complete');
+    const lines = readLedger(ledger);
+    const first = workers.find((w) => w.pid === lines[0]!.pid)!;
+    const second = workers.find((w) => w !== first)!;
+    // The first worker's late commit of the spin step was refused: it logged the lost lease.
+    await first.waitFor(/lost the lease/, 10_000);
     const run = await client.getRun(id);
     expect(run!.output).toEqual({ attempt: 2, spun: false });
     expect(run!.steps.map((s) => [s.name, s.attempts, s.status])).toEqual([
       ['spin', 2, 'completed'],
       ['after', 1, 'completed'],
     ]);
-    expect(readLedger(ledger).map((l) => [l.step, l.attempt, l.pid])).toEqual([
-      ['spin', 1, a.pid],
-      ['spin', 2, b.pid],
-      ['after', 1, b.pid],
+    expect(lines.map((l) => [l.step, l.attempt, l.pid])).toEqual([
+      ['spin', 1, first.pid],
+      ['spin', 2, second.pid],
+      ['after', 1, second.pid],
     ]);
   });
 
@@ -66,7 +69,8 @@ describe('leases across processes', () => {
     const ttl = 30_000;
     const a = worker(['--lease-ttl', String(ttl), '--grace', '10000']);
     await a.waitFor(/worker started/);
-    const { id } = await client.start(chain, { steps: 6, stepMs: 400, ledger });
+    // Long enough (6 s) that A is still at it once B has started, even on a busy machine.
+    const { id } = await client.start(chain, { steps: 20, stepMs: 300, ledger });
     await eventually(() => (readLedger(ledger).length === 2 ? true : undefined), 10_000, 'two steps to start');
     const b = worker(['--lease-ttl', String(ttl)]);
     await b.waitFor(/worker started/);
@@ -74,11 +78,11 @@ describe('leases across processes', () => {
     const stoppedAt = Date.now();
     await a.kill('SIGTERM');
     expect(await a.exit()).toBe(0);
-    await eventually(() => status(id, 'completed'), 20_000, 'the run to complete');
+    await eventually(() => status(id, 'completed'), 40_000, 'the run to complete');
 
     const lines = readLedger(ledger);
     // Every step ran exactly once: A's steps (the one in flight finishing during the drain), then B's.
-    expect(lines.map((l) => l.step)).toEqual(['step-1', 'step-2', 'step-3', 'step-4', 'step-5', 'step-6']);
+    expect(lines.map((l) => l.step)).toEqual(Array.from({ length: 20 }, (_, i) => `step-${i + 1}`));
     const handover = lines.findIndex((l) => l.pid === b.pid);
     expect(handover).toBeGreaterThanOrEqual(2);
     expect(lines.map((l) => l.pid)).toEqual(lines.map((_, i) => (i < handover ? a.pid : b.pid)));

@@ -75,6 +75,7 @@ export async function host(options: HostOptions): Promise<void> {
       client: vigil.client,
       registry: vigil.registry,
       logger,
+      ping: () => vigil.store.ping(),
       maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,
     });
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);

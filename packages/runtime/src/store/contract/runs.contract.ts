@@ -11,6 +11,7 @@ export function runsContract(ctx: () => ContractContext): void {
     await store.migrate();
     expect(store.dialect).toMatch(/sqlite|postgres/);
     expect(store.describe()).toContain(store.dialect);
+    await expect(store.ping()).resolves.toBeUndefined();
   });
 
   it('creates a queued run, ready at once, and reads it back', async () => {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import type { CopiedTable } from '../copied-tables.js';
 import type { Store } from '../store.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
@@ -81,6 +82,26 @@ export class PostgresStore implements Store {
     return this.started;
   }
 
+  async ping(): Promise<void> {
+    await this.conn.pool.query('SELECT 1');
+  }
+
+  /**
+   * Inserts rows exported from another store verbatim, keeping rows already present. Used to
+   * move a SQLite deployment to PostgreSQL; the tables must be migrated first.
+   */
+  async importRows(table: CopiedTable, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = COLUMN_TYPES[table];
+    const names = Object.keys(columns);
+    const arrays = names.map((name) => rows.map((row) => row[name] ?? null));
+    const unnest = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(', ');
+    await this.conn.query(
+      `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT DO NOTHING`,
+      arrays,
+    );
+  }
+
   onWorkAvailable(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -102,6 +123,45 @@ export class PostgresStore implements Store {
     for (const listener of this.listeners) listener();
   }
 }
+
+/** The columns of each copied table and their PostgreSQL types, as in the migrations. */
+const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
+  runs: {
+    id: 'text',
+    workflow: 'text',
+    version: 'int',
+    status: 'text',
+    input: 'text',
+    input_checksum: 'text',
+    input_hash: 'text',
+    output: 'text',
+    error: 'text',
+    idempotency_key: 'text',
+    principal: 'text',
+    attempt: 'int',
+    ready_at: 'bigint',
+    lease_owner: 'text',
+    lease_epoch: 'bigint',
+    lease_expires_at: 'bigint',
+    created_at: 'bigint',
+    updated_at: 'bigint',
+    finished_at: 'bigint',
+  },
+  steps: {
+    run_id: 'text',
+    seq: 'int',
+    name: 'text',
+    kind: 'text',
+    status: 'text',
+    attempts: 'int',
+    output: 'text',
+    error: 'text',
+    checksum: 'text',
+    wake_at: 'bigint',
+    started_at: 'bigint',
+    ended_at: 'bigint',
+  },
+};
 
 /** host:port/database, never the password. */
 function describeUrl(url: string): string {

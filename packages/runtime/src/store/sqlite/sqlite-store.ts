@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../store.js';
+import type { CopiedTable } from '../copied-tables.js';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
@@ -64,6 +65,32 @@ export class SqliteStore implements Store {
   onWorkAvailable(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+    return Promise.resolve();
+  }
+
+  /** Runs whose lease has not expired by `now`: a worker may still be executing them. */
+  countLiveLeases(now: number): number {
+    const row = this.db
+      .prepare('SELECT count(*) AS n FROM runs WHERE lease_owner IS NOT NULL AND lease_expires_at > ?')
+      .get(now) as { n: number };
+    return row.n;
+  }
+
+  /** Every row of `table` as stored, `batchSize` at a time, for moving the data to another store. */
+  *exportRows(table: CopiedTable, batchSize: number): Generator<Array<Record<string, unknown>>> {
+    let batch: Array<Record<string, unknown>> = [];
+    for (const row of this.db.prepare(`SELECT * FROM ${table}`).iterate()) {
+      batch.push(row as Record<string, unknown>);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /** Group-commit counters: committed transactions and the writes they carried. */

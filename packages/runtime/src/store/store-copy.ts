@@ -1,0 +1,36 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import { COPIED_TABLES } from './copied-tables.js';
+import type { PostgresStore } from './postgres/postgres-store.js';
+import type { SqliteStore } from './sqlite/sqlite-store.js';
+
+export interface CopyReport {
+  runs: number;
+  steps: number;
+}
+
+/**
+ * Moves every run and step from a SQLite store to a PostgreSQL store, rows verbatim (ids,
+ * statuses, leases, wake-up times and checksums included), so runs carry on where they stood:
+ * sleeping runs wake on time, finished ones keep their history. Rows already present at the
+ * destination are left alone, so a copy that was interrupted can simply be run again.
+ *
+ * Refuses while any run in the source holds a live lease: stop the SQLite process first (a
+ * SIGTERM hands its runs back).
+ */
+export async function copySqliteToPostgres(from: SqliteStore, to: PostgresStore, now: number): Promise<CopyReport> {
+  const leased = from.countLiveLeases(now);
+  if (leased > 0) {
+    throw new InvalidArgumentError(
+      `${leased} run(s) in ${from.describe()} are held by a live worker; stop the processes using it before copying`,
+    );
+  }
+  await to.migrate();
+  const report: CopyReport = { runs: 0, steps: 0 };
+  for (const table of COPIED_TABLES) {
+    for (const rows of from.exportRows(table, 500)) {
+      await to.importRows(table, rows);
+      report[table] += rows.length;
+    }
+  }
+  return report;
+}
