@@ -31,6 +31,10 @@ export function validateStepName(name: unknown, what = 'step name'): string {
       `A ${what} must be at most ${MAX_STEP_NAME_LENGTH} characters: "${name.slice(0, 40)}…"`,
     );
   }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw new InvalidArgumentError(`A ${what} must not contain control characters: ${JSON.stringify(name)}`);
+  }
   if (name.startsWith('$')) {
     throw new InvalidArgumentError(`A ${what} must not start with "$" (reserved for journaled values): "${name}"`);
   }

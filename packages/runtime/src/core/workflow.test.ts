@@ -34,6 +34,7 @@ describe('defineWorkflow', () => {
     [{ name: 'ok', input: {} as z.ZodType }, /zod schema/],
     [{ name: 'ok', input, steps: ['a', 'a'] }, /unique/],
     [{ name: 'ok', input, steps: ['$now'] }, /reserved/],
+    [{ name: 'ok', input, steps: ['a\u0000b'] }, /control characters/],
   ])('refuses %o', (options, message) => {
     expect(() => defineWorkflow(options as never, () => Promise.resolve())).toThrow(InvalidArgumentError);
     expect(() => defineWorkflow(options as never, () => Promise.resolve())).toThrow(message);

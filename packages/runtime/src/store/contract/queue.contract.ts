@@ -45,7 +45,7 @@ export function queueContract(ctx: () => ContractContext): void {
       limit: 2,
       workflows: [WF],
     });
-    expect(claimed.map((c) => c.run.id)).toEqual([runs[0]!.id, runs[1]!.id]);
+    expect(claimed.map((c) => c.run.id).sort()).toEqual([runs[0]!.id, runs[1]!.id]);
   });
 
   it('reclaims a run whose lease expired, with a higher epoch and its steps', async () => {
