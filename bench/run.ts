@@ -18,6 +18,10 @@ const BENCHMARKS: Array<{ key: keyof BenchmarkResults; script: string; quick: ob
   { key: 'trigger', script: 'trigger-latency.js', quick: { rounds: 3, runs: 60, rawCommits: 500 } },
   { key: 'recovery', script: 'recovery.js', quick: { rounds: 3, leaseTtlsMs: [1000] } },
   { key: 'sleeping', script: 'sleeping-runs.js', quick: { rounds: 3, runs: 1000, measureMs: 2000, settleMs: 1000 } },
+  { key: 'pgRaw', script: 'raw-postgres.js', quick: { rounds: 3, commits: 500, selects: 500 } },
+  { key: 'pgStepOverhead', script: 'pg-step-overhead.js', quick: { rounds: 3, runs: 30, rawCommits: 300 } },
+  { key: 'pgThroughput', script: 'pg-throughput.js', quick: { rounds: 3, runs: 300, warmupRuns: 50, rawCommits: 300 } },
+  { key: 'pgScaling', script: 'pg-scaling.js', quick: { rounds: 3, runs: 300, warmupRuns: 50, rawCommits: 300 } },
 ];
 
 /** Compiled scripts sit next to this file (bench/dist); what they write goes to bench/. */

@@ -7,7 +7,7 @@ import { performance } from './clock.js';
 import { measureRawCommits } from './raw-sqlite.js';
 import { measureRounds, type Rounds } from './stats.js';
 import { withFreshDir } from './temp-dir.js';
-import { openVigil, startAndComplete, storeStats } from './vigil-instance.js';
+import { completedInSqlite, openVigil, startAndComplete, storeStats } from './vigil-instance.js';
 import { STEPS_PER_WORKFLOW, tenSteps } from './workflows.js';
 
 export const DEFAULTS = { rounds: 5, concurrency: 16, warmupRuns: 200, runs: 2000, rawCommits: 2000 };
@@ -34,10 +34,12 @@ async function measureRound(dir: string, options: ThroughputOptions): Promise<Th
   const raw = measureRawCommits(dir, { warmup: 200, commits: rawCommits });
   const vigil = await openVigil(dir, [tenSteps], { concurrency });
   try {
-    await startAndComplete(vigil, dir, tenSteps, warmupRuns, (i) => ({ run: i }));
+    await startAndComplete(vigil, completedInSqlite(dir), tenSteps, warmupRuns, (i) => ({ run: i }));
     const before = storeStats(vigil);
     const start = performance.now();
-    const anomalies = await startAndComplete(vigil, dir, tenSteps, runs, (i) => ({ run: warmupRuns + i }));
+    const anomalies = await startAndComplete(vigil, completedInSqlite(dir), tenSteps, runs, (i) => ({
+      run: warmupRuns + i,
+    }));
     const wallMs = performance.now() - start;
     const after = storeStats(vigil);
     const workflowsPerSec = (runs * 1000) / wallMs;

@@ -1,4 +1,4 @@
-// Opening Vigil on a fresh SQLite file, and waiting for many runs to complete.
+// Opening Vigil on a fresh SQLite file, and waiting for many runs to complete (on either store).
 import { join } from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
@@ -27,34 +27,44 @@ export interface CompletionAnomalies {
   missingCompletionEvents: number;
 }
 
-function completedInStore(path: string): number {
-  const db = new BetterSqlite3(path, { readonly: true });
-  try {
-    return db.prepare(`SELECT count(*) FROM runs WHERE status = 'completed'`).pluck().get() as number;
-  } finally {
-    db.close();
-  }
+/** Counts the runs the store shows completed, from outside the Vigil instance. */
+export type CompletedCounter = () => number | Promise<number>;
+
+/** Counts completed runs in `<dir>/vigil.db` through a connection of its own. */
+export function completedInSqlite(dir: string): CompletedCounter {
+  return () => {
+    const db = new BetterSqlite3(databasePath(dir), { readonly: true });
+    try {
+      return db.prepare(`SELECT count(*) FROM runs WHERE status = 'completed'`).pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
 }
 
 /**
- * Resolves once `count` more runs have completed. It counts `run.completed` events (one
- * listener in all: `vigil.result()` per run would add three listeners per waiting run); should
- * the events stop for 200 ms before the count is reached, it asks the store instead, so a run
- * that completes without its event is noticed (and reported) rather than waited for forever.
+ * Resolves once `count` more runs than `before` have completed. It counts `run.completed` events
+ * (one listener in all: `vigil.result()` per run would add three listeners per waiting run);
+ * should the events stop for 200 ms before the count is reached, it asks the store instead, so a
+ * run that completes without its event is noticed (and reported) rather than waited for forever.
  */
 export function completions(
   vigil: Vigil,
-  path: string,
+  completedInStore: CompletedCounter,
+  before: number,
   count: number,
   timeoutMs = 300_000,
 ): Promise<CompletionAnomalies> {
-  const before = completedInStore(path);
   const started = performance.now();
   let completed = 0;
   let leasesLost = 0;
   let lastEventAt = started;
+  let asking = false;
+  let settled = false;
   return new Promise<CompletionAnomalies>((resolve, reject) => {
     const finish = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
       clearInterval(watchdog);
       offs.forEach((off) => off());
       settle();
@@ -71,9 +81,17 @@ export function completions(
         finish(() => reject(new Error(`run ${runId} failed: ${error.message}`))),
       ),
     ];
+    const ask = async (): Promise<void> => {
+      if ((await completedInStore()) - before >= count) done();
+    };
     const watchdog = setInterval(() => {
       const now = performance.now();
-      if (now - lastEventAt >= 200 && completedInStore(path) - before >= count) return done();
+      if (now - lastEventAt >= 200 && !asking) {
+        asking = true;
+        void ask()
+          .catch(() => undefined)
+          .finally(() => (asking = false));
+      }
       if (now - started > timeoutMs) {
         const seen = `${completed} of ${count} completion events, ${leasesLost} lost leases`;
         finish(() => reject(new Error(`runs did not complete within ${timeoutMs} ms (${seen})`)));
@@ -85,12 +103,12 @@ export function completions(
 /** Starts `count` runs of `workflow` at once and waits until all have completed. */
 export async function startAndComplete<W extends AnyWorkflow>(
   vigil: Vigil,
-  dir: string,
+  completedInStore: CompletedCounter,
   workflow: W,
   count: number,
   input: (i: number) => WorkflowInput<W>,
 ): Promise<CompletionAnomalies> {
-  const finished = completions(vigil, databasePath(dir), count);
+  const finished = completions(vigil, completedInStore, await completedInStore(), count);
   await Promise.all(Array.from({ length: count }, (_, i) => vigil.start(workflow, input(i))));
   return await finished;
 }
