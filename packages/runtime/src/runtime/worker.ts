@@ -62,6 +62,10 @@ export class Worker implements DirectDispatcher {
   private readonly workflowKeys: Set<string>;
   private state: 'idle' | 'running' | 'draining' | 'stopped' = 'idle';
   private wakeRequested = false;
+  /** Whether the queue may hold claimable runs (see `claimLoop`). */
+  private mayHaveWork = true;
+  /** The earliest known wake-up or lease expiry; undefined when it must be read again. */
+  private nextWake: number | null | undefined;
   private wakeLoop: (() => void) | undefined;
   /** Wakes the heartbeat loop when it idles with no runs to renew. */
   private onLaunch: (() => void) | undefined;
@@ -96,7 +100,7 @@ export class Worker implements DirectDispatcher {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    this.unsubscribe = this.deps.store.onWorkAvailable(() => this.notify());
+    this.unsubscribe = this.deps.store.onWorkAvailable(() => this.workAvailable());
     this.loops = Promise.all([this.claimLoop(), this.heartbeatLoop()]).then(() => undefined);
     this.log.info('worker started', { concurrency: this.options.concurrency, leaseTtlMs: this.options.leaseTtlMs });
   }
@@ -127,7 +131,14 @@ export class Worker implements DirectDispatcher {
     };
   }
 
-  /** Wakes the claim loop: runs may be ready. */
+  /** Runs may have become claimable (created or handed back, here or elsewhere). */
+  workAvailable(): void {
+    this.mayHaveWork = true;
+    this.nextWake = undefined;
+    this.notify();
+  }
+
+  /** Wakes the claim loop (a slot came free, or there may be work). */
   notify(): void {
     this.wakeRequested = true;
     this.wakeLoop?.();
@@ -165,13 +176,21 @@ export class Worker implements DirectDispatcher {
     this.log.info('worker stopped');
   }
 
+  /**
+   * Claims while the queue may hold claimable runs. A claim that comes back short means the
+   * queue was empty: until something says otherwise — a notification, a due timer, the poll
+   * interval — a freed slot does not send another claim, so a busy worker does not query an
+   * empty queue after every run.
+   */
   private async claimLoop(): Promise<void> {
     let failures = 0;
     while (this.state === 'running') {
       this.wakeRequested = false;
       const free = this.options.concurrency - this.active.size - this.reserved;
       let claimed: ClaimedRun[] = [];
-      if (free > 0) {
+      if (free > 0 && this.mayHaveWork) {
+        // Cleared before asking: a notification that arrives during the claim sets it again.
+        this.mayHaveWork = false;
         try {
           claimed = await this.deps.store.queue.claim({
             owner: this.id,
@@ -182,20 +201,26 @@ export class Worker implements DirectDispatcher {
           });
           failures = 0;
         } catch (error) {
+          this.mayHaveWork = true;
           failures++;
           this.reportError('claiming runs failed', error);
           await this.clock.sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 8)), this.stopController.signal);
           continue;
         }
         for (const run of claimed) await this.launch(run);
+        this.nextWake = undefined;
+        if (claimed.length === free) this.mayHaveWork = true;
       }
       if (this.state !== 'running') break;
       if (claimed.length > 0 && claimed.length === free) continue;
-      if (!this.wakeRequested) await this.idle(free > 0 && claimed.length === 0);
+      if (!this.wakeRequested) await this.idle(free > 0);
     }
   }
 
-  /** Waits for a notification, a free slot, the next known wake-up time, or the poll interval. */
+  /**
+   * Waits for a notification, a free slot, the next known wake-up time, or the poll interval.
+   * When the wait runs out rather than being cut short, time has passed and runs may be due.
+   */
   private async idle(lookForNextWake: boolean): Promise<void> {
     const wake = new AbortController();
     this.wakeLoop = () => wake.abort(WAKE_UP);
@@ -205,14 +230,19 @@ export class Worker implements DirectDispatcher {
       let waitMs: number = this.options.pollMs;
       if (lookForNextWake) {
         try {
-          const next = await this.deps.store.timers.nextWakeAt(this.deps.workflows);
+          this.nextWake ??= await this.deps.store.timers.nextWakeAt(this.deps.workflows);
           // At least a few ms: a run that is due but was just taken by another worker must not spin us.
-          if (next !== null) waitMs = Math.max(5, Math.min(waitMs, next - this.clock.now()));
+          if (this.nextWake !== null) waitMs = Math.max(5, Math.min(waitMs, this.nextWake - this.clock.now()));
         } catch (error) {
           this.reportError('looking up the next wake-up failed', error);
         }
       }
-      if (!this.wakeRequested) await this.clock.sleep(waitMs, wake.signal);
+      if (this.wakeRequested) return;
+      await this.clock.sleep(waitMs, wake.signal);
+      if (!wake.signal.aborted) {
+        this.mayHaveWork = true;
+        this.nextWake = undefined;
+      }
     } finally {
       this.wakeLoop = undefined;
       this.stopController.signal.removeEventListener('abort', onStop);
@@ -246,6 +276,9 @@ export class Worker implements DirectDispatcher {
         if (outcome.reason === 'lease_lost') this.deps.events.emit('lease.lost', { runId, workerId: this.id });
         else this.reportError('a run stopped on a store error', outcome.error, runId);
       }
+      // A suspended or abandoned run has a new wake-up or lease expiry to wait for.
+      if (outcome.kind === 'suspended' || outcome.kind === 'abandoned') this.nextWake = undefined;
+      if (outcome.kind === 'suspended' && outcome.suspension.wakeAt <= this.clock.now()) this.mayHaveWork = true;
       this.notify();
     });
   }

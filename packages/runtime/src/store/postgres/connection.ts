@@ -1,5 +1,6 @@
 import pg from 'pg';
 
+import { sha256 } from '../../core/checksum.js';
 import type { Logger } from '../../core/logger.js';
 
 export interface PgConnectionOptions {
@@ -48,6 +49,7 @@ export class PgConnection {
   readonly pool: pg.Pool;
   readonly schema: string;
   private readonly retryForMs: number;
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly options: PgConnectionOptions) {
     this.schema = options.schema ?? 'public';
@@ -65,12 +67,17 @@ export class PgConnection {
     );
   }
 
-  /** Runs one statement, retrying with backoff while the database is unreachable. */
+  /**
+   * Runs one statement, retrying with backoff while the database is unreachable. Statements
+   * are prepared once per connection (named after their text): Vigil's statements have a fixed
+   * shape, and planning them afresh each time cost more than executing them.
+   */
   async query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
     const deadline = Date.now() + this.retryForMs;
+    const name = this.statementName(text);
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.pool.query(text, params)).rows as Row[];
+        return (await this.pool.query({ name, text, values: params })).rows as Row[];
       } catch (error) {
         if (!isTransient(error) || Date.now() >= deadline) throw error;
         const delay = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
@@ -78,6 +85,15 @@ export class PgConnection {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  private statementName(text: string): string {
+    let name = this.names.get(text);
+    if (!name) {
+      name = `vigil_${sha256(text).slice(0, 24)}`;
+      this.names.set(text, name);
+    }
+    return name;
   }
 
   close(): Promise<void> {

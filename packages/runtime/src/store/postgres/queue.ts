@@ -6,13 +6,17 @@ import { stepsOfRuns } from './checkpoints.js';
 import type { PgConnection } from './connection.js';
 import { stepArrays, upsertStepsSql } from './step-arrays.js';
 
-/** A condition on `(workflow, version)` against two array parameters, `$n` and `$n+1`. */
-export function ofWorkflows(first: number): string {
-  return `(workflow, version) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::int[]))`;
+/**
+ * A condition on the workflow version against an array parameter `$n` of `name@version`. It is
+ * an expression on purpose: a condition on the `workflow` column would let the planner reach
+ * ready runs through `runs_workflow`, reading every run of the workflow, finished ones too.
+ */
+export function ofWorkflows(parameter: number): string {
+  return `(workflow || '@' || version) = ANY($${parameter}::text[])`;
 }
 
-export function workflowParams(workflows: readonly WorkflowKey[]): [string[], number[]] {
-  return [workflows.map((w) => w.name), workflows.map((w) => w.version)];
+export function workflowParams(workflows: readonly WorkflowKey[]): [string[]] {
+  return [workflows.map((w) => `${w.name}@${w.version}`)];
 }
 
 export class PgQueueStore implements QueueStore {
@@ -27,15 +31,15 @@ export class PgQueueStore implements QueueStore {
     const rows = await this.conn.query<RunRow>(
       `WITH expired AS (
          SELECT id FROM runs WHERE lease_owner IS NOT NULL AND lease_expires_at <= $1 AND ${ofWorkflows(2)}
-         ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED
+         ORDER BY lease_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED
        ), ready AS (
          SELECT id, ready_at FROM runs WHERE ready_at <= $1 AND ${ofWorkflows(2)}
-         ORDER BY ready_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+         ORDER BY ready_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
        ), picked AS (
          SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM ready) candidates
-         ORDER BY rank LIMIT $4
+         ORDER BY rank LIMIT $3
        )
-       UPDATE runs r SET status = 'running', lease_owner = $5, lease_epoch = r.lease_epoch + 1, lease_expires_at = $6,
+       UPDATE runs r SET status = 'running', lease_owner = $4, lease_epoch = r.lease_epoch + 1, lease_expires_at = $5,
          ready_at = NULL, attempt = r.attempt + 1, updated_at = $1
        FROM picked WHERE r.id = picked.id
        RETURNING ${RUN_COLUMNS.split(', ')
