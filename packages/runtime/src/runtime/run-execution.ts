@@ -11,7 +11,7 @@ import type { Suspension } from '../store/timer-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
-import { PendingWrites } from './pending-writes.js';
+import { RunWriter } from './run-writer.js';
 import { STOPPED, runNewStep, type StepHost, type StepResult } from './step-runner.js';
 
 export type { ExecutionDeps } from './execution-deps.js';
@@ -48,12 +48,12 @@ export class RunExecution implements StepHost {
   private readonly sleepers: number[] = [];
   /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
   private parked = false;
-  /** Rows not yet committed (journaled values, finished steps); they go with the next write. */
-  private readonly pending = new PendingWrites();
+  /** Rows not yet committed (journaled values, finished steps) and the queue of writes. */
+  private readonly writer = new RunWriter(
+    () => this.stopped,
+    (error) => this.onWriteError(error),
+  );
   private checkScheduled = false;
-  private flushScheduled = false;
-  /** The last queued write: each write starts after it (see `write`). */
-  private writes: Promise<boolean> = Promise.resolve(true);
   private idleWaiters: Array<() => void> = [];
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
   leaseExpiresAt: number;
@@ -165,7 +165,7 @@ export class RunExecution implements StepHost {
     if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
     const value = produce();
     const at = this.deps.clock.now();
-    this.pending.add({
+    this.writer.add({
       seq,
       name,
       kind,
@@ -200,10 +200,10 @@ export class RunExecution implements StepHost {
       endedAt: null,
     };
     if (wakeAt <= now) {
-      this.pending.add({ ...sleep, status: 'completed', endedAt: now });
+      this.writer.add({ ...sleep, status: 'completed', endedAt: now });
       return Promise.resolve();
     }
-    if (!recorded) this.pending.add(sleep);
+    if (!recorded) this.writer.add(sleep);
     this.sleepers.push(wakeAt);
     this.scheduleCheck();
     return never();
@@ -262,9 +262,9 @@ export class RunExecution implements StepHost {
   }
 
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean> {
-    this.pending.add(write);
+    this.writer.add(write);
     // An earlier write still queued may carry this row; a renewal is written in any case.
-    return this.write((steps) => this.commitSteps(steps, renewUntil), { skipIfEmpty: renewUntil === undefined });
+    return this.writer.write((steps) => this.commitSteps(steps, renewUntil), { skipIfEmpty: renewUntil === undefined });
   }
 
   /**
@@ -272,50 +272,12 @@ export class RunExecution implements StepHost {
    * own at the end of this turn of the event loop if the workflow starts nothing new.
    */
   commitLater(outcome: StepWrite, afterCommit: () => Promise<void>): void {
-    this.pending.add(outcome, afterCommit);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (this.active && this.pending.size > 0)
-        void this.write((steps) => this.commitSteps(steps), { skipIfEmpty: true });
-    });
+    this.writer.add(outcome, afterCommit);
+    this.writer.flushSoon((steps) => this.commitSteps(steps));
   }
 
   private commitSteps(steps: StepWrite[], renewUntil?: number): Promise<void> {
     return this.deps.store.checkpoints.commit(this.lease, steps, renewUntil);
-  }
-
-  /**
-   * Queues a write of everything pending, then runs what waited on those rows. This
-   * execution's writes go out one at a time, in order: with a pool of connections, two writes
-   * in flight at once could commit out of order (a suspension releasing the lease before the
-   * outcome before it). Rows are taken when the write goes out, so a write waiting in the queue
-   * carries every row added meanwhile. Returns false when the execution has stopped (lease lost,
-   * store failure); the caller then stops too.
-   */
-  private write(
-    commit: (steps: StepWrite[]) => Promise<void>,
-    options: { skipIfEmpty?: boolean } = {},
-  ): Promise<boolean> {
-    const next = this.writes.then(() => this.writeNow(commit, options.skipIfEmpty === true));
-    this.writes = next;
-    return next;
-  }
-
-  private async writeNow(commit: (steps: StepWrite[]) => Promise<void>, skipIfEmpty: boolean): Promise<boolean> {
-    if (this.stopped) return false;
-    if (skipIfEmpty && this.pending.size === 0) return true;
-    const batch = this.pending.take();
-    try {
-      await commit(batch.steps);
-    } catch (error) {
-      this.onWriteError(error);
-      return false;
-    }
-    if (this.stopped) return false;
-    await batch.committed();
-    return !this.stopped;
   }
 
   private onWriteError(error: unknown): void {
@@ -353,7 +315,7 @@ export class RunExecution implements StepHost {
     this.state = 'stopping';
     await this.failpoint('run.before-finish');
     const { store, clock, events } = this.deps;
-    const ok = await this.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
+    const ok = await this.writer.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
     if (!ok) return;
     this.state = 'done';
     if (outcome.status === 'completed') {
@@ -368,7 +330,7 @@ export class RunExecution implements StepHost {
   private async suspend(suspension: Suspension): Promise<void> {
     this.state = 'stopping';
     const { store, clock, events } = this.deps;
-    const ok = await this.write((steps) => store.timers.suspend(this.lease, suspension, steps, clock.now()));
+    const ok = await this.writer.write((steps) => store.timers.suspend(this.lease, suspension, steps, clock.now()));
     if (!ok) return;
     this.state = 'done';
     events.emit('run.suspended', { runId: this.runId, status: suspension.status, wakeAt: suspension.wakeAt });

@@ -43,7 +43,7 @@ it(`loses none of ${RUNS} runs while workers are killed every 1–2 s`, { timeou
   await client.ready();
   const ids: string[] = [];
   for (let i = 0; i < RUNS; i++)
-    ids.push((await client.start(chain, { steps: STEPS, stepMs: 80, ledger }, { idempotencyKey: `storm-${i}` })).id);
+    ids.push((await client.start(chain, { steps: STEPS, stepMs: 150, ledger }, { idempotencyKey: `storm-${i}` })).id);
 
   const live = [startWorker(), startWorker()];
   const inspector = new BetterSqlite3(db, { readonly: true });

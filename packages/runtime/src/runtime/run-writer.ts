@@ -1,0 +1,80 @@
+import type { StepWrite } from '../store/checkpoint-store.js';
+
+type AfterCommit = () => void | Promise<void>;
+type Commit = (steps: StepWrite[]) => Promise<void>;
+
+/**
+ * The writes of one run's execution: rows waiting to go out, and the queue they go out in.
+ *
+ * Journaled values and a finished step's outcome wait here so that they share a transaction
+ * with the run's next write — the next step's "started" row, the suspension, or the finish: one
+ * commit per step, with every outcome still durable before the next body runs.
+ *
+ * Writes go out one at a time, in order: with a pool of connections, two writes in flight at
+ * once could commit out of order (a suspension releasing the lease before the outcome queued
+ * ahead of it). Rows are taken when a write goes out, so a write waiting in the queue carries
+ * every row added meanwhile.
+ */
+export class RunWriter {
+  private steps: StepWrite[] = [];
+  private callbacks: AfterCommit[] = [];
+  private last: Promise<boolean> = Promise.resolve(true);
+  private flushScheduled = false;
+
+  constructor(
+    /** True once the execution has stopped: queued writes then write nothing. */
+    private readonly stopped: () => boolean,
+    /** Called when a write fails; the writer then reports false to whoever waits on it. */
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Rows waiting for the next write. */
+  get size(): number {
+    return this.steps.length;
+  }
+
+  /** Adds a row to the next write; `afterCommit` runs once it is durable. */
+  add(step: StepWrite, afterCommit?: AfterCommit): void {
+    this.steps.push(step);
+    if (afterCommit) this.callbacks.push(afterCommit);
+  }
+
+  /**
+   * Queues `commit` of everything pending. Resolves true once it committed and what waited on
+   * its rows has run; false if the execution stopped or the write failed. With `skipIfEmpty`, a
+   * write that finds nothing pending (an earlier one carried its rows) sends nothing.
+   */
+  write(commit: Commit, options: { skipIfEmpty?: boolean } = {}): Promise<boolean> {
+    const next = this.last.then(() => this.writeNow(commit, options.skipIfEmpty === true));
+    this.last = next;
+    return next;
+  }
+
+  /** Writes what is pending at the end of this turn of the event loop, unless a write carries it first. */
+  flushSoon(commit: Commit): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.stopped() && this.steps.length > 0) void this.write(commit, { skipIfEmpty: true });
+    });
+  }
+
+  private async writeNow(commit: Commit, skipIfEmpty: boolean): Promise<boolean> {
+    if (this.stopped()) return false;
+    if (skipIfEmpty && this.steps.length === 0) return true;
+    const steps = this.steps;
+    const callbacks = this.callbacks;
+    this.steps = [];
+    this.callbacks = [];
+    try {
+      await commit(steps);
+    } catch (error) {
+      this.onError(error);
+      return false;
+    }
+    if (this.stopped()) return false;
+    for (const callback of callbacks) await callback();
+    return !this.stopped();
+  }
+}
