@@ -26,7 +26,7 @@ it('discharges a patient through the six declared steps', async () => {
   expect(output.summary).toContain('Discharge summary for');
   const run = await vigil.getRun(id);
   expect(run!.steps.filter((s) => s.kind === 'step').map((s) => s.name)).toEqual(discharge.steps);
-  expect(run!.progress.summary).toBe('6/6 steps complete');
+  expect(run!.progress.summary).toBe('Discharge completed: 6/6 steps complete.');
   await expect(vigil.start(discharge, { patientId: '1001' })).rejects.toThrow(
     /input\.patientId: patientId looks like P-1001/,
   );

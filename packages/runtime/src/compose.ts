@@ -6,7 +6,9 @@ import { InvalidArgumentError } from './core/errors.js';
 import { noFailpoints, type Failpoints } from './core/failpoints.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
 import { silentLogger, type Logger } from './core/logger.js';
+import type { AnyTool } from './core/tool.js';
 import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
+import { BreakerClient } from './runtime/breaker-client.js';
 import {
   VigilClient,
   type ListRunsOptions,
@@ -15,9 +17,13 @@ import {
   type StartOptions,
   type StartResult,
 } from './runtime/client.js';
+import { DeadLetterClient } from './runtime/dead-letter-client.js';
+import { EscalationClient } from './runtime/escalation-client.js';
+import { EscalationNotifier, type NotifierOptions } from './runtime/escalation-notifier.js';
 import { RuntimeEvents } from './runtime/events.js';
 import { Executor } from './runtime/executor.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
+import { ToolRegistry } from './runtime/tool-registry.js';
 import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
 import { WorkflowRegistry } from './runtime/workflow-registry.js';
 import { DEFAULT_DATABASE, openStore } from './store/open-store.js';
@@ -34,6 +40,8 @@ export interface VigilOptions {
   poolSize?: number;
   /** The workflows this process starts and executes. */
   workflows?: readonly AnyWorkflow[];
+  /** The tools to list in `GET /v1/tools` and `vigil tools list` (calls work without registering). */
+  tools?: readonly AnyTool[];
   /** Time source for a store opened from a path. Tests pass a `FakeClock`. */
   clock?: Clock;
   logger?: Logger;
@@ -42,6 +50,12 @@ export interface VigilOptions {
   maxPayloadBytes?: number;
   /** Start a worker in this process with these options (`true` for the defaults). */
   worker?: WorkerOptions | boolean;
+  /**
+   * How escalations are announced by the process that runs a worker: always to the log, and to
+   * a signed webhook when one is set. Default: `VIGIL_ESCALATION_WEBHOOK_URL` and
+   * `VIGIL_ESCALATION_WEBHOOK_SECRET`. `false`: no notifier in this process.
+   */
+  notifications?: NotifierOptions | false;
 }
 
 /**
@@ -52,13 +66,22 @@ export class Vigil {
   readonly store: Store;
   readonly events: RuntimeEvents;
   readonly registry: WorkflowRegistry;
+  readonly tools: ToolRegistry;
   readonly logger: Logger;
   /** The client methods without the wait for migrations; for servers that awaited `ready()`. */
   readonly client: VigilClient;
+  /** The escalation inbox (after `ready()`). */
+  readonly escalations: EscalationClient;
+  /** The dead-letter queue and replay (after `ready()`). */
+  readonly deadLetters: DeadLetterClient;
+  /** The shared circuit breakers (after `ready()`). */
+  readonly breakers: BreakerClient;
   private readonly failpoints: Failpoints;
   private readonly maxPayloadBytes: number;
   private readonly migrated: Promise<void>;
   private workerInstance: Worker | undefined;
+  private notifier: EscalationNotifier | undefined;
+  private readonly notifierOptions: NotifierOptions | false;
   private closing: Promise<void> | undefined;
 
   constructor(options: VigilOptions = {}) {
@@ -76,6 +99,7 @@ export class Vigil {
       this.logger.error(`a listener for ${event} threw`, { error: String(error) }),
     );
     this.registry = new WorkflowRegistry(options.workflows ?? []);
+    this.tools = new ToolRegistry(options.tools ?? []);
     this.failpoints = options.failpoints ?? noFailpoints;
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) {
@@ -89,6 +113,11 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
       localWorker: () => this.workerInstance,
     });
+    const operator = { store: this.store, clock: this.store.clock, events: this.events };
+    this.escalations = new EscalationClient({ ...operator, maxPayloadBytes: this.maxPayloadBytes });
+    this.deadLetters = new DeadLetterClient({ ...operator, runs: this.client });
+    this.breakers = new BreakerClient(operator);
+    this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.migrated = this.store.migrate();
     // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
     this.migrated.catch(() => undefined);
@@ -133,8 +162,17 @@ export class Vigil {
       options,
     );
     this.workerInstance = worker;
+    if (this.notifierOptions !== false) {
+      this.notifier = new EscalationNotifier(
+        { store: this.store, clock: this.store.clock, logger: this.logger, events: this.events },
+        this.notifierOptions,
+      );
+    }
     void this.migrated.then(
-      () => worker.start(),
+      () => {
+        worker.start();
+        this.notifier?.start();
+      },
       (error: unknown) =>
         this.logger.error('the store could not be migrated; the worker did not start', { error: String(error) }),
     );
@@ -174,10 +212,21 @@ export class Vigil {
   close(options: { graceMs?: number } = {}): Promise<void> {
     this.closing ??= (async () => {
       await this.workerInstance?.stop(options.graceMs);
+      await this.notifier?.close();
       await this.store.close();
     })();
     return this.closing;
   }
+}
+
+function notifierOptionsFromEnv(): NotifierOptions {
+  const url = process.env['VIGIL_ESCALATION_WEBHOOK_URL'];
+  const secret = process.env['VIGIL_ESCALATION_WEBHOOK_SECRET'];
+  if (!url) return {};
+  if (!secret) {
+    throw new InvalidArgumentError('VIGIL_ESCALATION_WEBHOOK_URL is set but VIGIL_ESCALATION_WEBHOOK_SECRET is not');
+  }
+  return { webhook: { url, secret } };
 }
 
 /**

@@ -12,7 +12,27 @@ export {
   type WorkflowOptions,
   type WorkflowOutput,
 } from './core/workflow.js';
-export type { StepContext, StepOptions, WorkflowContext } from './core/context.js';
+export type {
+  EscalateOptions,
+  EscalationOutcome,
+  StepContext,
+  StepOptions,
+  ToolCallOptions,
+  WorkflowContext,
+} from './core/context.js';
+export {
+  defineTool,
+  isTool,
+  type AnyTool,
+  type Tool,
+  type ToolCallContext,
+  type ToolOptions,
+  type VerifyResult,
+} from './core/tool.js';
+export type { Effects, Fallback, OnExhausted, StepPolicyOptions } from './core/step-policy.js';
+export type { RetryOptions } from './core/resilience/retry-policy.js';
+export type { CircuitBreakerOptions } from './core/resilience/circuit-breaker.js';
+export { signedHeaders, verifyWebhookSignature, webhookSignature } from './core/webhook-signature.js';
 export { parseDuration, type Duration } from './core/duration.js';
 export { systemClock, type Clock } from './core/clock.js';
 export { silentLogger, type Logger } from './core/logger.js';
@@ -21,6 +41,8 @@ export { RUN_STATUSES, TERMINAL_STATUSES, isTerminalStatus, type RunStatus } fro
 export type { StepKind, StepStatus } from './core/step-identity.js';
 export {
   CheckpointCorruptedError,
+  EscalationAbortedError,
+  CircuitOpenError,
   ConflictError,
   InvalidArgumentError,
   LeaseLostError,
@@ -31,6 +53,7 @@ export {
   RunFailedError,
   StepFailedError,
   StepMismatchError,
+  TimeoutError,
   ValidationError,
   VigilError,
   isVigilError,
@@ -40,6 +63,11 @@ export {
 export { NotSerializableError } from './core/json.js';
 export type { ListRunsOptions, ResultOptions, RunList, StartOptions, StartResult } from './runtime/client.js';
 export type { RunDetails, RunSummary, StepView } from './runtime/run-view.js';
+export type { AttemptView, BreakerView, DeadLetterView, EscalationView } from './runtime/operator-views.js';
+export type { ListEscalationsOptions, ResolveEscalation } from './runtime/escalation-client.js';
+export type { ListDeadLettersOptions, ReplayOptions, ReplayResult } from './runtime/dead-letter-client.js';
+export type { ToolView } from './runtime/tool-registry.js';
+export type { NotifierOptions } from './runtime/escalation-notifier.js';
 export type { Progress } from './runtime/progress.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './runtime/events.js';
 export { Worker, type WorkerOptions } from './runtime/worker.js';

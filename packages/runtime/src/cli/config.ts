@@ -1,3 +1,4 @@
+import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 
@@ -8,6 +9,8 @@ import type { WorkerOptions } from '../runtime/worker.js';
 export interface VigilConfig {
   /** The workflows to register. */
   workflows?: readonly AnyWorkflow[];
+  /** The tools to list in `GET /v1/tools` and `vigil tools list` (exported tools are found too). */
+  tools?: readonly AnyTool[];
   /** A database setting, as for `--db`. */
   database?: string;
   /** HTTP port for `vigil dev` and `vigil server`. */

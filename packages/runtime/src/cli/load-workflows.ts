@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { InvalidArgumentError } from '../core/errors.js';
+import { isTool, type AnyTool } from '../core/tool.js';
 import { isWorkflow, type AnyWorkflow } from '../core/workflow.js';
 import type { VigilConfig } from './config.js';
 
@@ -31,15 +32,28 @@ export function workflowsOf(module: Record<string, unknown>): AnyWorkflow[] {
   return found;
 }
 
+/** The tools a module exports, for `GET /v1/tools`: tool values, arrays of them, or a config's `tools`. */
+export function toolsOf(module: Record<string, unknown>): AnyTool[] {
+  const found: AnyTool[] = [];
+  const visit = (value: unknown): void => {
+    if (isTool(value)) found.push(value);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object' && 'tools' in value) visit(value.tools);
+  };
+  Object.values(module).forEach(visit);
+  return found;
+}
+
 export interface LoadedProject {
   config: VigilConfig;
   configPath: string | null;
   workflows: AnyWorkflow[];
+  tools: AnyTool[];
 }
 
 /**
  * Loads `vigil.config.*` from `cwd` (or `configPath`), then each `--load` module, and returns
- * their workflows without duplicates.
+ * their workflows and tools without duplicates.
  */
 export async function loadProject(options: {
   cwd: string;
@@ -49,6 +63,7 @@ export async function loadProject(options: {
   const configPath = options.configPath ?? CONFIG_FILES.find((file) => existsSync(resolve(options.cwd, file))) ?? null;
   let config: VigilConfig = {};
   const workflows = new Set<AnyWorkflow>();
+  const tools = new Set<AnyTool>();
   if (configPath) {
     const module = await importModule(configPath, options.cwd);
     const exported = module['default'];
@@ -57,9 +72,12 @@ export async function loadProject(options: {
     }
     config = exported ?? {};
     workflowsOf(module).forEach((w) => workflows.add(w));
+    toolsOf(module).forEach((t) => tools.add(t));
   }
   for (const path of options.load) {
-    workflowsOf(await importModule(path, options.cwd)).forEach((w) => workflows.add(w));
+    const module = await importModule(path, options.cwd);
+    workflowsOf(module).forEach((w) => workflows.add(w));
+    toolsOf(module).forEach((t) => tools.add(t));
   }
-  return { config, configPath, workflows: [...workflows] };
+  return { config, configPath, workflows: [...workflows], tools: [...tools] };
 }

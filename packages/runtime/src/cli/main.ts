@@ -7,12 +7,26 @@ import { Command, Option } from 'commander';
 
 import { isVigilError } from '../core/errors.js';
 import { ApiClient, DEFAULT_URL } from './api-client.js';
-import { copyCommand } from './commands/copy.js';
-import { host, type HostOptions } from './commands/host.js';
-import { migrateCommand } from './commands/migrate.js';
+import { listBreakersCommand, resetBreakerCommand } from './commands/breakers.js';
+import {
+  listDeadLettersCommand,
+  replayDeadLetterCommand,
+  showDeadLetterCommand,
+  type ListDeadLettersCommandOptions,
+  type ReplayCommandOptions,
+} from './commands/dead-letters.js';
+import {
+  listEscalationsCommand,
+  resolveEscalationCommand,
+  showEscalationCommand,
+  type ListEscalationsCommandOptions,
+  type ResolveCommandOptions,
+} from './commands/escalations.js';
+import type { HostOptions } from './commands/host.js';
 import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
 import { startCommand } from './commands/start.js';
-import { parseOutputFormat } from './output.js';
+import { listToolsCommand } from './commands/tools.js';
+import { parseOutputFormat, type OutputFormat } from './output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const output = (): Option =>
@@ -43,7 +57,10 @@ function hostCommand(
       .option('--lease-ttl <ms>', 'lease time-to-live in milliseconds (default 10000)')
       .option('--grace <ms>', 'on SIGTERM, how long in-flight steps may finish (default 10000)');
   }
-  command.action((options: Omit<HostOptions, 'api' | 'worker'>) => host({ ...options, ...mode }));
+  command.action(async (options: Omit<HostOptions, 'api' | 'worker'>) => {
+    const { host } = await import('./commands/host.js');
+    await host({ ...options, ...mode });
+  });
 }
 
 export function buildProgram(): Command {
@@ -73,14 +90,20 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('apply pending database migrations and exit')
     .option('--db <database>', 'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)')
-    .action((options: { db?: string }) => migrateCommand(options.db));
+    .action(async (options: { db?: string }) => {
+      const { migrateCommand } = await import('./commands/migrate.js');
+      await migrateCommand(options.db);
+    });
 
   program
     .command('copy')
     .description('move the runs of a SQLite store to PostgreSQL (stop the processes using it first)')
     .requiredOption('--from <path>', 'the SQLite file')
     .requiredOption('--to <url>', 'postgres://… (with ?schema= for a schema other than public)')
-    .action((options: { from: string; to: string }) => copyCommand(options.from, options.to));
+    .action(async (options: { from: string; to: string }) => {
+      const { copyCommand } = await import('./commands/copy.js');
+      await copyCommand(options.from, options.to);
+    });
 
   program
     .command('start')
@@ -126,7 +149,109 @@ export function buildProgram(): Command {
     .action((id: string, options: { url: string; output: 'table' | 'json' }) =>
       cancelRunCommand(new ApiClient(options.url), id, options.output),
     );
+
+  registerOperatorCommands(program);
   return program;
+}
+
+/** Tools, escalations, dead letters and breakers: what an operator looks at when runs go wrong. */
+function registerOperatorCommands(program: Command): void {
+  type Common = { url: string; output: OutputFormat };
+
+  const tools = program.command('tools').description('the tools the server knows');
+  tools
+    .command('list')
+    .description('tools with their timeouts, retries, breakers and escalation policies')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common) => listToolsCommand(new ApiClient(options.url), options.output));
+
+  const escalations = program.command('escalations').description('decisions waiting for a human');
+  escalations
+    .command('list')
+    .description('escalations, newest first (open ones unless --status says otherwise)')
+    .option('--status <status>', 'open, resolved, timed_out, cancelled or all')
+    .option('--run <id>', 'only escalations of this run')
+    .option('--assignee <who>', 'only escalations for this person, role or queue')
+    .option('--limit <n>', 'how many (1–500, default 50)')
+    .option('--cursor <cursor>', 'the next page, from a previous list')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common & ListEscalationsCommandOptions) =>
+      listEscalationsCommand(new ApiClient(options.url), options),
+    );
+  escalations
+    .command('show')
+    .description('an escalation with the run context a human needs to decide')
+    .argument('<id>', 'escalation id')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string, options: Common) => showEscalationCommand(new ApiClient(options.url), id, options.output));
+  escalations
+    .command('resolve')
+    .description('decide an escalation; a waiting run resumes with the decision')
+    .argument('<id>', 'escalation id')
+    .addOption(
+      new Option('--decision <decision>', 'what the run does next')
+        .choices(['retry', 'skip', 'abort', 'provide'])
+        .makeOptionMandatory(),
+    )
+    .option('--value <json>', 'for provide: the step result as JSON, or @file')
+    .option('--note <text>', 'why, for the audit trail')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string, options: Common & ResolveCommandOptions) =>
+      resolveEscalationCommand(new ApiClient(options.url), id, options),
+    );
+
+  const dlq = program.command('dlq').description('runs that failed permanently, and replaying them');
+  dlq
+    .command('list')
+    .description('dead letters not replayed yet, newest first')
+    .option('--workflow <name>', 'only dead letters of this workflow')
+    .option('--all-history', 'include dead letters already replayed')
+    .option('--limit <n>', 'how many (1–500, default 50)')
+    .option('--cursor <cursor>', 'the next page, from a previous list')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common & ListDeadLettersCommandOptions) =>
+      listDeadLettersCommand(new ApiClient(options.url), options),
+    );
+  dlq
+    .command('show')
+    .description('a dead letter with its error and the run context')
+    .argument('<id>', 'dead letter id')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string, options: Common) => showDeadLetterCommand(new ApiClient(options.url), id, options.output));
+  dlq
+    .command('replay')
+    .description('replay a dead letter from its last good checkpoint, or every one with --all / --workflow')
+    .argument('[id]', 'dead letter id')
+    .option('--from-step <name>', 're-run from this step instead (it and everything after it run again)')
+    .option('--input <json>', 'start a new run with this input instead (JSON, or @file)')
+    .option('--all', 'replay every dead letter not replayed yet; exit 1 if any replay failed')
+    .option('--workflow <name>', 'replay every dead letter of this workflow not replayed yet')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string | undefined, options: Common & ReplayCommandOptions) =>
+      replayDeadLetterCommand(new ApiClient(options.url), id, options),
+    );
+
+  const breakers = program.command('breakers').description('the circuit breakers all workers share');
+  breakers
+    .command('list')
+    .description('breakers that have recorded a failure or been opened')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common) => listBreakersCommand(new ApiClient(options.url), options.output));
+  breakers
+    .command('reset')
+    .description('close a breaker so calls go through again at once')
+    .argument('<key>', 'breaker key: the tool name, or tool:key')
+    .addOption(output())
+    .addOption(url())
+    .action((key: string, options: Common) => resetBreakerCommand(new ApiClient(options.url), key, options.output));
 }
 
 export async function main(argv: string[]): Promise<void> {

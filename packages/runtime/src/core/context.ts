@@ -1,5 +1,7 @@
 import type { Duration } from './duration.js';
 import type { Logger } from './logger.js';
+import type { StepPolicyOptions } from './step-policy.js';
+import type { Tool, VerifyResult } from './tool.js';
 
 /**
  * What a workflow function receives. Every method is journaled: on replay after a crash or a
@@ -27,14 +29,39 @@ export interface WorkflowContext {
    * JSON-serialisable (plain objects, arrays, strings, finite numbers, booleans, null) and at
    * most 2 MiB unless `options.maxResultBytes` says otherwise.
    *
-   * A step that throws is recorded as failed and `ctx.step` rejects with `StepFailedError`.
+   * A step that throws is retried as `options.retry` says (by default it is not), each wait a
+   * durable timer; once its attempts are used up, `options.onExhausted` decides: `fail` (the
+   * default) rejects with `StepFailedError`, `skip` resolves with `options.fallback`, `escalate`
+   * asks a human.
    *
    * @example
    * const record = await ctx.step('fetch-record', ({ idempotencyKey }) =>
    *   ehr.fetch(input.patientId, { idempotencyKey }),
    * );
    */
-  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options?: StepOptions): Promise<T>;
+  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options?: StepOptions<T>): Promise<T>;
+
+  /**
+   * Calls a tool: checks `args` against its input schema, runs it under its failure policy
+   * (with `overrides` applied) as one checkpointed step, and checks the result against its
+   * output schema. The step is named after the tool unless `overrides.name` says otherwise.
+   *
+   * @example
+   * const cover = await ctx.tool(checkInsurance, { patientId }, { name: 'insurance' });
+   */
+  tool<Input, Output, Parsed>(
+    tool: Tool<Input, Output, Parsed>,
+    args: NoInfer<Input>,
+    overrides?: ToolCallOptions<Output>,
+  ): Promise<Output>;
+
+  /**
+   * Asks a human. A blocking escalation (the default) suspends the run durably until someone
+   * resolves it (`vigil escalations resolve`, `POST /v1/escalations/:id/resolve`) or it times
+   * out; a non-blocking one returns at once and the run goes on. An `abort` decision rejects
+   * with `EscalationAbortedError`, which ends the run `failed`.
+   */
+  escalate<T = unknown>(options: EscalateOptions): Promise<EscalationOutcome<T>>;
 
   /** Sleeps durably: the run is released and resumes on any worker once `duration` has passed. */
   sleep(name: string, duration: Duration): Promise<void>;
@@ -67,7 +94,48 @@ export interface StepContext {
   readonly log: Logger;
 }
 
-export interface StepOptions {
+export interface StepOptions<T = unknown> extends StepPolicyOptions<T> {
   /** Upper bound for the JSON of this step's result. Default 2 MiB. */
   maxResultBytes?: number;
+  /**
+   * For `effects: 'at-most-once'`: asked when an attempt's outcome is unknown (its worker
+   * died, or it timed out). Without it, the run escalates instead of running the step again.
+   */
+  verify?: (idempotencyKey: string) => Promise<VerifyResult<T>>;
+}
+
+/** A tool call's overrides of the tool's policy, and the name of its step. */
+export interface ToolCallOptions<T = unknown> extends StepPolicyOptions<T> {
+  /** The step's name, e.g. one of the workflow's declared steps. Default: the tool's name. */
+  name?: string;
+}
+
+export interface EscalateOptions {
+  /** The step's name. Default `escalation`. */
+  name?: string;
+  /** Why a human is needed, in a line. */
+  reason: string;
+  /** What the human should know, e.g. what was tried. */
+  summary?: string;
+  /** A person, role or queue, e.g. `pharmacist`. */
+  assignee?: string;
+  /** Default true: the run waits for the decision. */
+  blocking?: boolean;
+  /** How long a blocking escalation may stay open before `onTimeout` decides. */
+  timeout?: Duration;
+  /** Default `abort`. */
+  onTimeout?: 'skip' | 'abort';
+  /** Extra context for the human (JSON). */
+  context?: Record<string, unknown>;
+}
+
+/** What the workflow learns from an escalation. */
+export interface EscalationOutcome<T = unknown> {
+  escalationId: string;
+  /** Null for a non-blocking escalation, which does not wait for one. */
+  decision: 'retry' | 'skip' | 'provide' | null;
+  /** For `provide`: the value the human supplied. */
+  value?: T;
+  /** A principal, `timeout`, or null when not resolved. */
+  resolvedBy: string | null;
 }

@@ -5,6 +5,8 @@
  * Recognise them with `isVigilError(e)` or a class's static `is(e)`, which check a brand and
  * the code rather than `instanceof`, so they work across two copies of the package.
  */
+import { readDuration, type Duration } from './duration-parse.js';
+
 const BRAND = Symbol.for('vigil.error');
 
 export interface VigilErrorOptions {
@@ -64,13 +66,72 @@ export class NonRetryableError extends VigilError {
   }
 }
 
-/** Thrown by user code for a transient failure, optionally with the delay the callee asked for. */
+/**
+ * Thrown by user code for a transient failure, optionally with the delay the callee asked for:
+ * `retryAfterMs` in milliseconds or `retryAfter` as a {@link Duration} (`retryAfterMs` wins if
+ * both are given). The retry policy waits at least that long before the next attempt.
+ *
+ * @example
+ * throw new RetryableError('rate limited', { retryAfter: '5s' });
+ */
 export class RetryableError extends VigilError {
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: VigilErrorOptions & { code?: string; retryAfterMs?: number } = {}) {
+  constructor(
+    message: string,
+    options: VigilErrorOptions & { code?: string; retryAfterMs?: number; retryAfter?: Duration } = {},
+  ) {
     super(options.code ?? 'retryable', message, { ...options, retryable: true });
-    this.retryAfterMs = options.retryAfterMs;
+    this.retryAfterMs = options.retryAfterMs ?? retryAfterToMs(options.retryAfter);
   }
+}
+
+function retryAfterToMs(retryAfter: Duration | undefined): number | undefined {
+  if (retryAfter === undefined) return undefined;
+  const reading = readDuration(retryAfter, 'RetryableError retryAfter');
+  if (!reading.ok) throw new InvalidArgumentError(reading.problem, { path: 'retryAfter' });
+  return reading.ms;
+}
+
+/**
+ * A step or tool call ran past its timeout. Its signal was aborted with this error; retrying
+ * may help, so it counts as a transient failure.
+ */
+export class TimeoutError extends VigilError {
+  readonly timeoutMs: number;
+  /** @param what the thing that timed out, as it reads in a sentence: `Step "x"`, `Tool insurance.check`. */
+  constructor(what: string, timeoutMs: number) {
+    super('timeout', `${what} timed out after ${timeoutMs} ms`, { retryable: true, details: { timeoutMs } });
+    this.timeoutMs = timeoutMs;
+  }
+  static is(error: unknown): error is TimeoutError {
+    return hasCode(error, 'timeout');
+  }
+}
+
+/**
+ * A circuit breaker is open: recent calls through it failed, so this one was refused without
+ * being tried. Not retryable as such; the breaker admits calls again from `retryAt`.
+ */
+export class CircuitOpenError extends VigilError {
+  readonly breaker: string;
+  /** Milliseconds since the epoch from which the breaker may admit a call again. */
+  readonly retryAt: number;
+  constructor(breakerKey: string, retryAt: number) {
+    super('circuit_open', `Circuit breaker "${breakerKey}" is open until ${isoTime(retryAt)}`, {
+      retryable: false,
+      details: { breaker: breakerKey, retryAt },
+    });
+    this.breaker = breakerKey;
+    this.retryAt = retryAt;
+  }
+  static is(error: unknown): error is CircuitOpenError {
+    return hasCode(error, 'circuit_open');
+  }
+}
+
+function isoTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
 }
 
 /** Something named by id does not exist (a run, a workflow). */
@@ -161,14 +222,46 @@ export class StepFailedError extends VigilError {
   constructor(
     readonly stepName: string,
     readonly failure: ErrorRecord,
+    readonly seq?: number,
+    readonly attempts?: number,
   ) {
-    super('step_failed', `Step "${stepName}" failed: ${failure.message}`, {
-      retryable: false,
-      details: { step: stepName, error: failure },
-    });
+    super(
+      'step_failed',
+      `Step "${stepName}" failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}: ${failure.message}`,
+      {
+        retryable: false,
+        details: {
+          step: stepName,
+          error: failure,
+          ...(seq === undefined ? {} : { seq }),
+          ...(attempts ? { attempts } : {}),
+        },
+      },
+    );
   }
   static is(error: unknown): error is StepFailedError {
     return hasCode(error, 'step_failed');
+  }
+}
+
+/**
+ * A human resolved an escalation with `abort`, or it timed out with `onTimeout: 'abort'`. The
+ * run ends `failed` (not dead-lettered: someone decided it should stop).
+ */
+export class EscalationAbortedError extends VigilError {
+  constructor(
+    readonly escalationId: string,
+    readonly resolvedBy: string | null,
+    note: string | null = null,
+  ) {
+    super(
+      'escalation_aborted',
+      `Escalation ${escalationId} was resolved with "abort"${resolvedBy ? ` by ${resolvedBy}` : ''}${note ? `: ${note}` : ''}`,
+      { details: { escalationId, resolvedBy, note } },
+    );
+  }
+  static is(error: unknown): error is EscalationAbortedError {
+    return hasCode(error, 'escalation_aborted');
   }
 }
 

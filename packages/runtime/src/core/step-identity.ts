@@ -1,19 +1,30 @@
 import { InvalidArgumentError, StepMismatchError } from './errors.js';
 
 /**
- * What a step is. `now`, `random` and `uuid` journal a value the workflow read, so replay
- * sees the same value; they are steps without a body.
+ * What a step is: a plain step, a tool call, a sleep, an escalation to a human. `now`,
+ * `random` and `uuid` journal a value the workflow read, so replay sees the same value; they
+ * are steps without a body.
  */
-export type StepKind = 'step' | 'sleep' | 'now' | 'random' | 'uuid';
+export type StepKind = 'step' | 'tool' | 'sleep' | 'escalation' | 'now' | 'random' | 'uuid';
 
 /**
  * `running`: its "started" record is committed and its body may be executing (after a crash,
- * an attempt was in flight). `sleeping`: a durable timer is pending. The rest are outcomes.
+ * an attempt was in flight). `sleeping`: a durable timer is pending. `retrying`: an attempt
+ * failed and the next one waits for its backoff. `waiting`: a blocking escalation waits for a
+ * human. The rest are outcomes: `degraded` finished with its fallback, `escalated` finished
+ * while its non-blocking escalation stays open for a human.
  */
-export type StepStatus = 'running' | 'sleeping' | 'completed' | 'failed' | 'cancelled';
+export type StepStatus =
+  'running' | 'sleeping' | 'retrying' | 'waiting' | 'completed' | 'degraded' | 'escalated' | 'failed' | 'cancelled';
+
+/** Statuses a step ends in with a value the workflow received. */
+export const SUCCESS_STATUSES: ReadonlySet<StepStatus> = new Set(['completed', 'degraded', 'escalated']);
 
 /** The name a journaled value is recorded under; user step names cannot collide with it. */
-export const JOURNAL_NAMES: Record<Exclude<StepKind, 'step' | 'sleep'>, string> = {
+/** The kinds that journal a value rather than run a body. */
+export type JournalKind = 'now' | 'random' | 'uuid';
+
+export const JOURNAL_NAMES: Record<JournalKind, string> = {
   now: '$now',
   random: '$random',
   uuid: '$uuid',

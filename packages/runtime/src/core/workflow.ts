@@ -13,8 +13,13 @@ export interface WorkflowOptions<Schema extends z.ZodType> {
   version?: number;
   /** Validates the input before anything is written. */
   input: Schema;
-  /** The step names in order, for progress lines ("4/6 steps complete") and ETAs. */
-  steps?: readonly string[];
+  /**
+   * The steps in order, for progress lines ("4/6 steps complete") and ETAs: names, or
+   * `{ name, title }` to give a step a name for people ("Pharmacy coordination").
+   */
+  steps?: ReadonlyArray<string | { name: string; title: string }>;
+  /** What people call it in progress lines and summaries, e.g. `Discharge`. Default: from the name. */
+  title?: string;
   description?: string;
 }
 
@@ -25,6 +30,9 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly version: number;
   readonly input: z.ZodType<ParsedInput, Input>;
   readonly steps: readonly string[] | undefined;
+  /** People's names of declared steps, by step name. */
+  readonly stepTitles: Readonly<Record<string, string>>;
+  readonly title: string | undefined;
   readonly description: string | undefined;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
@@ -75,7 +83,22 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(`Workflow ${options.name}: the workflow function is missing`);
   }
-  const steps = options.steps?.map((step) => validateStepName(step, `declared step of ${options.name}`));
+  const stepTitles: Record<string, string> = {};
+  const steps = options.steps?.map((step) => {
+    if (typeof step === 'object' && step !== null) {
+      if (typeof step.title !== 'string' || step.title.trim() === '') {
+        throw new InvalidArgumentError(
+          `Workflow ${options.name}: declared step ${JSON.stringify(step.name)} needs a title`,
+        );
+      }
+      stepTitles[step.name] = step.title;
+      return validateStepName(step.name, `declared step of ${options.name}`);
+    }
+    return validateStepName(step, `declared step of ${options.name}`);
+  });
+  if (options.title !== undefined && (typeof options.title !== 'string' || options.title.trim() === '')) {
+    throw new InvalidArgumentError(`Workflow ${options.name}: title must be a non-empty string`);
+  }
   if (steps && new Set(steps).size !== steps.length) {
     throw new InvalidArgumentError(`Workflow ${options.name}: declared steps must be unique`);
   }
@@ -85,6 +108,8 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
     version,
     input: options.input as z.ZodType<z.output<Schema>, z.input<Schema>>,
     steps: steps ? Object.freeze(steps) : undefined,
+    stepTitles: Object.freeze(stepTitles),
+    title: options.title,
     description: options.description,
     run: fn,
   });

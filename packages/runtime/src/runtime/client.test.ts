@@ -84,7 +84,7 @@ describe('VigilClient', () => {
       input: { name: 'ada', times: 2 },
       output: 'hello adahello ada',
       error: null,
-      progress: { completed: 1, total: 1, summary: '1/1 steps complete' },
+      progress: { completed: 1, total: 1, summary: 'Greet completed: 1/1 steps complete.' },
       steps: [{ seq: 1, name: 'hello', kind: 'step', status: 'completed', attempts: 1, intact: true }],
     });
     expect(await vigil.getRun('019b0000-0000-7000-8000-000000000000')).toBeNull();
@@ -101,7 +101,7 @@ describe('VigilClient', () => {
     );
 
     const { id: failed } = await vigil.start(broken, {});
-    await expect(vigil.result(failed)).rejects.toThrow(/ended failed: nope/);
+    await expect(vigil.result(failed)).rejects.toThrow(/ended dead_lettered: .*nope/);
     await expect(vigil.cancel(failed)).rejects.toSatisfy((e) => ConflictError.is(e) && e.code === 'run_finished');
     await expect(vigil.cancel('019b0000-0000-7000-8000-000000000000')).rejects.toSatisfy((e) => NotFoundError.is(e));
   });

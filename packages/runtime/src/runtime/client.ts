@@ -1,14 +1,17 @@
 import { sha256 } from '../core/checksum.js';
 import { WAKE_UP, type Clock } from '../core/clock.js';
-import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError, ValidationError } from '../core/errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError } from '../core/errors.js';
 import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson, encodeJson } from '../core/json.js';
+import { checkSchema } from '../core/schema-check.js';
 import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { CreateRunResult } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
 import type { RuntimeEvents } from './events.js';
+import type { ProgressWorkflow } from './progress.js';
+import { workflowTitle } from './run-ending.js';
 import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
@@ -17,6 +20,8 @@ export interface StartOptions {
   idempotencyKey?: string;
   /** Who is starting the run, recorded with it. */
   principal?: string;
+  /** The dead-lettered run this one replays with edited input (set by dead-letter replay). */
+  replayOf?: string;
 }
 
 export interface StartResult {
@@ -72,20 +77,7 @@ export class VigilClient {
     const definition = typeof workflow === 'string' ? this.deps.registry.latest(workflow) : workflow;
     const idempotencyKey = options.idempotencyKey === undefined ? null : validateIdempotencyKey(options.idempotencyKey);
     const text = encodeJson(input, 'The input', this.deps.maxPayloadBytes);
-    const parsed = definition.input.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = ['input', ...issue.path.map(String)].join('.');
-      throw new ValidationError('input_invalid', `Invalid input for ${definition.name}: ${path}: ${issue.message}`, {
-        path,
-        details: {
-          issues: parsed.error.issues.map((i) => ({
-            path: ['input', ...i.path.map(String)].join('.'),
-            message: i.message,
-          })),
-        },
-      });
-    }
+    checkSchema(definition.input, JSON.parse(text), 'input_invalid', 'input', `Invalid input for ${definition.name}`);
     const now = this.deps.clock.now();
     const slot = this.deps.localWorker?.()?.reserve(definition);
     let result: CreateRunResult;
@@ -98,6 +90,7 @@ export class VigilClient {
         inputHash: sha256(canonicalJson(JSON.parse(text))),
         idempotencyKey,
         principal: options.principal ?? null,
+        replayOf: options.replayOf ?? null,
         now,
         ...(slot ? { leaseTo: { owner: slot.owner, leaseTtlMs: slot.leaseTtlMs } } : {}),
       });
@@ -125,9 +118,19 @@ export class VigilClient {
     assertRunId(id);
     const run = await this.deps.store.runs.get(id);
     if (!run) return null;
-    const steps = await this.deps.store.checkpoints.list(id);
-    const declared = this.deps.registry.get(run.workflow, run.version)?.steps;
-    return toRunDetails(run, steps, declared);
+    const { store, registry } = this.deps;
+    const [steps, attempts, escalations] = await Promise.all([
+      store.checkpoints.list(id),
+      store.checkpoints.attempts(id),
+      store.escalations.list({ runId: id, limit: 500 }),
+    ]);
+    return toRunDetails(
+      run,
+      steps,
+      attempts,
+      escalations,
+      progressWorkflow(run.workflow, registry.get(run.workflow, run.version)),
+    );
   }
 
   /** Runs, newest first, one page at a time. */
@@ -182,7 +185,7 @@ export class VigilClient {
       const wake = new AbortController();
       const onAbort = (): void => wake.abort(WAKE_UP);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const listeners = (['run.completed', 'run.failed', 'run.cancelled'] as const).map((event) =>
+      const listeners = (['run.completed', 'run.failed', 'run.dead_lettered', 'run.cancelled'] as const).map((event) =>
         this.deps.events.on(event, (payload) => {
           if (payload.runId === id) wake.abort(WAKE_UP);
         }),
@@ -203,6 +206,12 @@ export class VigilClient {
       }
     }
   }
+}
+
+/** What progress lines need of a workflow; a workflow this process does not know still gets a title. */
+function progressWorkflow(name: string, workflow: AnyWorkflow | undefined): ProgressWorkflow {
+  if (!workflow) return { title: workflowTitle({ name, title: undefined }), steps: undefined, stepTitles: {} };
+  return { title: workflowTitle(workflow), steps: workflow.steps, stepTitles: workflow.stepTitles };
 }
 
 function assertRunId(id: string): void {

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 
-import type { StepContext, StepOptions, WorkflowContext } from '../core/context.js';
+import type {
+  EscalateOptions,
+  EscalationOutcome,
+  StepContext,
+  StepOptions,
+  ToolCallOptions,
+  WorkflowContext,
+} from '../core/context.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { validateStepName } from '../core/step-identity.js';
+import type { Tool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { RunExecution } from './run-execution.js';
+import { stepCall, toolCall } from './policy-calls.js';
 
 /**
  * The `ctx` a workflow function receives. It validates arguments and assigns each call its
@@ -28,12 +37,40 @@ export class ExecutionContext implements WorkflowContext {
     this.log = replaySilenced(execution.log, () => execution.replaying);
   }
 
-  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions = {}): Promise<T> {
+  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions<T> = {}): Promise<T> {
     validateStepName(name);
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`ctx.step("${name}") needs a function as its second argument`);
     }
-    return this.execution.step(name, fn, options);
+    const build = stepCall(name, fn, options, this.execution.deps.maxPayloadBytes);
+    return this.execution.policyStep<T>(name, 'step', build);
+  }
+
+  tool<Input, Output, Parsed>(
+    tool: Tool<Input, Output, Parsed>,
+    args: Input,
+    overrides: ToolCallOptions<Output> = {},
+  ): Promise<Output> {
+    const name = validateStepName(overrides.name ?? tool?.name, 'tool call name');
+    const build = toolCall(
+      tool as unknown as Tool<unknown, unknown, unknown>,
+      args,
+      overrides,
+      this.execution.deps.maxPayloadBytes,
+    );
+    return this.execution.policyStep<Output>(name, 'tool', build);
+  }
+
+  escalate<T = unknown>(options: EscalateOptions): Promise<EscalationOutcome<T>> {
+    const name = validateStepName(options?.name ?? 'escalation', 'escalation name');
+    if (typeof options.reason !== 'string' || options.reason.trim() === '') {
+      throw new InvalidArgumentError(`ctx.escalate("${name}") needs a reason`);
+    }
+    if (options.timeout !== undefined) parseDuration(options.timeout, `ctx.escalate("${name}") timeout`);
+    if (options.onTimeout !== undefined && options.onTimeout !== 'skip' && options.onTimeout !== 'abort') {
+      throw new InvalidArgumentError(`ctx.escalate("${name}"): onTimeout must be skip or abort`);
+    }
+    return this.execution.escalate<EscalationOutcome<T>>(name, options);
   }
 
   sleep(name: string, duration: Duration): Promise<void> {

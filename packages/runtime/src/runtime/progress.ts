@@ -1,33 +1,86 @@
+import type { RunStatus } from '../core/run-status.js';
 import type { StepRecord } from '../store/checkpoint-store.js';
+import type { EscalationRecord } from '../store/escalation-store.js';
 
 export interface Progress {
   /** Declared steps that have completed (or, without declared steps, completed steps). */
   completed: number;
   /** The number of declared steps; null when the workflow declares none. */
   total: number | null;
-  /** Names of steps running or sleeping now. */
+  /** Names of steps running, sleeping, retrying or waiting for a human now. */
   current: string[];
-  /** One line for people, e.g. `4/6 steps complete; running pharmacy`. */
+  /**
+   * One line for people, e.g. `Discharge in progress: 4/6 steps complete. Pharmacy
+   * coordination pending pharmacist review.`
+   */
   summary: string;
 }
 
-/** Progress of a run from its workflow's declared steps and its recorded steps. */
+/** What a progress line needs to know about the workflow. */
+export interface ProgressWorkflow {
+  title: string;
+  steps: readonly string[] | undefined;
+  /** People's names for declared steps, e.g. `pharmacy` → `Pharmacy coordination`. */
+  stepTitles: Readonly<Record<string, string>>;
+}
+
+const NAMED_KINDS = new Set(['step', 'tool', 'sleep', 'escalation']);
+const DONE = new Set(['completed', 'degraded', 'escalated']);
+
+/** Progress of a run from its workflow's declared steps, its recorded steps and its open escalations. */
 export function computeProgress(
-  declared: readonly string[] | undefined,
+  workflow: ProgressWorkflow,
+  status: RunStatus,
   steps: readonly StepRecord[],
-  finished: boolean,
+  openEscalations: readonly EscalationRecord[] = [],
 ): Progress {
-  const named = steps.filter((step) => step.kind === 'step' || step.kind === 'sleep');
-  const completedNames = new Set(named.filter((s) => s.status === 'completed').map((s) => s.name));
-  const current = named.filter((s) => s.status === 'running' || s.status === 'sleeping').map((s) => s.name);
-  const completed = declared ? declared.filter((name) => completedNames.has(name)).length : completedNames.size;
+  const named = steps.filter((step) => NAMED_KINDS.has(step.kind));
+  const doneNames = new Set(named.filter((s) => DONE.has(s.status)).map((s) => s.name));
+  const declared = workflow.steps;
+  const completed = declared ? declared.filter((name) => doneNames.has(name)).length : doneNames.size;
   const total = declared ? declared.length : null;
+  const current = named
+    .filter((s) => ['running', 'sleeping', 'retrying', 'waiting'].includes(s.status))
+    .map((s) => s.name);
   const count =
     total === null ? `${completed} step${completed === 1 ? '' : 's'} complete` : `${completed}/${total} steps complete`;
-  const sleeping = named.filter((s) => s.status === 'sleeping').map((s) => s.name);
-  const running = named.filter((s) => s.status === 'running').map((s) => s.name);
-  const parts = [count];
-  if (!finished && running.length > 0) parts.push(`running ${running.join(', ')}`);
-  if (!finished && sleeping.length > 0) parts.push(`sleeping in ${sleeping.join(', ')}`);
-  return { completed, total, current, summary: parts.join('; ') };
+  const title = (name: string): string => workflow.stepTitles[name] ?? `Step "${name}"`;
+  const sentences = [`${workflow.title} ${stateWord(status)}: ${count}.`];
+  const finished = ['completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered'].includes(status);
+  if (!finished) {
+    for (const s of named) {
+      if (s.status === 'running') sentences.push(`${title(s.name)} running.`);
+      if (s.status === 'sleeping') sentences.push(`${title(s.name)} sleeping until ${iso(s.wakeAt)}.`);
+      if (s.status === 'retrying') {
+        sentences.push(`${title(s.name)} retrying after ${s.attempts} failed attempt${s.attempts === 1 ? '' : 's'}.`);
+      }
+    }
+  }
+  for (const e of openEscalations) {
+    sentences.push(`${title(e.step)} pending ${e.assignee ? `${e.assignee} ` : ''}review.`);
+  }
+  return { completed, total, current, summary: sentences.join(' ') };
+}
+
+function stateWord(status: RunStatus): string {
+  switch (status) {
+    case 'completed':
+      return 'completed';
+    case 'completed_partial':
+      return 'partially completed';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'dead_lettered':
+      return 'dead-lettered';
+    case 'queued':
+      return 'queued';
+    default:
+      return 'in progress';
+  }
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? 'later' : new Date(ms).toISOString();
 }

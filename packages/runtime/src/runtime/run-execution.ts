@@ -1,29 +1,30 @@
-import type { StepContext, StepOptions } from '../core/context.js';
+import type { EscalateOptions } from '../core/context.js';
 import { LeaseLostError, StepFailedError, toErrorRecord, type ErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
-import { JOURNAL_NAMES, type StepKind } from '../core/step-identity.js';
+import { JOURNAL_NAMES, type JournalKind, type StepKind } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
-import type { StepWrite } from '../store/checkpoint-store.js';
+import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
 import type { Suspension } from '../store/timer-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
+import { runEscalationStep } from './escalation-step.js';
+import { earliestWake, never, settledResult, stripIntact } from './recorded-steps.js';
+import { failureContext, failureOutcome, successOutcome, type TimelineEntry } from './run-ending.js';
 import { RunWriter } from './run-writer.js';
-import { STOPPED, runNewStep, type StepHost, type StepResult } from './step-runner.js';
+import { PolicyStep, type PolicyCall, type PolicyHost, type PolicyResult } from './policy-step.js';
+import { STOPPED } from './step-runner.js';
 
 export type { ExecutionDeps } from './execution-deps.js';
 
 export type ExecutionOutcome =
   | { kind: 'completed' }
-  | { kind: 'failed'; error: ErrorRecord }
+  | { kind: 'failed' | 'dead_lettered'; error: ErrorRecord }
   | { kind: 'suspended'; suspension: Suspension }
   | { kind: 'abandoned'; reason: 'lease_lost' | 'store_error'; error?: ErrorRecord };
-
-/** A promise that never settles: what a workflow awaits once its execution has stopped here. */
-const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /**
  * One execution of one run on this worker, from claim to a durable stopping point: the run
@@ -35,7 +36,7 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
  * time are committed and the lease released, and the in-memory execution is dropped. After a
  * suspension or a crash, the next execution replays from the top.
  */
-export class RunExecution implements StepHost {
+export class RunExecution implements PolicyHost {
   readonly runId: string;
   readonly lease: Lease;
   readonly done: Promise<ExecutionOutcome>;
@@ -45,7 +46,10 @@ export class RunExecution implements StepHost {
   private readonly abortController = new AbortController();
   private nextSeq = 1;
   private inFlight = 0;
-  private readonly sleepers: number[] = [];
+  /** What the workflow waits on besides steps in flight: sleeps, retry backoffs, escalations. */
+  private readonly waits: Array<{ wakeAt: number | null; status: 'sleeping' | 'retrying' | 'waiting' }> = [];
+  /** The latest row of every step, recorded or written by this execution. */
+  private readonly timeline = new Map<number, TimelineEntry>();
   /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
   private parked = false;
   /** Rows not yet committed (journaled values, finished steps) and the queue of writes. */
@@ -67,6 +71,7 @@ export class RunExecution implements StepHost {
     this.runId = claimed.run.id;
     this.lease = claimed.lease;
     this.history = new History(this.runId, claimed.steps);
+    for (const step of claimed.steps) this.timeline.set(step.seq, step);
     this.log = deps.logger.child({ runId: this.runId, workflow: workflow.name });
     this.done = new Promise((resolve) => (this.settleDone = resolve));
     this.leaseExpiresAt = claimed.run.lease?.expiresAt ?? 0;
@@ -79,6 +84,10 @@ export class RunExecution implements StepHost {
 
   get attempt(): number {
     return this.claimed.run.attempt;
+  }
+
+  get workflowName(): string {
+    return this.workflow.name;
   }
 
   get replaying(): boolean {
@@ -158,14 +167,14 @@ export class RunExecution implements StepHost {
   }
 
   /** A journaled value (`now`, `random`, `uuid`): recorded once, replayed thereafter. */
-  journalValue<T>(kind: Exclude<StepKind, 'step' | 'sleep'>, produce: () => T): T {
+  journalValue<T>(kind: JournalKind, produce: () => T): T {
     const seq = this.takeSeq();
     const name = JOURNAL_NAMES[kind];
     const recorded = this.lookup(seq, name, kind);
     if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
     const value = produce();
     const at = this.deps.clock.now();
-    this.writer.add({
+    this.addRow({
       seq,
       name,
       kind,
@@ -187,72 +196,90 @@ export class RunExecution implements StepHost {
     if (!this.active) return never();
     const now = this.deps.clock.now();
     const wakeAt = recorded?.wakeAt ?? wakeAtIfNew();
-    const sleep: StepWrite = recorded ?? {
-      seq,
-      name,
-      kind: 'sleep',
-      status: 'sleeping',
-      attempts: 1,
-      output: null,
-      error: null,
-      wakeAt,
-      startedAt: now,
-      endedAt: null,
-    };
+    const sleep: StepWrite = recorded
+      ? stripIntact(recorded)
+      : {
+          seq,
+          name,
+          kind: 'sleep',
+          status: 'sleeping',
+          attempts: 1,
+          output: null,
+          error: null,
+          wakeAt,
+          startedAt: now,
+          endedAt: null,
+        };
     if (wakeAt <= now) {
-      this.writer.add({ ...sleep, status: 'completed', endedAt: now });
+      this.addRow({ ...sleep, status: 'completed', endedAt: now });
       return Promise.resolve();
     }
-    if (!recorded) this.writer.add(sleep);
-    this.sleepers.push(wakeAt);
+    if (!recorded) this.addRow(sleep);
+    this.waits.push({ wakeAt, status: 'sleeping' });
     this.scheduleCheck();
     return never();
   }
 
-  step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions): Promise<T> {
+  /**
+   * A step or tool call under its failure policy. A finished record returns its result; an
+   * unfinished one (interrupted, retrying, waiting on a human) resumes where it stopped.
+   */
+  policyStep<T>(name: string, kind: 'step' | 'tool', build: (seq: number) => PolicyCall): Promise<T> {
     const seq = this.takeSeq();
-    const recorded = this.lookup(seq, name, 'step');
-    if (recorded?.status === 'completed') return Promise.resolve(JSON.parse(recorded.output ?? 'null') as T);
-    if (recorded?.status === 'failed') return Promise.reject(new StepFailedError(name, recorded.error!));
+    const recorded = this.lookup(seq, name, kind);
+    const settled = recorded && settledResult<T>(recorded);
+    if (settled) return settled;
+    return this.runGuarded(recorded, (record) => new PolicyStep(this, build(seq), record).run());
+  }
+
+  escalate<T>(name: string, options: EscalateOptions): Promise<T> {
+    const seq = this.takeSeq();
+    const recorded = this.lookup(seq, name, 'escalation');
+    const settled = recorded && settledResult<T>(recorded);
+    if (settled) return settled;
+    return this.runGuarded(recorded, (record) => runEscalationStep(this, seq, name, options, record));
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  /** Runs new work for a step unless the execution stopped or drains; counts it in flight. */
+  private async runGuarded<T>(
+    recorded: StepRecord | undefined,
+    run: (recorded: StepRecord | undefined) => Promise<PolicyResult>,
+  ): Promise<T> {
     if (!this.active) return never();
     if (this.state === 'draining') {
       this.parked = true;
       this.scheduleCheck();
       return never();
     }
-    return this.runStep(seq, name, (recorded?.attempts ?? 0) + 1, fn, options);
+    this.inFlight++;
+    let result: PolicyResult;
+    try {
+      result = await run(recorded);
+    } finally {
+      this.inFlight--;
+      this.scheduleCheck();
+    }
+    if (result === STOPPED) return never();
+    if (!result.ok) throw result.error;
+    return result.value as T;
   }
-
-  // ---- internals -----------------------------------------------------------------------
 
   private lookup(seq: number, name: string, kind: StepKind): ReturnType<History['lookup']> {
     try {
       return this.history.lookup(seq, name, kind);
     } catch (error) {
       // The history cannot be trusted past this point, whatever the workflow does with the error.
-      void this.finish({ status: 'failed', error: toErrorRecord(error) });
+      void this.finish(failureOutcome(error, [...this.timeline.values()], this.endingContext([])));
       throw error;
     }
   }
 
-  private async runStep<T>(
-    seq: number,
-    name: string,
-    attempt: number,
-    fn: (step: StepContext) => T | Promise<T>,
-    options: StepOptions,
-  ): Promise<T> {
-    this.inFlight++;
-    let result: StepResult;
-    try {
-      result = await runNewStep(this, seq, name, attempt, fn, options);
-    } finally {
-      this.inFlight--;
-      this.scheduleCheck();
-    }
-    if (result === STOPPED) return never();
-    if (!result.ok) throw new StepFailedError(name, result.outcome.error!);
-    return result.value as T;
+  /** Adds a row to the next write and keeps the timeline current. */
+  private addRow(row: StepWrite, afterCommit?: () => void | Promise<void>): void {
+    this.timeline.set(row.seq, row);
+    this.writer.add(row, afterCommit);
   }
 
   // ---- StepHost ------------------------------------------------------------------------
@@ -262,7 +289,7 @@ export class RunExecution implements StepHost {
   }
 
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean> {
-    this.writer.add(write);
+    this.addRow(write);
     // An earlier write still queued may carry this row; a renewal is written in any case.
     return this.writer.write((steps) => this.commitSteps(steps, renewUntil), { skipIfEmpty: renewUntil === undefined });
   }
@@ -271,9 +298,46 @@ export class RunExecution implements StepHost {
    * The outcome commits with the run's next write (usually the next step's start), or on its
    * own at the end of this turn of the event loop if the workflow starts nothing new.
    */
-  commitLater(outcome: StepWrite, afterCommit: () => Promise<void>): void {
-    this.writer.add(outcome, afterCommit);
+  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void>): void {
+    this.addRow(outcome, afterCommit);
     this.writer.flushSoon((steps) => this.commitSteps(steps));
+  }
+
+  wait(
+    row: StepWrite,
+    wakeAt: number | null,
+    status: 'retrying' | 'waiting',
+    onCommitted?: () => void,
+  ): typeof STOPPED {
+    this.addRow(row, onCommitted);
+    this.waits.push({ wakeAt, status });
+    this.scheduleCheck();
+    return STOPPED;
+  }
+
+  storeFailed(error: unknown): void {
+    this.onWriteError(error);
+  }
+
+  private endingContext(
+    attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
+  ): Parameters<typeof failureOutcome>[2] {
+    return { runId: this.runId, workflow: this.workflow.name, now: this.deps.clock.now(), attempts };
+  }
+
+  /** The failed attempts of step `seq`: committed ones, then those still waiting to be written. */
+  private async attemptsOf(seq: number, extra?: AttemptRecord): Promise<Array<AttemptRecord & { seq: number }>> {
+    const stored = (await this.deps.store.checkpoints.attempts(this.runId)).filter((a) => a.seq === seq);
+    const pending = [...this.writer.pending(), ...(extra ? [{ seq, failedAttempt: extra }] : [])]
+      .filter((row) => row.seq === seq && row.failedAttempt)
+      .map((row) => ({ seq, ...row.failedAttempt! }));
+    const byAttempt = new Map([...stored, ...pending].map((a) => [a.attempt, a]));
+    return [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt);
+  }
+
+  async failureContext(seq: number, name: string, error: ErrorRecord | null, extra?: AttemptRecord): Promise<string> {
+    const attempts = await this.attemptsOf(seq, extra);
+    return failureContext(this.runId, this.workflow.name, [...this.timeline.values()], { seq, name, error, attempts });
   }
 
   private commitSteps(steps: StepWrite[], renewUntil?: number): Promise<void> {
@@ -299,15 +363,26 @@ export class RunExecution implements StepHost {
       this.history.assertFullyReplayed(this.nextSeq);
       text = encodeJson(output, `Workflow ${this.workflow.name} output`, this.deps.maxPayloadBytes);
     } catch (error) {
-      return this.finish({ status: 'failed', error: toErrorRecord(error) });
+      return this.finish(failureOutcome(error, [...this.timeline.values()], this.endingContext([])));
     }
-    return this.finish({ status: 'completed', output: text });
+    return this.finish(successOutcome(text, this.workflow, [...this.timeline.values()]));
   }
 
   private async onThrew(error: unknown): Promise<void> {
     if (!this.active) return;
     await this.whenIdle();
-    return this.finish({ status: 'failed', error: toErrorRecord(error) });
+    let attempts: Array<AttemptRecord & { seq: number }> = [];
+    if (StepFailedError.is(error)) {
+      // Let writes already under way land first, so the stored attempts are complete.
+      if (!(await this.writer.write((steps) => this.commitSteps(steps), { skipIfEmpty: true }))) return;
+      try {
+        attempts = await this.attemptsOf(error.seq ?? -1);
+      } catch (storeError) {
+        return this.storeFailed(storeError);
+      }
+    }
+    const outcome = failureOutcome(error, [...this.timeline.values()], this.endingContext(attempts));
+    return this.finish(outcome);
   }
 
   private async finish(outcome: FinishOutcome): Promise<void> {
@@ -318,11 +393,17 @@ export class RunExecution implements StepHost {
     const ok = await this.writer.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
     if (!ok) return;
     this.state = 'done';
-    if (outcome.status === 'completed') {
-      events.emit('run.completed', { runId: this.runId, workflow: this.workflow.name });
+    const { runId } = this;
+    const workflow = this.workflow.name;
+    if (outcome.status === 'completed' || outcome.status === 'completed_partial') {
+      const summary = outcome.status === 'completed_partial' ? outcome.summary : null;
+      events.emit('run.completed', { runId, workflow, status: outcome.status, summary });
       this.settleDone({ kind: 'completed' });
+    } else if (outcome.status === 'dead_lettered') {
+      events.emit('run.dead_lettered', { runId, workflow, deadLetterId: outcome.deadLetter.id, error: outcome.error });
+      this.settleDone({ kind: 'dead_lettered', error: outcome.error });
     } else {
-      events.emit('run.failed', { runId: this.runId, workflow: this.workflow.name, error: outcome.error });
+      events.emit('run.failed', { runId, workflow, error: outcome.error });
       this.settleDone({ kind: 'failed', error: outcome.error });
     }
   }
@@ -352,10 +433,10 @@ export class RunExecution implements StepHost {
       this.idleWaiters = [];
       for (const wake of waiters) wake();
       if (!this.active) return;
-      if (this.parked || (this.state === 'draining' && this.sleepers.length === 0)) {
+      if (this.parked || (this.state === 'draining' && this.waits.length === 0)) {
         void this.suspend({ status: 'queued', wakeAt: this.deps.clock.now() });
-      } else if (this.sleepers.length > 0) {
-        void this.suspend({ status: 'sleeping', wakeAt: Math.min(...this.sleepers) });
+      } else if (this.waits.length > 0) {
+        void this.suspend(earliestWake(this.waits));
       }
     });
   }

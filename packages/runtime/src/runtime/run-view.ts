@@ -1,9 +1,11 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
-import type { StepRecord } from '../store/checkpoint-store.js';
+import type { AttemptRecord, StepRecord } from '../store/checkpoint-store.js';
+import type { EscalationRecord } from '../store/escalation-store.js';
 import type { RunRecord } from '../store/run-store.js';
-import { computeProgress, type Progress } from './progress.js';
+import { toAttemptView, toEscalationView, type AttemptView, type EscalationView } from './operator-views.js';
+import { computeProgress, type Progress, type ProgressWorkflow } from './progress.js';
 
 /** A run as the client API, HTTP API and CLI present it. Times are ISO 8601. */
 export interface RunSummary {
@@ -24,7 +26,15 @@ export interface RunDetails extends RunSummary {
   input: unknown;
   output: unknown;
   error: ErrorRecord | null;
+  /** For `completed_partial`: what is missing. */
+  summary: string | null;
+  /** The dead-lettered run this one replays with edited input. */
+  replayOf: string | null;
+  /** True while an escalation of this run waits for a human. */
+  escalated: boolean;
   steps: StepView[];
+  /** Every escalation this run raised, open or not. */
+  escalations: EscalationView[];
   progress: Progress;
 }
 
@@ -41,6 +51,8 @@ export interface StepView {
   error: ErrorRecord | null;
   /** False when the stored checkpoint failed its checksum. */
   intact: boolean;
+  /** Attempts that did not succeed: their errors, and the wait before the next attempt. */
+  failedAttempts: AttemptView[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -64,19 +76,26 @@ export function toRunSummary(run: RunRecord): RunSummary {
 export function toRunDetails(
   run: RunRecord,
   steps: readonly StepRecord[],
-  declaredSteps: readonly string[] | undefined,
+  attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
+  escalations: readonly EscalationRecord[],
+  workflow: ProgressWorkflow,
 ): RunDetails {
+  const open = escalations.filter((e) => e.status === 'open');
   return {
     ...toRunSummary(run),
     input: parseStored(run.input),
     output: run.output === null ? null : parseStored(run.output),
     error: run.error,
-    steps: steps.map(toStepView),
-    progress: computeProgress(declaredSteps, steps, run.finishedAt !== null),
+    summary: run.summary,
+    replayOf: run.replayOf,
+    escalated: open.length > 0,
+    steps: steps.map((step) => toStepView(step, attempts)),
+    escalations: escalations.map(toEscalationView),
+    progress: computeProgress(workflow, run.status, steps, open),
   };
 }
 
-function toStepView(step: StepRecord): StepView {
+function toStepView(step: StepRecord, attempts: ReadonlyArray<AttemptRecord & { seq: number }>): StepView {
   return {
     seq: step.seq,
     name: step.name,
@@ -88,6 +107,7 @@ function toStepView(step: StepRecord): StepView {
     wakeAt: isoOrNull(step.wakeAt),
     error: step.intact ? step.error : null,
     intact: step.intact,
+    failedAttempts: attempts.filter((a) => a.seq === step.seq).map(toAttemptView),
   };
 }
 

@@ -33,6 +33,11 @@ export class RunWriter {
     return this.steps.length;
   }
 
+  /** Rows added and not yet taken by a write. */
+  pending(): readonly StepWrite[] {
+    return this.steps;
+  }
+
   /** Adds a row to the next write; `afterCommit` runs once it is durable. */
   add(step: StepWrite, afterCommit?: AfterCommit): void {
     this.steps.push(step);

@@ -1,15 +1,18 @@
-import type { StepContext, StepOptions } from '../core/context.js';
-import { toErrorRecord } from '../core/errors.js';
+import type { StepContext } from '../core/context.js';
+import { TimeoutError, toErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
+import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
-import type { StepWrite } from '../store/checkpoint-store.js';
+import type { StepKind, StepStatus } from '../core/step-identity.js';
+import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 
-/** What running a new step needs from its run's execution. */
+/** What running a step needs from its run's execution. */
 export interface StepHost {
   readonly runId: string;
+  readonly workflowName: string;
   readonly deps: ExecutionDeps;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -20,95 +23,145 @@ export interface StepHost {
   /** Commits `write` with everything pending; false if the execution stopped instead. */
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean>;
   /** Queues `outcome` for the run's next commit; `afterCommit` runs once it is durable. */
-  commitLater(outcome: StepWrite, afterCommit: () => Promise<void>): void;
+  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void>): void;
+  /**
+   * Queues `row` (a retry backoff, a blocking escalation) to commit with the run's suspension
+   * and waits durably until `wakeAt` (null: until something else wakes the run). Returns
+   * `STOPPED` at once: this execution goes no further with the step (it is no longer in
+   * flight, so the run can suspend); the next execution replays to it and picks up from the row.
+   */
+  wait(row: StepWrite, wakeAt: number | null, status: 'retrying' | 'waiting', onCommitted?: () => void): typeof STOPPED;
   failpoint(name: FailpointName, step?: string, seq?: number): Promise<void>;
 }
 
 /** The step ended without an outcome to hand back: the execution stopped under it. */
 export const STOPPED = Symbol('stopped');
 
-export type StepResult = { ok: true; value: unknown } | { ok: false; outcome: StepWrite } | typeof STOPPED;
+/** One attempt's result; nothing about its outcome is committed yet. */
+export type AttemptResult =
+  | { ok: true; value: unknown; output: string; startedAt: number; endedAt: number }
+  | { ok: false; error: unknown; record: AttemptRecord }
+  | typeof STOPPED;
 
-/**
- * Runs one new step: commits its "started" row (G3), runs the body with its idempotency key
- * and the run's abort signal, and queues the outcome to commit with the run's next write.
- */
-export async function runNewStep(
-  host: StepHost,
-  seq: number,
-  name: string,
-  attempt: number,
-  fn: (step: StepContext) => unknown,
-  options: StepOptions,
-): Promise<StepResult> {
-  const { clock, events, leaseTtlMs, maxPayloadBytes } = host.deps;
-  const started: StepWrite = {
-    seq,
-    name,
-    kind: 'step',
-    status: 'running',
-    attempts: attempt,
+/** What identifies a step's row and how its body is called. */
+export interface AttemptCall {
+  seq: number;
+  name: string;
+  kind: 'step' | 'tool';
+  body: (step: StepContext) => unknown;
+  timeoutMs: number | undefined;
+  maxResultBytes: number;
+}
+
+/** The row of a step in `status`, with the fields every write of it repeats. */
+export function stepRow(
+  call: { seq: number; name: string; kind: StepKind },
+  status: StepStatus,
+  fields: Partial<StepWrite> & { attempts: number; startedAt: number },
+): StepWrite {
+  return {
+    seq: call.seq,
+    name: call.name,
+    kind: call.kind,
+    status,
     output: null,
     error: null,
     wakeAt: null,
-    startedAt: clock.now(),
     endedAt: null,
+    detail: null,
+    ...fields,
   };
-  // A step never starts on a lease with less than half its TTL left: the renewal rides along
-  // with the "started" row. Otherwise the heartbeat keeps it, and the row costs no lease write.
-  const renewUntil =
-    host.leaseExpiresAt - started.startedAt < leaseTtlMs / 2 ? started.startedAt + leaseTtlMs : undefined;
-  if (!(await host.commitNow(started, renewUntil))) return STOPPED;
-  if (renewUntil !== undefined) host.leaseRenewed(renewUntil);
-  events.emit('step.started', { runId: host.runId, seq, name, attempt });
-  await host.failpoint('step.before-body', name, seq);
-
-  let outcome: StepWrite;
-  let value: unknown;
-  try {
-    const result = await fn(stepContext(host, name, seq, attempt));
-    const output = encodeJson(result, `Step "${name}" result`, options.maxResultBytes ?? maxPayloadBytes);
-    value = JSON.parse(output);
-    outcome = { ...started, status: 'completed', output, endedAt: clock.now() };
-  } catch (error) {
-    outcome = { ...started, status: 'failed', error: toErrorRecord(error), endedAt: clock.now() };
-  }
-  if (!host.active) return STOPPED;
-  await host.failpoint('step.after-body', name, seq);
-  if (!host.active) return STOPPED;
-  host.commitLater(outcome, () => onCommitted(host, outcome));
-  return outcome.status === 'completed' ? { ok: true, value } : { ok: false, outcome };
 }
 
-function stepContext(host: StepHost, name: string, seq: number, attempt: number): StepContext {
+/**
+ * Runs one attempt of a step: commits its "started" row (G3) with anything riding along
+ * (`carry`: the previous attempt's record, the policy detail), then runs the body with the
+ * idempotency key and a signal that aborts on timeout or when the run stops. A timed-out
+ * attempt is abandoned at once; whatever it returns later is discarded.
+ */
+export async function runAttempt(
+  host: StepHost,
+  call: AttemptCall,
+  attempt: number,
+  carry: Pick<StepWrite, 'detail' | 'failedAttempt'> & { firstStartedAt?: number },
+): Promise<AttemptResult> {
+  const { clock, events, leaseTtlMs } = host.deps;
+  const startedAt = clock.now();
+  const { firstStartedAt, ...riding } = carry;
+  const started = stepRow(call, 'running', { attempts: attempt, startedAt: firstStartedAt ?? startedAt, ...riding });
+  // A step never starts on a lease with less than half its TTL left: the renewal rides along
+  // with the "started" row. Otherwise the heartbeat keeps it, and the row costs no lease write.
+  const renewUntil = host.leaseExpiresAt - startedAt < leaseTtlMs / 2 ? startedAt + leaseTtlMs : undefined;
+  if (!(await host.commitNow(started, renewUntil))) return STOPPED;
+  if (renewUntil !== undefined) host.leaseRenewed(renewUntil);
+  events.emit('step.started', { runId: host.runId, seq: call.seq, name: call.name, attempt });
+  await host.failpoint('step.before-body', call.name, call.seq);
+
+  let result: AttemptResult;
+  try {
+    // Without a timeout the body gets the run's own signal: no controllers to make per step.
+    const value =
+      call.timeoutMs === undefined
+        ? await call.body(stepContext(host, call, attempt, host.signal))
+        : await withTimeout(clock, call.timeoutMs, host.signal, describeCall(call), (signal) =>
+            call.body(stepContext(host, call, attempt, signal)),
+          );
+    const output = encodeJson(value, `Step "${call.name}" result`, call.maxResultBytes);
+    result = { ok: true, value: JSON.parse(output) as unknown, output, startedAt, endedAt: clock.now() };
+  } catch (error) {
+    const record: AttemptRecord = {
+      attempt,
+      outcome: TimeoutError.is(error) ? 'timed_out' : 'failed',
+      error: toErrorRecord(error),
+      startedAt,
+      endedAt: clock.now(),
+      delayMs: null,
+    };
+    result = { ok: false, error, record };
+  }
+  if (!host.active) return STOPPED;
+  await host.failpoint('step.after-body', call.name, call.seq);
+  if (!host.active) return STOPPED;
+  return result;
+}
+
+/** Emits `step.completed` or `step.failed` once an outcome row is durable. */
+export function announceOutcome(host: StepHost, outcome: StepWrite): () => Promise<void> {
+  return async () => {
+    const { runId } = host;
+    const { seq, name, attempts: attempt } = outcome;
+    if (outcome.status === 'failed') {
+      host.deps.events.emit('step.failed', { runId, seq, name, attempt, error: outcome.error! });
+    } else {
+      host.deps.events.emit('step.completed', {
+        runId,
+        seq,
+        name,
+        attempt,
+        status: outcome.status,
+        durationMs: (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt,
+      });
+    }
+    await host.failpoint('step.after-commit', name, seq);
+  };
+}
+
+function describeCall(call: AttemptCall): string {
+  return call.kind === 'tool' ? `Tool call "${call.name}"` : `Step "${call.name}"`;
+}
+
+function stepContext(host: StepHost, call: AttemptCall, attempt: number, signal: AbortSignal): StepContext {
   let log: Logger | undefined;
   return {
     runId: host.runId,
-    stepName: name,
-    seq,
-    idempotencyKey: stepIdempotencyKey(host.runId, seq),
+    stepName: call.name,
+    seq: call.seq,
+    idempotencyKey: stepIdempotencyKey(host.runId, call.seq),
     attempt,
-    signal: host.signal,
+    signal,
     // Made on first use: most steps never log, and a child logger per step is not free.
     get log() {
-      return (log ??= host.log.child({ step: name, seq, attempt }));
+      return (log ??= host.log.child({ step: call.name, seq: call.seq, attempt }));
     },
   };
-}
-
-async function onCommitted(host: StepHost, outcome: StepWrite): Promise<void> {
-  const { runId } = host;
-  const { seq, name, attempts: attempt } = outcome;
-  if (outcome.status === 'failed') {
-    host.deps.events.emit('step.failed', { runId, seq, name, attempt, error: outcome.error! });
-  } else {
-    host.deps.events.emit('step.completed', {
-      runId,
-      seq,
-      name,
-      attempt,
-      durationMs: outcome.endedAt! - outcome.startedAt,
-    });
-  }
-  await host.failpoint('step.after-commit', name, seq);
 }

@@ -278,7 +278,8 @@ export class Worker implements DirectDispatcher {
       }
       // A suspended or abandoned run has a new wake-up or lease expiry to wait for.
       if (outcome.kind === 'suspended' || outcome.kind === 'abandoned') this.nextWake = undefined;
-      if (outcome.kind === 'suspended' && outcome.suspension.wakeAt <= this.clock.now()) this.mayHaveWork = true;
+      const { wakeAt } = outcome.kind === 'suspended' ? outcome.suspension : { wakeAt: null };
+      if (wakeAt !== null && wakeAt <= this.clock.now()) this.mayHaveWork = true;
       this.notify();
     });
   }

@@ -33,6 +33,10 @@ async function setup(options: { worker?: boolean; maxBodyBytes?: number } = {}) 
   const app = createApp({
     client: vigil.client,
     registry: vigil.registry,
+    tools: vigil.tools,
+    escalations: vigil.escalations,
+    deadLetters: vigil.deadLetters,
+    breakers: vigil.breakers,
     logger: silentLogger,
     ping: () => (healthy ? vigil.store.ping() : Promise.reject(new Error('down'))),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
@@ -74,7 +78,7 @@ describe('HTTP API', () => {
         { seq: 1, name: 'record', status: 'completed', attempts: 1 },
         { seq: 2, name: 'notify', status: 'completed', attempts: 1 },
       ],
-      progress: { completed: 2, total: 2, summary: '2/2 steps complete' },
+      progress: { completed: 2, total: 2, summary: 'Discharge completed: 2/2 steps complete.' },
     });
   });
 
@@ -166,7 +170,16 @@ describe('HTTP API', () => {
     const unready = await request('GET', '/readyz');
     expect(unready.status).toBe(503);
     expect(((await unready.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
-    expect(await (await request('GET', '/')).json()).toMatchObject({ service: 'vigil', api: { runs: '/v1/runs' } });
+    expect(await (await request('GET', '/')).json()).toMatchObject({
+      service: 'vigil',
+      api: {
+        runs: '/v1/runs',
+        tools: '/v1/tools',
+        escalations: '/v1/escalations',
+        deadLetters: '/v1/dead-letters',
+        breakers: '/v1/breakers',
+      },
+    });
     const catalogue = (await (await request('GET', '/v1/workflows')).json()) as {
       workflows: Array<{ name: string; steps: string[]; inputSchema: { properties: object } }>;
     };

@@ -3,15 +3,27 @@ import { bodyLimit } from 'hono/body-limit';
 
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { VigilClient } from '../runtime/client.js';
+import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
+import type { EscalationClient } from '../runtime/escalation-client.js';
+import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { toErrorResponse } from './error-response.js';
+import { breakerRoutes } from './routes/breakers.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { escalationRoutes } from './routes/escalations.js';
 import { runRoutes } from './routes/runs.js';
+import { toolRoutes } from './routes/tools.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export interface AppOptions {
   client: VigilClient;
   registry: WorkflowRegistry;
+  tools: ToolRegistry;
+  escalations: EscalationClient;
+  deadLetters: DeadLetterClient;
+  breakers: BreakerClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -47,11 +59,24 @@ export function createApp(options: AppOptions): Hono {
   app.get('/', (c) =>
     c.json({
       service: 'vigil',
-      api: { runs: '/v1/runs', workflows: '/v1/workflows', health: '/healthz', ready: '/readyz' },
+      api: {
+        runs: '/v1/runs',
+        workflows: '/v1/workflows',
+        tools: '/v1/tools',
+        escalations: '/v1/escalations',
+        deadLetters: '/v1/dead-letters',
+        breakers: '/v1/breakers',
+        health: '/healthz',
+        ready: '/readyz',
+      },
     }),
   );
   app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));
   app.route('/v1/workflows', workflowRoutes(options.registry));
+  app.route('/v1/tools', toolRoutes(options.tools));
+  app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
+  app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
+  app.route('/v1/breakers', breakerRoutes(options.breakers));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

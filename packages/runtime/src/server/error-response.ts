@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-import { isVigilError } from '../core/errors.js';
+import { ConflictError, isVigilError, NotFoundError, ValidationError, type VigilError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 export interface ErrorBody {
@@ -15,8 +15,23 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   input_invalid: 422,
   idempotency_conflict: 409,
   run_finished: 409,
+  escalation_not_open: 409,
+  dead_letter_replayed: 409,
   payload_too_large: 413,
 };
+
+/**
+ * The status of a Vigil error: its code's entry above, else what its kind says, so a new code
+ * thrown as a `NotFoundError`, `ConflictError` or `ValidationError` never falls through to 500.
+ */
+function statusOf(error: VigilError): ContentfulStatusCode | undefined {
+  const listed = STATUS_BY_CODE[error.code];
+  if (listed !== undefined) return listed;
+  if (NotFoundError.is(error)) return 404;
+  if (ConflictError.is(error)) return 409;
+  if (ValidationError.is(error)) return 400;
+  return undefined;
+}
 
 /**
  * The one map from errors to HTTP responses. Vigil's typed errors keep their code and message;
@@ -24,7 +39,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
  */
 export function toErrorResponse(error: unknown, logger: Logger): { status: ContentfulStatusCode; body: ErrorBody } {
   if (isVigilError(error)) {
-    const status = STATUS_BY_CODE[error.code] ?? (error.code.endsWith('_not_found') ? 404 : undefined);
+    const status = statusOf(error);
     if (status !== undefined) {
       return { status, body: { error: { code: error.code, message: error.message, path: error.path ?? null } } };
     }

@@ -1,5 +1,7 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
+import type { NewEscalation } from './escalation-store.js';
+import type { NewOutboxMessage } from './outbox-store.js';
 import type { Lease } from './queue-store.js';
 
 /** One row per step: written when the step starts and again with its outcome. */
@@ -16,9 +18,35 @@ export interface StepWrite {
   wakeAt: number | null;
   startedAt: number;
   endedAt: number | null;
+  /**
+   * Policy state that must survive executions, as JSON text: the escalation a step waits on,
+   * the attempt its current round of retries began at. Covered by the checksum when set.
+   */
+  detail?: string | null;
+  /** A failed attempt to record in the same transaction (the row itself holds the latest). */
+  failedAttempt?: AttemptRecord;
+  /** An escalation to open in the same transaction. */
+  escalation?: NewEscalation;
+  /** A notification to deliver once this commits (written to the outbox in the same transaction). */
+  notification?: NewOutboxMessage;
 }
 
-export interface StepRecord extends StepWrite {
+/** How an attempt that did not succeed ended. */
+export type AttemptOutcome = 'failed' | 'timed_out' | 'interrupted' | 'rejected';
+
+/** One attempt of a step that did not succeed, for the run's timeline. */
+export interface AttemptRecord {
+  attempt: number;
+  outcome: AttemptOutcome;
+  error: ErrorRecord | null;
+  startedAt: number;
+  endedAt: number;
+  /** The wait before the next attempt; null when there was none (exhausted, escalated). */
+  delayMs: number | null;
+}
+
+export interface StepRecord extends Omit<StepWrite, 'failedAttempt' | 'escalation' | 'notification'> {
+  detail: string | null;
   /**
    * False when the stored row no longer matches the checksum written with it. A corrupted
    * checkpoint is never used; `output` and `error` of such a record must be ignored.
@@ -36,4 +64,6 @@ export interface CheckpointStore {
    * the lease is extended to at least that time in the same transaction.
    */
   commit(lease: Lease, steps: readonly StepWrite[], renewUntil?: number): Promise<void>;
+  /** The recorded attempts that did not succeed, by sequence number then attempt. */
+  attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>>;
 }

@@ -1,3 +1,11 @@
 /** The tables `vigil copy` moves between stores, in the order it moves them. */
-export const COPIED_TABLES = ['runs', 'steps'] as const;
+export const COPIED_TABLES = [
+  'runs',
+  'steps',
+  'step_attempts',
+  'dead_letters',
+  'escalations',
+  'breakers',
+  'outbox',
+] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

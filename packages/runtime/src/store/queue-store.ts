@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepRecord, StepWrite } from './checkpoint-store.js';
+import type { NewDeadLetter } from './dead-letter-store.js';
 import type { Lease } from './lease.js';
 import type { RunRecord } from './run-store.js';
 
@@ -26,7 +27,16 @@ export interface ClaimedRun {
   steps: StepRecord[];
 }
 
-export type FinishOutcome = { status: 'completed'; output: string } | { status: 'failed'; error: ErrorRecord };
+/**
+ * How a run ends. `completed_partial` finished with degraded or escalated steps and says what
+ * is missing; `dead_lettered` failed permanently and is parked, with a dead letter, for an
+ * operator to replay; `failed` ended for good (an operator aborted it, its input is unusable).
+ */
+export type FinishOutcome =
+  | { status: 'completed'; output: string }
+  | { status: 'completed_partial'; output: string; summary: string }
+  | { status: 'failed'; error: ErrorRecord }
+  | { status: 'dead_lettered'; error: ErrorRecord; deadLetter: NewDeadLetter };
 
 /** The queue aggregate: claiming runs under a lease, keeping the lease, finishing. */
 export interface QueueStore {
@@ -37,6 +47,9 @@ export interface QueueStore {
   claim(request: ClaimRequest): Promise<ClaimedRun[]>;
   /** Extends the given leases to `now + leaseTtlMs`. Returns those no longer held. */
   renew(leases: readonly Lease[], now: number, leaseTtlMs: number): Promise<Lease[]>;
-  /** Commits the run's final status with any last steps, fenced by the lease, and releases it. */
+  /**
+   * Commits the run's final status with any last steps, fenced by the lease, and releases it.
+   * A dead-lettered run gets its dead letter in the same transaction.
+   */
   finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void>;
 }

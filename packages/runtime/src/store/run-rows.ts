@@ -13,6 +13,8 @@ export interface RunRow {
   input_checksum: string;
   output: string | null;
   error: string | null;
+  summary: string | null;
+  replay_of: string | null;
   idempotency_key: string | null;
   principal: string | null;
   attempt: number;
@@ -26,8 +28,8 @@ export interface RunRow {
 }
 
 export const RUN_COLUMNS =
-  'id, workflow, version, status, input, input_checksum, output, error, idempotency_key, principal, attempt, ' +
-  'ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at';
+  'id, workflow, version, status, input, input_checksum, output, error, summary, replay_of, idempotency_key, ' +
+  'principal, attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at';
 
 /** Maps a row to a record, verifying the input against its checksum. */
 export function toRunRecord(row: RunRow): RunRecord {
@@ -40,6 +42,8 @@ export function toRunRecord(row: RunRow): RunRecord {
     inputIntact: sha256(row.input) === row.input_checksum,
     output: row.output,
     error: row.error === null ? null : parseError(row.error),
+    summary: row.summary,
+    replayOf: row.replay_of,
     idempotencyKey: row.idempotency_key,
     principal: row.principal,
     attempt: row.attempt,

@@ -14,6 +14,10 @@ export interface RunRecord {
   inputIntact: boolean;
   output: string | null;
   error: ErrorRecord | null;
+  /** For `completed_partial`: what is missing, e.g. "Discharge 80% complete, awaiting pharmacy confirmation". */
+  summary: string | null;
+  /** The run this one replays with edited input, if any. */
+  replayOf: string | null;
   idempotencyKey: string | null;
   /** Who started the run (an API key, a user, a schedule), when known. */
   principal: string | null;
@@ -36,6 +40,8 @@ export interface NewRun {
   inputHash: string;
   idempotencyKey: string | null;
   principal: string | null;
+  /** The dead-lettered run this one replays with edited input. */
+  replayOf?: string | null;
   now: number;
   /**
    * Create the run already leased to this worker (epoch 1, first attempt), for a trigger in a
@@ -74,7 +80,8 @@ export interface RunStore {
   list(filter: RunFilter): Promise<RunRecord[]>;
   /**
    * Cancels a run that has not finished: marks it `cancelled`, clears its lease and bumps the
-   * lease epoch, so a worker still executing it can commit nothing more. Returns the run as it
+   * lease epoch, so a worker still executing it can commit nothing more. Its open escalations
+   * are marked `cancelled`. Returns the run as it
    * is afterwards (unchanged when it had already finished), or null when there is no such run.
    */
   cancel(id: string, now: number): Promise<RunRecord | null>;

@@ -1,7 +1,7 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
 import { stepChecksum } from './checkpoint-checksum.js';
-import type { StepRecord } from './checkpoint-store.js';
+import type { AttemptOutcome, AttemptRecord, StepRecord } from './checkpoint-store.js';
 
 /** A row of the `steps` table, as both dialects return it. */
 export interface StepRow {
@@ -16,14 +16,16 @@ export interface StepRow {
   wake_at: number | null;
   started_at: number;
   ended_at: number | null;
+  detail: string | null;
 }
 
-export const STEP_COLUMNS = 'seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at';
+export const STEP_COLUMNS =
+  'seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail';
 
 /** Maps a row to a record, verifying it against its checksum. */
 export function toStepRecord(row: StepRow): StepRecord {
   const base = { seq: row.seq, name: row.name, kind: row.kind as StepKind, status: row.status as StepStatus };
-  let intact = stepChecksum(base, row.output, row.error) === row.checksum;
+  let intact = stepChecksum(base, row.output, row.error, row.detail) === row.checksum;
   let error: ErrorRecord | null = null;
   if (intact && row.error !== null) {
     try {
@@ -40,6 +42,38 @@ export function toStepRecord(row: StepRow): StepRecord {
     wakeAt: row.wake_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    detail: row.detail,
     intact,
   };
+}
+
+/** A row of the `step_attempts` table. */
+export interface AttemptRow {
+  seq: number;
+  attempt: number;
+  outcome: string;
+  error: string | null;
+  started_at: number;
+  ended_at: number;
+  delay_ms: number | null;
+}
+
+export function toAttemptRecord(row: AttemptRow): AttemptRecord & { seq: number } {
+  return {
+    seq: row.seq,
+    attempt: row.attempt,
+    outcome: row.outcome as AttemptOutcome,
+    error: row.error === null ? null : parseError(row.error),
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    delayMs: row.delay_ms,
+  };
+}
+
+function parseError(text: string): ErrorRecord | null {
+  try {
+    return JSON.parse(text) as ErrorRecord;
+  } catch {
+    return null;
+  }
 }

@@ -8,11 +8,14 @@ import { afterEach, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 
 import { createVigil } from '../compose.js';
+import { resolveBreakerPolicy } from '../core/resilience/circuit-breaker.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { copySqliteToPostgres } from './store-copy.js';
+
+const nothing = { runs: 0, steps: 0, step_attempts: 0, dead_letters: 0, escalations: 0, breakers: 0, outbox: 0 };
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -61,9 +64,10 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   const source = new SqliteStore({ path: join(dir, 'vigil.db'), clock });
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
-  expect(await copySqliteToPostgres(source, target, clock.now())).toEqual({ runs: 3, steps: 2 });
+  const copied = { ...nothing, runs: 3, steps: 2 };
+  expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
   // A second copy changes nothing: rows already there are kept.
-  expect(await copySqliteToPostgres(source, target, clock.now())).toEqual({ runs: 3, steps: 2 });
+  expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
   await source.close();
 
   const postgres = createVigil({ database: target, workflows: [napper] });
@@ -80,6 +84,112 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   expect(await postgres.result(asleep)).toEqual({ before: 2, after: 3 });
   expect(await postgres.result(waiting)).toEqual({ before: 6, after: 9 });
   await postgres.close();
+});
+
+it('moves escalations, dead letters, failed attempts, breakers and undelivered notifications too', async () => {
+  const url = inject('postgresUrl');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
+  const schema = `copy_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  cleanups.push(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = new FakeClock();
+  const source = new SqliteStore({ path: join(dir, 'vigil.db'), clock });
+  await source.migrate();
+  const now = clock.now();
+
+  // One run waits on a non-blocking escalation's step and then dead-letters on the next.
+  const runId = '00000000-0000-7000-8000-000000000001';
+  const { leased } = await source.runs.create({
+    id: runId,
+    workflow: 'w',
+    version: 1,
+    input: '{}',
+    inputHash: 'h',
+    idempotencyKey: null,
+    principal: null,
+    now,
+    leaseTo: { owner: 'w1', leaseTtlMs: 10_000 },
+  });
+  const escalationId = '00000000-0000-7000-8000-0000000000e1';
+  const error = { name: 'Error', message: 'down' };
+  await source.checkpoints.commit(leased!.lease, [
+    {
+      seq: 1,
+      name: 'ask',
+      kind: 'escalation',
+      status: 'escalated',
+      attempts: 1,
+      output: 'null',
+      error: null,
+      wakeAt: null,
+      startedAt: now,
+      endedAt: now,
+      detail: JSON.stringify({ escalationId }),
+      escalation: {
+        id: escalationId,
+        runId,
+        seq: 1,
+        step: 'ask',
+        workflow: 'w',
+        kind: 'manual',
+        reason: 'check the dose',
+        summary: null,
+        assignee: 'nurse',
+        blocking: true,
+        context: '{}',
+        timeoutAt: null,
+        onTimeout: null,
+        createdAt: now,
+      },
+      notification: { id: 'n1', topic: 'escalation.opened', payload: '{}', createdAt: now },
+    },
+  ]);
+  const deadLetter = { id: 'd1', reason: 'step "call" failed', failedSeq: 2, failedStep: 'call', context: '{}' };
+  const failedStep = {
+    seq: 2,
+    name: 'call',
+    kind: 'tool' as const,
+    status: 'failed' as const,
+    attempts: 2,
+    output: null,
+    error,
+    wakeAt: null,
+    startedAt: now,
+    endedAt: now,
+    failedAttempt: { attempt: 1, outcome: 'failed' as const, error, startedAt: now, endedAt: now, delayMs: 50 },
+  };
+  await source.queue.finish(leased!.lease, { status: 'dead_lettered', error, deadLetter }, [failedStep], now);
+  const policy = resolveBreakerPolicy({ failureThreshold: 1 }, 'copy');
+  await source.breakers.record('call', 'call', policy, now, { ok: false, error: 'down' }, false);
+
+  const target = new PostgresStore({ url, schema, clock });
+  cleanups.push(() => target.close());
+  const copied = { runs: 1, steps: 2, step_attempts: 1, dead_letters: 1, escalations: 1, breakers: 1, outbox: 1 };
+  expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
+
+  expect(await target.runs.get(runId)).toEqual(await source.runs.get(runId));
+  expect(await target.checkpoints.list(runId)).toEqual(await source.checkpoints.list(runId));
+  expect((await target.checkpoints.list(runId)).every((step) => step.intact)).toBe(true);
+  expect(await target.checkpoints.attempts(runId)).toEqual(await source.checkpoints.attempts(runId));
+  const escalation = await target.escalations.get(escalationId);
+  expect(escalation).toEqual(await source.escalations.get(escalationId));
+  expect(escalation).toMatchObject({ blocking: true, status: 'open', assignee: 'nurse' });
+  expect(await target.deadLetters.get('d1')).toEqual(await source.deadLetters.get('d1'));
+  expect(await target.breakers.list()).toEqual(await source.breakers.list());
+  expect(await target.outbox.claimDue(clock.now(), 10, 1000)).toEqual(
+    await source.outbox.claimDue(clock.now(), 10, 1000),
+  );
+  await source.close();
+
+  // The copy is live on PostgreSQL: the dead letter replays there.
+  await target.deadLetters.replay('d1', { fromSeq: 2, principal: null, now: clock.now() });
+  expect(await target.runs.get(runId)).toMatchObject({ status: 'queued', readyAt: clock.now() });
+  expect((await target.checkpoints.list(runId)).map((step) => step.seq)).toEqual([1]);
 });
 
 it('refuses while a worker still holds a lease in the SQLite store', async () => {

@@ -1,17 +1,16 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { COPIED_TABLES } from './copied-tables.js';
+import { COPIED_TABLES, type CopiedTable } from './copied-tables.js';
 import type { PostgresStore } from './postgres/postgres-store.js';
 import type { SqliteStore } from './sqlite/sqlite-store.js';
 
-export interface CopyReport {
-  runs: number;
-  steps: number;
-}
+/** Rows copied, by table. */
+export type CopyReport = Record<CopiedTable, number>;
 
 /**
  * Moves every run and step from a SQLite store to a PostgreSQL store, rows verbatim (ids,
  * statuses, leases, wake-up times and checksums included), so runs carry on where they stood:
- * sleeping runs wake on time, finished ones keep their history. Rows already present at the
+ * sleeping runs wake on time, finished ones keep their history. Failed attempts, dead letters,
+ * escalations, circuit breakers and undelivered notifications move with them. Rows already present at the
  * destination are left alone, so a copy that was interrupted can simply be run again.
  *
  * Refuses while any run in the source holds a live lease: stop the SQLite process first (a
@@ -25,7 +24,7 @@ export async function copySqliteToPostgres(from: SqliteStore, to: PostgresStore,
     );
   }
   await to.migrate();
-  const report: CopyReport = { runs: 0, steps: 0 };
+  const report = Object.fromEntries(COPIED_TABLES.map((table) => [table, 0])) as CopyReport;
   for (const table of COPIED_TABLES) {
     for (const rows of from.exportRows(table, 500)) {
       await to.importRows(table, rows);

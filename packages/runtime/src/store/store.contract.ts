@@ -5,8 +5,12 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 
+import { breakersContract } from './contract/breakers.contract.js';
 import { checkpointsContract } from './contract/checkpoints.contract.js';
 import type { ContractContext, StoreFixture } from './contract/context.js';
+import { deadLettersContract } from './contract/dead-letters.contract.js';
+import { escalationsContract } from './contract/escalations.contract.js';
+import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 
@@ -33,5 +37,9 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('runs', () => runsContract(ctx));
     describe('queue and timers', () => queueContract(ctx));
     describe('checkpoints', () => checkpointsContract(ctx));
+    describe('escalations', () => escalationsContract(ctx));
+    describe('dead letters', () => deadLettersContract(ctx));
+    describe('breakers', () => breakersContract(ctx));
+    describe('outbox', () => outboxContract(ctx));
   });
 }

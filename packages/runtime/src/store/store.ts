@@ -1,5 +1,9 @@
 import type { Clock } from '../core/clock.js';
+import type { BreakerStore } from './breaker-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
+import type { EscalationStore } from './escalation-store.js';
+import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RunStore } from './run-store.js';
 import type { TimerStore } from './timer-store.js';
@@ -21,6 +25,10 @@ export interface Store {
   readonly queue: QueueStore;
   readonly checkpoints: CheckpointStore;
   readonly timers: TimerStore;
+  readonly escalations: EscalationStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly breakers: BreakerStore;
+  readonly outbox: OutboxStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -5,8 +5,11 @@ import type { Lease, WorkflowKey } from './queue-store.js';
 export interface Suspension {
   /** `sleeping` for a durable timer; `queued` when a stopping worker hands the run back. */
   status: Extract<RunStatus, 'sleeping' | 'queued' | 'waiting' | 'retrying'>;
-  /** When the run becomes claimable again. */
-  wakeAt: number;
+  /**
+   * When the run becomes claimable again. Null only for `waiting`: a blocking escalation with
+   * no timeout, woken by its resolution.
+   */
+  wakeAt: number | null;
 }
 
 /** The timers aggregate: runs that gave up their lease until a point in time. */

@@ -5,3 +5,4 @@ export { FakeClock, settle } from './fake-clock.js';
 export { ArmedFailpoints, FAILPOINT_PAUSED_MARKER, failpointsFromSpec } from '../runtime/failpoints.js';
 export type { FailpointAction } from '../runtime/failpoints.js';
 export { FAILPOINT_NAMES, type FailpointName, type FailpointSite } from '../core/failpoints.js';
+export { faults, faultRoll } from './faults.js';

@@ -58,6 +58,7 @@ export async function host(options: HostOptions): Promise<void> {
     database,
     ...(options.dbPool ? { poolSize: positiveInt(options.dbPool, '--db-pool') } : {}),
     workflows: project.workflows,
+    tools: project.tools,
     logger,
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
   });
@@ -74,6 +75,10 @@ export async function host(options: HostOptions): Promise<void> {
     const app = createApp({
       client: vigil.client,
       registry: vigil.registry,
+      tools: vigil.tools,
+      escalations: vigil.escalations,
+      deadLetters: vigil.deadLetters,
+      breakers: vigil.breakers,
       logger,
       ping: () => vigil.store.ping(),
       maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,

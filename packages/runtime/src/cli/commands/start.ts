@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-
-import { InvalidArgumentError } from '../../core/errors.js';
 import { isTerminalStatus, type RunStatus } from '../../core/run-status.js';
 import type { RunDetails } from '../../runtime/run-view.js';
 import type { ApiClient } from '../api-client.js';
+import { readJsonArgument } from '../json-argument.js';
 import { formatRunDetails, printJson, type OutputFormat } from '../output.js';
 
 export interface StartCommandOptions {
@@ -13,22 +11,9 @@ export interface StartCommandOptions {
   output: OutputFormat;
 }
 
-/** Reads `--input`: inline JSON, or `@path` for a file of JSON. */
+/** Reads `--input`: inline JSON, or `@path` for a file of JSON; `{}` when not given. */
 export function readInput(value: string | undefined): unknown {
-  if (value === undefined) return {};
-  let text = value;
-  if (value.startsWith('@')) {
-    try {
-      text = readFileSync(value.slice(1), 'utf8');
-    } catch (error) {
-      throw new InvalidArgumentError(`--input ${value}: cannot read the file (${(error as Error).message})`);
-    }
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InvalidArgumentError(`--input is not valid JSON: ${(error as Error).message}`);
-  }
+  return value === undefined ? {} : readJsonArgument(value, '--input');
 }
 
 /** `vigil start <workflow>`: starts a run, and with `--wait` follows it to the end. */

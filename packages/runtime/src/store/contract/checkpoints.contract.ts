@@ -1,7 +1,9 @@
-/** Contract cases for checkpoints: round trips, integrity, concurrent commits. */
+/** Contract cases for checkpoints: round trips, integrity, what rides along, concurrent commits. */
 import { expect, it } from 'vitest';
 
-import { WF, claimOne, newRun, step, type ContractContext } from './context.js';
+import { LeaseLostError } from '../../core/errors.js';
+import type { AttemptRecord } from '../checkpoint-store.js';
+import { WF, claimOne, escalation, message, newRun, recorded, step, type ContractContext } from './context.js';
 
 export function checkpointsContract(ctx: () => ContractContext): void {
   it('commits checkpoints under the current lease and reads them back intact', async () => {
@@ -17,15 +19,9 @@ export function checkpointsContract(ctx: () => ContractContext): void {
     ]);
     const steps = await store.checkpoints.list(id);
     expect(steps).toEqual([
-      { ...step(1), intact: true },
-      {
-        ...step(2, { status: 'failed', output: null, error: { name: 'Error', message: 'boom', code: 'x' } }),
-        intact: true,
-      },
-      {
-        ...step(3, { kind: 'sleep', name: 'nap', status: 'sleeping', output: null, wakeAt: 99, endedAt: null }),
-        intact: true,
-      },
+      recorded(step(1)),
+      recorded(step(2, { status: 'failed', output: null, error: { name: 'Error', message: 'boom', code: 'x' } })),
+      recorded(step(3, { kind: 'sleep', name: 'nap', status: 'sleeping', output: null, wakeAt: 99, endedAt: null })),
     ]);
   });
 
@@ -62,5 +58,95 @@ export function checkpointsContract(ctx: () => ContractContext): void {
       expect((await store.checkpoints.list(c.run.id)).map((s) => s.seq)).toEqual([1, 2, 3]);
       expect((await store.runs.get(c.run.id))!.status).toBe('completed');
     }
+  });
+
+  it('writes a failed attempt, an escalation and a notification with their step, and none of them on a stale lease', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx, 'w1', 1000);
+    const attempt: AttemptRecord = {
+      attempt: 1,
+      outcome: 'failed',
+      error: { name: 'Error', message: 'timeout', code: 'etimedout' },
+      startedAt: 10,
+      endedAt: 20,
+      delayMs: null,
+    };
+    const raised = escalation(id, 1, clock.now(), {
+      kind: 'exhausted',
+      assignee: 'nurse-1',
+      summary: 'Call the pharmacy',
+    });
+    const note = message(clock.now());
+    const waiting = step(1, {
+      status: 'waiting',
+      output: null,
+      endedAt: null,
+      detail: JSON.stringify({ escalationId: raised.id }),
+    });
+    await store.checkpoints.commit(lease, [
+      { ...waiting, failedAttempt: attempt, escalation: raised, notification: note },
+    ]);
+
+    expect(await store.checkpoints.list(id)).toEqual([recorded(waiting)]);
+    expect(await store.checkpoints.attempts(id)).toEqual([{ seq: 1, ...attempt }]);
+    expect(await store.escalations.get(raised.id)).toEqual({
+      ...raised,
+      status: 'open',
+      decision: null,
+      value: null,
+      resolvedBy: null,
+      note: null,
+      resolvedAt: null,
+    });
+    expect(await store.outbox.claimDue(clock.now(), 10, 1000)).toEqual([{ ...note, attempts: 1, lastError: null }]);
+
+    // Another worker takes the run over; the first one's next commit carries everything again.
+    await clock.advance(1000);
+    await claimOne(cx, 'w2');
+    const late = escalation(id, 2, clock.now());
+    const lateNote = message(clock.now());
+    const commit = store.checkpoints.commit(lease, [
+      { ...step(2), failedAttempt: { ...attempt, attempt: 2 }, escalation: late, notification: lateNote },
+    ]);
+    await expect(commit).rejects.toSatisfy((e) => LeaseLostError.is(e));
+    expect(await store.checkpoints.list(id)).toEqual([recorded(waiting)]);
+    expect(await store.checkpoints.attempts(id)).toEqual([{ seq: 1, ...attempt }]);
+    expect(await store.escalations.get(late.id)).toBeNull();
+    expect(await store.outbox.claimDue(clock.now() + 60_000, 10, 1000)).toEqual([
+      { ...note, attempts: 2, lastError: null },
+    ]);
+  });
+
+  it('records each failed attempt of a step once, in order', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    const failed = (n: number): AttemptRecord => ({
+      attempt: n,
+      outcome: n === 2 ? 'timed_out' : 'failed',
+      error: { name: 'Error', message: `attempt ${n}` },
+      startedAt: n * 10,
+      endedAt: n * 10 + 5,
+      delayMs: 100 * n,
+    });
+    await store.checkpoints.commit(lease, [
+      { ...step(1, { status: 'retrying', attempts: 1 }), failedAttempt: failed(1) },
+    ]);
+    await store.checkpoints.commit(lease, [
+      { ...step(1, { status: 'retrying', attempts: 2 }), failedAttempt: failed(2) },
+    ]);
+    // The same attempt sent again (a retried write) is still one attempt.
+    await store.checkpoints.commit(lease, [
+      { ...step(1, { status: 'retrying', attempts: 2 }), failedAttempt: failed(2) },
+    ]);
+    await store.checkpoints.commit(lease, [step(1, { attempts: 3 })]);
+    expect(await store.checkpoints.attempts(id)).toEqual([
+      { seq: 1, ...failed(1) },
+      { seq: 1, ...failed(2) },
+    ]);
+    expect((await store.checkpoints.list(id))[0]).toMatchObject({ status: 'completed', attempts: 3 });
   });
 }

@@ -1,5 +1,7 @@
 /** What every contract case gets: the store under test, its clock, and helpers. */ import type { FakeClock } from '../../testing/fake-clock.js';
-import type { StepWrite } from '../checkpoint-store.js';
+import type { StepRecord, StepWrite } from '../checkpoint-store.js';
+import type { NewEscalation } from '../escalation-store.js';
+import type { NewOutboxMessage } from '../outbox-store.js';
 import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { NewRun } from '../run-store.js';
 import type { Store } from '../store.js';
@@ -50,6 +52,47 @@ export function step(seq: number, overrides: Partial<StepWrite> = {}): StepWrite
     endedAt: 2,
     ...overrides,
   };
+}
+
+/** The record `checkpoints.list` returns for a write: its row, intact, without what rode along. */
+export function recorded(write: StepWrite): StepRecord {
+  const { failedAttempt: _attempt, escalation: _escalation, notification: _notification, ...row } = write;
+  return { ...row, detail: write.detail ?? null, intact: true };
+}
+
+/** An escalation raised by step `seq` of run `runId`. */
+export function escalation(
+  runId: string,
+  seq: number,
+  now: number,
+  overrides: Partial<NewEscalation> = {},
+): NewEscalation {
+  return {
+    id: nextId(),
+    runId,
+    seq,
+    step: `step-${seq}`,
+    workflow: WF.name,
+    kind: 'manual',
+    reason: 'needs a human',
+    summary: null,
+    assignee: null,
+    blocking: true,
+    context: JSON.stringify({ seq }),
+    timeoutAt: null,
+    onTimeout: null,
+    createdAt: now,
+    ...overrides,
+  };
+}
+
+export function message(now: number, overrides: Partial<NewOutboxMessage> = {}): NewOutboxMessage {
+  return { id: nextId(), topic: 'escalation.opened', payload: '{"hello":true}', createdAt: now, ...overrides };
+}
+
+/** Ids for escalations, dead letters and messages: unique, and sorting by creation like run ids. */
+export function nextId(): string {
+  return runId();
 }
 
 export interface ContractContext {

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 
 import { LeaseLostError } from '../../core/errors.js';
-import { OTHER, WF, claimOne, newRun, step, type ContractContext } from './context.js';
+import { OTHER, WF, claimOne, escalation, newRun, nextId, recorded, step, type ContractContext } from './context.js';
 
 export function queueContract(ctx: () => ContractContext): void {
   it('claims ready runs of the given workflows under a lease, once', async () => {
@@ -177,7 +177,7 @@ export function queueContract(ctx: () => ContractContext): void {
     });
     expect(woken!.run.status).toBe('running');
     expect(woken!.lease.epoch).toBe(2);
-    expect(woken!.steps).toEqual([{ ...nap, intact: true }]);
+    expect(woken!.steps).toEqual([recorded(nap)]);
   });
 
   it('knows the next wake-up among its workflows', async () => {
@@ -190,5 +190,104 @@ export function queueContract(ctx: () => ContractContext): void {
     await claimOne(cx, 'w1', 7000);
     expect(await store.timers.nextWakeAt([WF])).toBe(clock.now() + 7000);
     expect(await store.timers.nextWakeAt([WF, OTHER])).toBe(clock.now());
+  });
+
+  it('finishes a partially completed run with its output and what is missing', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    const summary = 'Discharge 80% complete, awaiting pharmacy confirmation';
+    await store.queue.finish(lease, { status: 'completed_partial', output: '{"done":4}', summary }, [], clock.now());
+    expect(await store.runs.get(id)).toMatchObject({
+      status: 'completed_partial',
+      output: '{"done":4}',
+      summary,
+      error: null,
+      lease: null,
+      readyAt: null,
+      finishedAt: clock.now(),
+    });
+  });
+
+  it('dead-letters a run with its dead letter, in the same transaction as its last steps', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    const error = { name: 'Error', message: 'insurance API down', code: 'upstream' };
+    const letter = {
+      id: nextId(),
+      reason: 'step "insurance" failed after 5 attempts',
+      failedSeq: 2,
+      failedStep: 'insurance',
+      context: '{"steps":[1]}',
+    };
+    const failedStep = step(2, { name: 'insurance', status: 'failed', output: null, error });
+    await clock.advance(5);
+    await store.queue.finish(lease, { status: 'dead_lettered', error, deadLetter: letter }, [failedStep], clock.now());
+
+    expect(await store.runs.get(id)).toMatchObject({ status: 'dead_lettered', error, lease: null, readyAt: null });
+    expect(await store.checkpoints.list(id)).toEqual([recorded(failedStep)]);
+    expect(await store.deadLetters.get(letter.id)).toEqual({
+      ...letter,
+      runId: id,
+      workflow: WF.name,
+      version: WF.version,
+      error,
+      createdAt: clock.now(),
+      replayedAt: null,
+      replayRunId: null,
+      replayedBy: null,
+    });
+
+    // A stale finish writes no dead letter.
+    await store.runs.create(newRun(clock.now()));
+    const other = await claimOne(cx);
+    const stale = { ...other.lease, epoch: other.lease.epoch + 1 };
+    const refused = store.queue.finish(
+      stale,
+      { status: 'dead_lettered', error, deadLetter: { ...letter, id: nextId() } },
+      [],
+      clock.now(),
+    );
+    await expect(refused).rejects.toSatisfy((e) => LeaseLostError.is(e));
+    expect((await store.deadLetters.list({ limit: 10 })).map((d) => d.id)).toEqual([letter.id]);
+  });
+
+  it('parks a run waiting on a blocking escalation until the escalation is resolved', async () => {
+    const { store, clock } = ctx();
+    const created = await store.runs.create(newRun(clock.now(), { leaseTo: { owner: 'w1', leaseTtlMs: 10_000 } }));
+    const { lease } = created.leased!;
+    const raised = escalation(lease.runId, 1, clock.now());
+    const waiting = step(1, { kind: 'escalation', status: 'waiting', output: null, endedAt: null });
+    await store.timers.suspend(
+      lease,
+      { status: 'waiting', wakeAt: null },
+      [{ ...waiting, escalation: raised }],
+      clock.now(),
+    );
+    expect(await store.runs.get(lease.runId)).toMatchObject({ status: 'waiting', lease: null, readyAt: null });
+    expect(await store.timers.nextWakeAt([WF])).toBeNull();
+    await clock.advance(86_400_000);
+    const claim = () =>
+      store.queue.claim({ owner: 'w2', now: clock.now(), leaseTtlMs: 1000, limit: 5, workflows: [WF] });
+    expect(await claim()).toEqual([]);
+
+    let woken!: () => void;
+    const notified = new Promise<void>((resolve) => (woken = resolve));
+    store.onWorkAvailable(() => woken());
+    await store.escalations.resolve(raised.id, {
+      decision: 'provide',
+      value: '{"dose":"5mg"}',
+      resolvedBy: 'user:dr-house',
+      note: null,
+      now: clock.now(),
+    });
+    expect(await store.runs.get(lease.runId)).toMatchObject({ status: 'queued', readyAt: clock.now() });
+    await notified;
+    const [resumed] = await claim();
+    expect(resumed!.run.id).toBe(lease.runId);
+    expect(resumed!.steps).toEqual([recorded(waiting)]);
   });
 }

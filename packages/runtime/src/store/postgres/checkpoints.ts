@@ -1,9 +1,9 @@
 import { LeaseLostError } from '../../core/errors.js';
-import type { CheckpointStore, StepRecord, StepWrite } from '../checkpoint-store.js';
+import type { AttemptRecord, CheckpointStore, StepRecord, StepWrite } from '../checkpoint-store.js';
 import type { Lease } from '../lease.js';
-import { STEP_COLUMNS, toStepRecord, type StepRow } from '../step-rows.js';
+import { STEP_COLUMNS, toAttemptRecord, toStepRecord, type AttemptRow, type StepRow } from '../step-rows.js';
 import type { PgConnection } from './connection.js';
-import { stepArrays, upsertStepsSql } from './step-arrays.js';
+import { stepWritesSql } from './step-arrays.js';
 
 export class PgCheckpointStore implements CheckpointStore {
   constructor(private readonly conn: PgConnection) {}
@@ -22,16 +22,25 @@ export class PgCheckpointStore implements CheckpointStore {
    */
   async commit(lease: Lease, steps: readonly StepWrite[], renewUntil?: number): Promise<void> {
     const renew = renewUntil !== undefined;
-    const rows = stepArrays(steps, renew ? 5 : 4);
+    const writes = stepWritesSql(steps, renew ? 5 : 4, 'fence');
     const fence = renew
       ? `UPDATE runs SET lease_expires_at = GREATEST(lease_expires_at, $4) WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id`
       : `SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 FOR NO KEY UPDATE`;
     const [result] = await this.conn.query<{ fenced: number }>(
-      `WITH fence AS (${fence}), written AS (${upsertStepsSql(rows.sql, 'fence')})
+      `WITH fence AS (${fence}), ${writes.ctes}
        SELECT count(*)::int AS fenced FROM fence`,
-      [lease.runId, lease.owner, lease.epoch, ...(renew ? [renewUntil] : []), ...rows.params],
+      [lease.runId, lease.owner, lease.epoch, ...(renew ? [renewUntil] : []), ...writes.params],
     );
     if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+  }
+
+  async attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>> {
+    const rows = await this.conn.query<AttemptRow>(
+      `SELECT seq, attempt, outcome, error, started_at, ended_at, delay_ms FROM step_attempts
+       WHERE run_id = $1 ORDER BY seq, attempt`,
+      [runId],
+    );
+    return rows.map(toAttemptRecord);
   }
 }
 

@@ -40,10 +40,16 @@ export function isTransient(error: unknown): boolean {
   );
 }
 
+/** Statements inside {@link PgConnection.transaction}, all on the transaction's connection. */
+export interface PgTransaction {
+  query<Row>(text: string, params?: unknown[]): Promise<Row[]>;
+}
+
 /**
  * The pool every PostgreSQL aggregate shares. Each Vigil write is one statement, and so one
  * implicit transaction and one round trip: a statement that fails on a dropped connection can be
  * sent again whole, because every write is an idempotent upsert fenced by the lease epoch.
+ * The one exception, circuit breakers, decides under a row lock in a `transaction`.
  */
 export class PgConnection {
   readonly pool: pg.Pool;
@@ -72,12 +78,51 @@ export class PgConnection {
    * are prepared once per connection (named after their text): Vigil's statements have a fixed
    * shape, and planning them afresh each time cost more than executing them.
    */
-  async query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+  query<Row>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return this.retrying(async () => (await this.pool.query(this.prepared(text, params))).rows as Row[]);
+  }
+
+  /**
+   * Runs `fn` in one transaction on one pooled connection (BEGIN … COMMIT; ROLLBACK if it
+   * throws), for the few writes that must read under a row lock before they decide (circuit
+   * breakers). Every other write is a single statement: prefer `query`.
+   *
+   * While the database is unreachable, or on a deadlock or serialization failure, the whole
+   * transaction is run again, `fn` included. A connection lost during COMMIT leaves it unknown
+   * whether the first run committed, so `fn` must re-read what it depends on (it does, under
+   * its locks) and accept being applied twice in that rare case.
+   */
+  transaction<T>(fn: (tx: PgTransaction) => Promise<T>): Promise<T> {
+    return this.retrying(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          query: async <Row>(text: string, params: unknown[] = []) =>
+            (await client.query(this.prepared(text, params))).rows as Row[],
+        });
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        // A connection that failed is destroyed rather than handed back to the pool.
+        const broken =
+          isTransient(error) ||
+          (await client.query('ROLLBACK').then(
+            () => false,
+            () => true,
+          ));
+        client.release(broken ? (error instanceof Error ? error : true) : undefined);
+        throw error;
+      }
+    });
+  }
+
+  private async retrying<T>(op: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.retryForMs;
-    const name = this.statementName(text);
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.pool.query({ name, text, values: params })).rows as Row[];
+        return await op();
       } catch (error) {
         if (!isTransient(error) || Date.now() >= deadline) throw error;
         const delay = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
@@ -85,6 +130,10 @@ export class PgConnection {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  private prepared(text: string, values: unknown[]): pg.QueryConfig {
+    return { name: this.statementName(text), text, values };
   }
 
   private statementName(text: string): string {

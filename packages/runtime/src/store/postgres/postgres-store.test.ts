@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
+import { resolveBreakerPolicy } from '../../core/resilience/circuit-breaker.js';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { describeStoreContract } from '../store.contract.js';
 import { PostgresStore } from './postgres-store.js';
@@ -38,8 +39,8 @@ describe('PostgresStore', () => {
     const schema = schemaName();
     const stores = Array.from({ length: 4 }, () => new PostgresStore({ url, schema }));
     await Promise.all(stores.map((s) => s.migrate()));
-    const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
@@ -85,6 +86,28 @@ describe('PostgresStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await store.runs.list({ limit: 1 })).toEqual([]);
     await store.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('shares one breaker between processes: no failure is lost, and one caller probes', async () => {
+    const schema = schemaName();
+    const clock = new FakeClock();
+    const [a, b] = [new PostgresStore({ url, schema, clock }), new PostgresStore({ url, schema, clock })];
+    await Promise.all([a.migrate(), b.migrate()]);
+    const policy = resolveBreakerPolicy({ failureThreshold: 12, cooldown: '1s' }, 'test');
+    // The breaker does not exist yet: every process races to insert it.
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a : b).breakers.record('k', 't', policy, clock.now(), { ok: false, error: `e${i}` }, false),
+      ),
+    );
+    expect(await a.breakers.get('k')).toMatchObject({ status: 'open', consecutiveFailures: 12 });
+    await clock.advance(1000);
+    const admissions = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).breakers.admit('k', 't', policy, clock.now(), 5000)),
+    );
+    expect(admissions.filter((admission) => admission.admitted)).toHaveLength(1);
+    await Promise.all([a.close(), b.close()]);
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
   });
 });

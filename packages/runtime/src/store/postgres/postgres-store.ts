@@ -2,11 +2,15 @@ import type { Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { CopiedTable } from '../copied-tables.js';
 import type { Store } from '../store.js';
+import { PgBreakerStore } from './breakers.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
+import { PgDeadLetterStore } from './dead-letters.js';
+import { PgEscalationStore } from './escalations.js';
 import { applyMigrations } from './migrator.js';
 import { PgNotifier } from './notifier.js';
+import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
 import { PgRunStore } from './runs.js';
 import { PgTimerStore } from './timers.js';
@@ -38,6 +42,10 @@ export class PostgresStore implements Store {
   readonly queue: PgQueueStore;
   readonly checkpoints: PgCheckpointStore;
   readonly timers: PgTimerStore;
+  readonly escalations: PgEscalationStore;
+  readonly deadLetters: PgDeadLetterStore;
+  readonly breakers: PgBreakerStore;
+  readonly outbox: PgOutboxStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -64,6 +72,10 @@ export class PostgresStore implements Store {
     this.queue = new PgQueueStore(this.conn);
     this.checkpoints = new PgCheckpointStore(this.conn);
     this.timers = new PgTimerStore(this.conn, channel);
+    this.escalations = new PgEscalationStore(this.conn, channel);
+    this.deadLetters = new PgDeadLetterStore(this.conn, channel);
+    this.breakers = new PgBreakerStore(this.conn);
+    this.outbox = new PgOutboxStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -94,7 +106,13 @@ export class PostgresStore implements Store {
     if (rows.length === 0) return;
     const columns = COLUMN_TYPES[table];
     const names = Object.keys(columns);
-    const arrays = names.map((name) => rows.map((row) => row[name] ?? null));
+    // SQLite stores booleans as 0 and 1.
+    const arrays = names.map((name) =>
+      rows.map((row) => {
+        const value = row[name] ?? null;
+        return columns[name] === 'boolean' && value !== null ? Boolean(value) : value;
+      }),
+    );
     const unnest = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(', ');
     await this.conn.query(
       `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT DO NOTHING`,
@@ -136,6 +154,8 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     input_hash: 'text',
     output: 'text',
     error: 'text',
+    summary: 'text',
+    replay_of: 'text',
     idempotency_key: 'text',
     principal: 'text',
     attempt: 'int',
@@ -160,6 +180,78 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     wake_at: 'bigint',
     started_at: 'bigint',
     ended_at: 'bigint',
+    detail: 'text',
+  },
+  step_attempts: {
+    run_id: 'text',
+    seq: 'int',
+    attempt: 'int',
+    outcome: 'text',
+    error: 'text',
+    started_at: 'bigint',
+    ended_at: 'bigint',
+    delay_ms: 'bigint',
+  },
+  dead_letters: {
+    id: 'text',
+    run_id: 'text',
+    workflow: 'text',
+    version: 'int',
+    reason: 'text',
+    error: 'text',
+    failed_seq: 'int',
+    failed_step: 'text',
+    context: 'text',
+    created_at: 'bigint',
+    replayed_at: 'bigint',
+    replay_run_id: 'text',
+    replayed_by: 'text',
+  },
+  escalations: {
+    id: 'text',
+    run_id: 'text',
+    seq: 'int',
+    step: 'text',
+    workflow: 'text',
+    kind: 'text',
+    reason: 'text',
+    summary: 'text',
+    assignee: 'text',
+    blocking: 'boolean',
+    status: 'text',
+    context: 'text',
+    timeout_at: 'bigint',
+    on_timeout: 'text',
+    decision: 'text',
+    value: 'text',
+    resolved_by: 'text',
+    note: 'text',
+    created_at: 'bigint',
+    resolved_at: 'bigint',
+  },
+  breakers: {
+    key: 'text',
+    tool: 'text',
+    status: 'text',
+    consecutive_failures: 'int',
+    window_start: 'bigint',
+    window_calls: 'int',
+    window_failures: 'int',
+    opened_at: 'bigint',
+    open_until: 'bigint',
+    probe_until: 'bigint',
+    last_error: 'text',
+    updated_at: 'bigint',
+  },
+  outbox: {
+    id: 'text',
+    topic: 'text',
+    payload: 'text',
+    attempts: 'int',
+    next_attempt_at: 'bigint',
+    last_error: 'text',
+    created_at: 'bigint',
+    delivered_at: 'bigint',
   },
 };
 

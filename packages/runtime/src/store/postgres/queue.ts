@@ -4,7 +4,7 @@ import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore, Workfl
 import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import { stepsOfRuns } from './checkpoints.js';
 import type { PgConnection } from './connection.js';
-import { stepArrays, upsertStepsSql } from './step-arrays.js';
+import { stepWritesSql } from './step-arrays.js';
 
 /**
  * A condition on the workflow version against an array parameter `$n` of `name@version`. It is
@@ -81,24 +81,35 @@ export class PgQueueStore implements QueueStore {
   }
 
   async finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void> {
-    const rows = stepArrays(steps, 8);
+    const writes = stepWritesSql(steps, 9, 'finished');
+    const letter = outcome.status === 'dead_lettered' ? outcome.deadLetter : undefined;
+    const params = [
+      lease.runId,
+      lease.owner,
+      lease.epoch,
+      outcome.status,
+      'output' in outcome ? outcome.output : null,
+      'error' in outcome ? JSON.stringify(outcome.error) : null,
+      now,
+      outcome.status === 'completed_partial' ? outcome.summary : null,
+      ...writes.params,
+    ];
+    const first = params.length + 1;
+    const deadLetter = letter
+      ? `, dead_lettered AS (
+         INSERT INTO dead_letters (id, run_id, workflow, version, reason, error, failed_seq, failed_step, context, created_at)
+         SELECT $${first}, r.id, r.workflow, r.version, $${first + 1}, $6, $${first + 2}, $${first + 3}, $${first + 4}, $7
+         FROM finished r)`
+      : '';
+    if (letter) params.push(letter.id, letter.reason, letter.failedSeq, letter.failedStep, letter.context);
     const [result] = await this.conn.query<{ fenced: number }>(
       `WITH finished AS (
-         UPDATE runs SET status = $4, output = $5, error = $6, lease_owner = NULL, lease_expires_at = NULL,
+         UPDATE runs SET status = $4, output = $5, error = $6, summary = $8, lease_owner = NULL, lease_expires_at = NULL,
            ready_at = NULL, updated_at = $7, finished_at = $7
-         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id
-       ), written AS (${upsertStepsSql(rows.sql, 'finished')})
+         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id, workflow, version
+       ), ${writes.ctes}${deadLetter}
        SELECT count(*)::int AS fenced FROM finished`,
-      [
-        lease.runId,
-        lease.owner,
-        lease.epoch,
-        outcome.status,
-        outcome.status === 'completed' ? outcome.output : null,
-        outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
-        now,
-        ...rows.params,
-      ],
+      params,
     );
     if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
   }

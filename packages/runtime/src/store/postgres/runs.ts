@@ -20,8 +20,8 @@ export class PgRunStore implements RunStore {
     const [inserted] = await this.conn.query<RunRow>(
       `WITH ins AS (
          INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key, principal,
-           attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+           attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, replay_of)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $17)
          ON CONFLICT DO NOTHING
          RETURNING ${RUN_COLUMNS}
        ), woken AS (SELECT pg_notify($16, '') FROM ins WHERE ins.lease_owner IS NULL)
@@ -43,6 +43,7 @@ export class PgRunStore implements RunStore {
         leaseTo ? now + leaseTo.leaseTtlMs : null,
         now,
         this.channel,
+        run.replayOf ?? null,
       ],
     );
     if (inserted) return this.created(inserted, run);
@@ -110,7 +111,10 @@ export class PgRunStore implements RunStore {
          RETURNING ${RUN_COLUMNS}
        ), open_steps AS (
          UPDATE steps SET status = 'cancelled', ended_at = $2
-         WHERE run_id IN (SELECT id FROM cancelled) AND status IN ('running', 'sleeping')
+         WHERE run_id IN (SELECT id FROM cancelled) AND status IN ('running', 'sleeping', 'retrying', 'waiting')
+       ), open_escalations AS (
+         UPDATE escalations SET status = 'cancelled', resolved_at = $2
+         WHERE run_id IN (SELECT id FROM cancelled) AND status = 'open'
        )
        SELECT * FROM cancelled
        UNION ALL

@@ -4,7 +4,7 @@ import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { Suspension, TimerStore } from '../timer-store.js';
 import type { PgConnection } from './connection.js';
 import { ofWorkflows, workflowParams } from './queue.js';
-import { stepArrays, upsertStepsSql } from './step-arrays.js';
+import { stepWritesSql } from './step-arrays.js';
 
 export class PgTimerStore implements TimerStore {
   constructor(
@@ -13,16 +13,25 @@ export class PgTimerStore implements TimerStore {
   ) {}
 
   async suspend(lease: Lease, suspension: Suspension, steps: readonly StepWrite[], now: number): Promise<void> {
-    const rows = stepArrays(steps, 8);
+    const writes = stepWritesSql(steps, 8, 'suspended');
     // A run handed back for immediate pickup wakes idle workers when this commits.
     const [result] = await this.conn.query<{ fenced: number }>(
       `WITH suspended AS (
          UPDATE runs SET status = $4, ready_at = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
          WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id
-       ), written AS (${upsertStepsSql(rows.sql, 'suspended')}),
+       ), ${writes.ctes},
        woken AS (SELECT pg_notify($7, '') FROM suspended WHERE $5::bigint <= $6::bigint)
        SELECT count(*)::int AS fenced, (SELECT count(*) FROM woken) AS notified FROM suspended`,
-      [lease.runId, lease.owner, lease.epoch, suspension.status, suspension.wakeAt, now, this.channel, ...rows.params],
+      [
+        lease.runId,
+        lease.owner,
+        lease.epoch,
+        suspension.status,
+        suspension.wakeAt,
+        now,
+        this.channel,
+        ...writes.params,
+      ],
     );
     if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
   }

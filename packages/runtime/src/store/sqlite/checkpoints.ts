@@ -1,22 +1,37 @@
 import { stepChecksum } from '../checkpoint-checksum.js';
-import type { CheckpointStore, StepRecord, StepWrite } from '../checkpoint-store.js';
-import { STEP_COLUMNS, toStepRecord, type StepRow } from '../step-rows.js';
+import type { AttemptRecord, CheckpointStore, StepRecord, StepWrite } from '../checkpoint-store.js';
+import { STEP_COLUMNS, toAttemptRecord, toStepRecord, type AttemptRow, type StepRow } from '../step-rows.js';
 import type { Lease } from '../queue-store.js';
 import type { SqliteConnection } from './connection.js';
 
 const SELECT_STEPS = `SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY seq`;
-const UPSERT_STEP = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPSERT_STEP = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
     attempts = excluded.attempts, output = excluded.output, error = excluded.error, checksum = excluded.checksum,
-    wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at`;
+    wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail`;
+const UPSERT_ATTEMPT = `INSERT INTO step_attempts (run_id, seq, attempt, outcome, error, started_at, ended_at, delay_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (run_id, seq, attempt) DO UPDATE SET outcome = excluded.outcome, error = excluded.error,
+    started_at = excluded.started_at, ended_at = excluded.ended_at, delay_ms = excluded.delay_ms`;
+const INSERT_ESCALATION = `INSERT INTO escalations (id, run_id, seq, step, workflow, kind, reason, summary, assignee, blocking,
+    status, context, timeout_at, on_timeout, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
+const INSERT_OUTBOX = `INSERT INTO outbox (id, topic, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO NOTHING`;
+const SELECT_ATTEMPTS = `SELECT seq, attempt, outcome, error, started_at, ended_at, delay_ms FROM step_attempts
+  WHERE run_id = ? ORDER BY seq, attempt`;
 
-/** Writes step rows; the caller has already checked the lease in the same transaction. */
+/**
+ * Writes step rows and what rides along with them (failed attempts, escalations, outbox
+ * messages); the caller has already checked the lease in the same transaction.
+ */
 export function upsertSteps(conn: SqliteConnection, runId: string, steps: readonly StepWrite[]): void {
   if (steps.length === 0) return;
   const upsert = conn.statement(UPSERT_STEP);
   for (const step of steps) {
     const error = step.error === null ? null : JSON.stringify(step.error);
+    const detail = step.detail ?? null;
     upsert.run(
       runId,
       step.seq,
@@ -26,12 +41,53 @@ export function upsertSteps(conn: SqliteConnection, runId: string, steps: readon
       step.attempts,
       step.output,
       error,
-      stepChecksum(step, step.output, error),
+      stepChecksum(step, step.output, error, detail),
       step.wakeAt,
       step.startedAt,
       step.endedAt,
+      detail,
     );
+    if (step.failedAttempt || step.escalation || step.notification) writeSideRecords(conn, runId, step);
   }
+}
+
+function writeSideRecords(conn: SqliteConnection, runId: string, step: StepWrite): void {
+  const { failedAttempt: attempt, escalation: e, notification: n } = step;
+  if (attempt) {
+    conn
+      .statement(UPSERT_ATTEMPT)
+      .run(
+        runId,
+        step.seq,
+        attempt.attempt,
+        attempt.outcome,
+        attempt.error === null ? null : JSON.stringify(attempt.error),
+        attempt.startedAt,
+        attempt.endedAt,
+        attempt.delayMs,
+      );
+  }
+  if (e) {
+    conn
+      .statement(INSERT_ESCALATION)
+      .run(
+        e.id,
+        e.runId,
+        e.seq,
+        e.step,
+        e.workflow,
+        e.kind,
+        e.reason,
+        e.summary,
+        e.assignee,
+        e.blocking ? 1 : 0,
+        e.context,
+        e.timeoutAt,
+        e.onTimeout,
+        e.createdAt,
+      );
+  }
+  if (n) conn.statement(INSERT_OUTBOX).run(n.id, n.topic, n.payload, n.createdAt, n.createdAt);
 }
 
 export function selectSteps(conn: SqliteConnection, runId: string): StepRecord[] {
@@ -50,5 +106,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
       this.conn.assertLease(lease, renewUntil);
       upsertSteps(this.conn, lease.runId, steps);
     });
+  }
+
+  attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>> {
+    return Promise.resolve((this.conn.statement(SELECT_ATTEMPTS).all(runId) as AttemptRow[]).map(toAttemptRecord));
   }
 }

@@ -25,8 +25,10 @@ const selectReady = (of: string): string =>
 const LEASE = `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
   ready_at = NULL, attempt = attempt + 1, updated_at = ? WHERE id = ? RETURNING ${RUN_COLUMNS}`;
 const RENEW = `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`;
-const FINISH = `UPDATE runs SET status = ?, output = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL,
+const FINISH = `UPDATE runs SET status = ?, output = ?, error = ?, summary = ?, lease_owner = NULL, lease_expires_at = NULL,
   ready_at = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`;
+const DEAD_LETTER = `INSERT INTO dead_letters (id, run_id, workflow, version, reason, error, failed_seq, failed_step, context, created_at)
+  SELECT ?, id, workflow, version, ?, error, ?, ?, ?, ? FROM runs WHERE id = ?`;
 
 export class SqliteQueueStore implements QueueStore {
   constructor(private readonly conn: SqliteConnection) {}
@@ -74,14 +76,21 @@ export class SqliteQueueStore implements QueueStore {
         .statement(FINISH)
         .run(
           outcome.status,
-          outcome.status === 'completed' ? outcome.output : null,
-          outcome.status === 'failed' ? JSON.stringify(outcome.error) : null,
+          'output' in outcome ? outcome.output : null,
+          'error' in outcome ? JSON.stringify(outcome.error) : null,
+          outcome.status === 'completed_partial' ? outcome.summary : null,
           now,
           now,
           lease.runId,
           lease.owner,
           lease.epoch,
         );
+      if (outcome.status === 'dead_lettered') {
+        const letter = outcome.deadLetter;
+        this.conn
+          .statement(DEAD_LETTER)
+          .run(letter.id, letter.reason, letter.failedSeq, letter.failedStep, letter.context, now, lease.runId);
+      }
     });
   }
 }

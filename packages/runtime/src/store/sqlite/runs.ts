@@ -8,14 +8,16 @@ import type { SqliteConnection } from './connection.js';
 const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash FROM runs WHERE idempotency_key = ?';
 const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
-  principal, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`;
+  principal, replay_of, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_LEASED = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
-  principal, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
-  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
+  principal, replay_of, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
+  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
 const CANCEL = `UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
   lease_epoch = lease_epoch + 1, ready_at = NULL, updated_at = ?, finished_at = ?
   WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
-const CANCEL_OPEN_STEPS = `UPDATE steps SET status = 'cancelled', ended_at = ? WHERE run_id = ? AND status IN ('running', 'sleeping')`;
+const CANCEL_OPEN_STEPS = `UPDATE steps SET status = 'cancelled', ended_at = ? WHERE run_id = ?
+  AND status IN ('running', 'sleeping', 'retrying', 'waiting')`;
+const CANCEL_OPEN_ESCALATIONS = `UPDATE escalations SET status = 'cancelled', resolved_at = ? WHERE run_id = ? AND status = 'open'`;
 
 export class SqliteRunStore implements RunStore {
   constructor(
@@ -47,6 +49,7 @@ export class SqliteRunStore implements RunStore {
     }
     const checksum = sha256(run.input);
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
+    const replayOf = run.replayOf ?? null;
     if (leaseTo) {
       const row = this.conn
         .statement(INSERT_LEASED)
@@ -59,6 +62,7 @@ export class SqliteRunStore implements RunStore {
           inputHash,
           idempotencyKey,
           principal,
+          replayOf,
           leaseTo.owner,
           now + leaseTo.leaseTtlMs,
           now,
@@ -74,7 +78,7 @@ export class SqliteRunStore implements RunStore {
     }
     this.conn
       .statement(INSERT)
-      .run(id, workflow, version, input, checksum, inputHash, idempotencyKey, principal, now, now, now);
+      .run(id, workflow, version, input, checksum, inputHash, idempotencyKey, principal, replayOf, now, now, now);
     return { id, status: 'queued', created: true };
   }
 
@@ -109,6 +113,7 @@ export class SqliteRunStore implements RunStore {
     return this.conn.batcher.run(() => {
       if (this.conn.statement(CANCEL).run(now, now, id).changes > 0) {
         this.conn.statement(CANCEL_OPEN_STEPS).run(now, id);
+        this.conn.statement(CANCEL_OPEN_ESCALATIONS).run(now, id);
       }
       const row = this.conn.statement(SELECT_BY_ID).get(id) as RunRow | undefined;
       return row ? toRunRecord(row) : null;

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { LeaseLostError } from '../../core/errors.js';
+import { resolveBreakerPolicy } from '../../core/resilience/circuit-breaker.js';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { describeStoreContract } from '../store.contract.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -55,7 +56,10 @@ describe('SqliteStore', () => {
     const b = new SqliteStore({ path });
     await Promise.all([a.migrate(), b.migrate()]);
     const db = new BetterSqlite3(path, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
     db.close();
     await a.runs.create({
       id: '00000000-0000-7000-8000-000000000001',
@@ -119,5 +123,25 @@ describe('SqliteStore', () => {
     expect(staleResult.status === 'rejected' && LeaseLostError.is(staleResult.reason)).toBe(true);
     expect((await store.checkpoints.list(claimed[0]!.run.id)).map((s) => s.seq)).toEqual([1]);
     await store.close();
+  });
+
+  it('shares one breaker between processes on one file: no failure is lost, and one caller probes', async () => {
+    const path = tempPath();
+    const clock = new FakeClock();
+    const [a, b] = [new SqliteStore({ path, clock }), new SqliteStore({ path, clock })];
+    await Promise.all([a.migrate(), b.migrate()]);
+    const policy = resolveBreakerPolicy({ failureThreshold: 12, cooldown: '1s' }, 'test');
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a : b).breakers.record('k', 't', policy, clock.now(), { ok: false, error: `e${i}` }, false),
+      ),
+    );
+    expect(await a.breakers.get('k')).toMatchObject({ status: 'open', consecutiveFailures: 12 });
+    await clock.advance(1000);
+    const admissions = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).breakers.admit('k', 't', policy, clock.now(), 5000)),
+    );
+    expect(admissions.filter((admission) => admission.admitted)).toHaveLength(1);
+    await Promise.all([a.close(), b.close()]);
   });
 });

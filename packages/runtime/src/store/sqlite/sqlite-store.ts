@@ -6,9 +6,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../store.js';
 import type { CopiedTable } from '../copied-tables.js';
+import { SqliteBreakerStore } from './breakers.js';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
+import { SqliteDeadLetterStore } from './dead-letters.js';
+import { SqliteEscalationStore } from './escalations.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
+import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteTimerStore } from './timers.js';
@@ -33,6 +37,10 @@ export class SqliteStore implements Store {
   readonly queue: SqliteQueueStore;
   readonly checkpoints: SqliteCheckpointStore;
   readonly timers: SqliteTimerStore;
+  readonly escalations: SqliteEscalationStore;
+  readonly deadLetters: SqliteDeadLetterStore;
+  readonly breakers: SqliteBreakerStore;
+  readonly outbox: SqliteOutboxStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -55,6 +63,10 @@ export class SqliteStore implements Store {
     this.queue = new SqliteQueueStore(conn);
     this.checkpoints = new SqliteCheckpointStore(conn);
     this.timers = new SqliteTimerStore(conn, notify);
+    this.escalations = new SqliteEscalationStore(conn, notify);
+    this.deadLetters = new SqliteDeadLetterStore(conn, notify);
+    this.breakers = new SqliteBreakerStore(conn);
+    this.outbox = new SqliteOutboxStore(conn);
   }
 
   migrate(): Promise<void> {

@@ -27,7 +27,7 @@ export class SqliteTimerStore implements TimerStore {
         .run(suspension.status, suspension.wakeAt, now, lease.runId, lease.owner, lease.epoch);
     });
     // A run handed back for immediate pickup should not wait for another worker's poll.
-    return suspension.wakeAt <= now ? result.then(this.notifyWorkAvailable) : result;
+    return suspension.wakeAt !== null && suspension.wakeAt <= now ? result.then(this.notifyWorkAvailable) : result;
   }
 
   nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {

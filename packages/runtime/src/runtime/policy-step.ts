@@ -1,0 +1,379 @@
+import {
+  CircuitOpenError,
+  EscalationAbortedError,
+  StepFailedError,
+  toErrorRecord,
+  type ErrorRecord,
+} from '../core/errors.js';
+import { encodeJson } from '../core/json.js';
+import { decideRetry } from '../core/resilience/backoff.js';
+import { withTimeout } from '../core/resilience/timeout.js';
+import { stepIdempotencyKey, type StepStatus } from '../core/step-identity.js';
+import type { StepPolicy } from '../core/step-policy.js';
+import type { VerifyResult } from '../core/tool.js';
+import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
+import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
+import { stripIntact } from './recorded-steps.js';
+import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
+import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
+
+/** A step or tool call with its failure policy. */
+export interface PolicyCall extends AttemptCall {
+  policy: StepPolicy;
+  /** The breaker's key (`tool` or `tool:key`), when the policy has a breaker. */
+  breakerKey: string | undefined;
+  /** The tool's name, or the step's. */
+  target: string;
+  verify: ((idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
+  /** Checks a value that did not come from the body (a human's, `verify`'s): a tool's output schema. */
+  checkValue: (value: unknown) => unknown;
+}
+
+/** What the policy host adds to a step host. */
+export interface PolicyHost extends StepHost {
+  /** The run's context for a human or a dead letter, as JSON. */
+  failureContext(seq: number, name: string, error: ErrorRecord | null, current?: AttemptRecord): Promise<string>;
+  /** A store call failed: stop the execution (the run is picked up again). */
+  storeFailed(error: unknown): void;
+}
+
+export type PolicyResult = { ok: true; value: unknown } | { ok: false; error: unknown } | typeof STOPPED;
+
+/** Raised inside this module when a store call failed and the execution was stopped. */
+class Stopped extends Error {}
+
+/**
+ * Drives one step through its failure policy, from wherever its recorded row left it: the
+ * first attempt, an attempt interrupted by a crash, a retry whose backoff has passed, or an
+ * escalation a human has resolved. Each wait (backoff, open breaker, blocking escalation) is a
+ * row committed with the run's suspension, so nothing of it lives only in memory.
+ */
+export class PolicyStep {
+  private detail: StepDetail;
+  private attempts: number;
+  /** A record of the previous attempt, to commit with the next write of this step. */
+  private carry: AttemptRecord | undefined;
+  private readonly firstStartedAt: number | undefined;
+
+  constructor(
+    private readonly host: PolicyHost,
+    private readonly call: PolicyCall,
+    private readonly recorded: StepRecord | undefined,
+  ) {
+    this.detail = parseDetail(recorded?.detail);
+    this.attempts = recorded?.attempts ?? 0;
+    this.firstStartedAt = recorded?.startedAt;
+  }
+
+  async run(): Promise<PolicyResult> {
+    try {
+      return await this.resume();
+    } catch (error) {
+      if (error instanceof Stopped) return STOPPED;
+      // Not the body's failure but the policy's own (a fallback that threw, a bad provided value).
+      return this.fail(error);
+    }
+  }
+
+  private async resume(): Promise<PolicyResult> {
+    const r = this.recorded;
+    const now = this.now();
+    if (!r) return this.attempt();
+    switch (r.status) {
+      case 'running':
+        return this.afterInterruption(r);
+      case 'retrying':
+        if (r.wakeAt !== null && r.wakeAt > now) return this.host.wait(stripIntact(r), r.wakeAt, 'retrying');
+        return this.attempt();
+      case 'waiting':
+        return this.afterEscalation(r);
+      default:
+        throw new Error(`Step "${r.name}" of run ${this.host.runId} cannot resume from status ${r.status}`);
+    }
+  }
+
+  /** One attempt, after the breaker lets it through. */
+  private async attempt(): Promise<PolicyResult> {
+    const { policy } = this.call;
+    let probe = false;
+    if (policy.breaker) {
+      const admission = await this.store(() =>
+        this.host.deps.store.breakers.admit(
+          this.call.breakerKey!,
+          this.call.target,
+          policy.breaker!,
+          this.now(),
+          policy.timeoutMs ?? this.host.deps.leaseTtlMs,
+        ),
+      );
+      if (!admission.admitted) {
+        const error = new CircuitOpenError(this.call.breakerKey!, admission.retryAt);
+        if (policy.breaker.whenOpen === 'wait')
+          return this.waitRow('retrying', admission.retryAt, toErrorRecord(error));
+        return this.exhausted(error, this.rejected(error));
+      }
+      probe = admission.probe;
+    }
+    const attempt = this.attempts + 1;
+    const result = await runAttempt(this.host, this.call, attempt, {
+      detail: writeDetail(this.detail),
+      failedAttempt: this.carry,
+      ...(this.firstStartedAt === undefined ? {} : { firstStartedAt: this.firstStartedAt }),
+    });
+    if (result === STOPPED) return STOPPED;
+    this.attempts = attempt;
+    this.carry = undefined;
+    if (policy.breaker) {
+      await this.recordBreaker(result.ok ? { ok: true } : { ok: false, error: result.record.error!.message }, probe);
+    }
+    if (result.ok) return this.succeed('completed', result.output);
+    return this.failed(result.error, result.record);
+  }
+
+  private async failed(error: unknown, record: AttemptRecord): Promise<PolicyResult> {
+    const { policy } = this.call;
+    if (policy.effects === 'at-most-once' && record.outcome === 'timed_out') {
+      const known = await this.verify(record, 'it timed out');
+      if (known) return known;
+    }
+    const failed = (this.detail.failed ?? 0) + 1;
+    this.detail = { ...this.detail, failed };
+    const decision = decideRetry(policy.retry, failed, error, this.now(), Math.random);
+    if (!decision.retry) return this.exhausted(error, record);
+    const wakeAt = this.now() + decision.delayMs;
+    this.carry = { ...record, delayMs: decision.delayMs };
+    this.host.deps.events.emit('step.retrying', {
+      runId: this.host.runId,
+      seq: this.call.seq,
+      name: this.call.name,
+      attempt: record.attempt,
+      error: record.error!,
+      delayMs: decision.delayMs,
+    });
+    return this.waitRow('retrying', wakeAt, record.error);
+  }
+
+  /** The policy is used up: fail, continue with the fallback, or ask a human. */
+  private async exhausted(error: unknown, record: AttemptRecord): Promise<PolicyResult> {
+    this.carry = record;
+    const failure = toErrorRecord(error);
+    switch (this.call.policy.onExhausted) {
+      case 'fail':
+        return this.fail(error);
+      case 'skip':
+        return this.degrade(failure);
+      case 'escalate': {
+        const tries = this.attempts === 1 ? '1 attempt' : `${this.attempts} attempts`;
+        return this.escalate('exhausted', `"${this.call.name}" failed after ${tries}: ${failure.message}`, failure);
+      }
+    }
+  }
+
+  private async escalate(
+    kind: 'exhausted' | 'outcome_unknown',
+    reason: string,
+    failure: ErrorRecord | null,
+  ): Promise<PolicyResult> {
+    const { policy, seq, name } = this.call;
+    const blocking = kind === 'outcome_unknown' || policy.blocking;
+    const current = this.carry;
+    const context = await this.store(() => this.host.failureContext(seq, name, failure, current));
+    const { escalation, notification } = newEscalation(this.host, {
+      seq,
+      step: name,
+      kind,
+      reason,
+      summary: null,
+      assignee: policy.escalateTo,
+      blocking,
+      context,
+      timeoutMs: policy.escalationTimeoutMs,
+      onTimeout: policy.onEscalationTimeout,
+    });
+    this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
+    const opened = (): void => announceEscalation(this.host, escalation);
+    if (blocking) {
+      return this.waitRow('waiting', escalation.timeoutAt, failure, { escalation, notification }, opened);
+    }
+    const value = await this.fallbackValue(failure);
+    return this.succeed('escalated', encodeJson(value, `Fallback of "${name}"`), { escalation, notification }, opened);
+  }
+
+  private async afterEscalation(r: StepRecord): Promise<PolicyResult> {
+    const id = this.detail.escalationId;
+    if (!id) throw new Error(`Step "${r.name}" of run ${this.host.runId} waits without an escalation`);
+    const settled = await this.store(() => settledEscalation(this.host, id));
+    if ('waitUntil' in settled) return this.host.wait(stripIntact(r), settled.waitUntil, 'waiting');
+    const failure = r.error;
+    switch (settled.decision) {
+      case 'retry':
+        this.detail = { escalationId: id };
+        return this.attempt();
+      case 'skip':
+        return this.degrade(failure);
+      case 'provide': {
+        const value = this.call.checkValue(settled.value === null ? null : JSON.parse(settled.value));
+        return this.succeed('completed', encodeJson(value, `The value provided for "${r.name}"`));
+      }
+      case 'abort':
+      case null:
+        return this.fail(new EscalationAbortedError(id, settled.resolvedBy, settled.note));
+    }
+  }
+
+  /** The worker running this step died mid-attempt. */
+  private async afterInterruption(r: StepRecord): Promise<PolicyResult> {
+    const record: AttemptRecord = {
+      attempt: r.attempts,
+      outcome: 'interrupted',
+      error: null,
+      startedAt: r.startedAt,
+      endedAt: this.now(),
+      delayMs: null,
+    };
+    if (this.call.policy.effects === 'at-most-once') {
+      const known = await this.verify(record, 'its worker stopped while it ran');
+      if (known) return known;
+    }
+    this.carry = record;
+    return this.attempt();
+  }
+
+  /**
+   * An at-most-once call's outcome is unknown. `verify` decides; without it (or if it fails) a
+   * human does. Returns null when the effect did not happen, so the caller may try again.
+   */
+  private async verify(record: AttemptRecord, why: string): Promise<PolicyResult | null> {
+    const { verify, name, seq, policy } = this.call;
+    this.carry = record;
+    const unknown = `The outcome of "${name}" attempt ${record.attempt} is unknown (${why}) and it may run at most once`;
+    if (!verify) {
+      return this.escalate('outcome_unknown', `${unknown}; it has no verify hook`, record.error);
+    }
+    let result: VerifyResult<unknown>;
+    try {
+      const key = stepIdempotencyKey(this.host.runId, seq);
+      result = await withTimeout(this.host.deps.clock, policy.timeoutMs, this.host.signal, `verify of "${name}"`, () =>
+        verify(key),
+      );
+    } catch (error) {
+      return this.escalate(
+        'outcome_unknown',
+        `${unknown}; verify failed: ${toErrorRecord(error).message}`,
+        record.error,
+      );
+    }
+    if (!this.host.active) return STOPPED;
+    if (!result.happened) return null;
+    const value = this.call.checkValue(result.output);
+    return this.succeed('completed', encodeJson(value, `The result verify found for "${name}"`));
+  }
+
+  private async degrade(failure: ErrorRecord | null): Promise<PolicyResult> {
+    const value = await this.fallbackValue(failure);
+    return this.succeed('degraded', encodeJson(value, `Fallback of "${this.call.name}"`));
+  }
+
+  private async fallbackValue(failure: ErrorRecord | null): Promise<unknown> {
+    const fallback = this.call.policy.fallback;
+    if (!fallback) return null;
+    const value =
+      typeof fallback.value === 'function'
+        ? await (fallback.value as (error: ErrorRecord) => unknown)(
+            failure ?? { name: 'Error', message: 'no error recorded' },
+          )
+        : fallback.value;
+    return value === undefined ? null : value;
+  }
+
+  private succeed(
+    status: Extract<StepStatus, 'completed' | 'degraded' | 'escalated'>,
+    output: string,
+    riding: Pick<StepWrite, 'escalation' | 'notification'> = {},
+    onCommitted?: () => void,
+  ): PolicyResult {
+    const row = this.row(status, { output, endedAt: this.now(), ...riding });
+    const announce = announceOutcome(this.host, row);
+    this.host.commitLater(row, async () => {
+      onCommitted?.();
+      await announce();
+    });
+    return { ok: true, value: JSON.parse(output) as unknown };
+  }
+
+  private fail(error: unknown): PolicyResult {
+    const failure = toErrorRecord(error);
+    const row = this.row('failed', { error: failure, endedAt: this.now() });
+    this.host.commitLater(row, announceOutcome(this.host, row));
+    const thrown = EscalationAbortedError.is(error)
+      ? error
+      : new StepFailedError(this.call.name, failure, this.call.seq, this.attempts);
+    return { ok: false, error: thrown };
+  }
+
+  private waitRow(
+    status: 'retrying' | 'waiting',
+    wakeAt: number | null,
+    error: ErrorRecord | null,
+    riding: Pick<StepWrite, 'escalation' | 'notification'> = {},
+    onCommitted?: () => void,
+  ): typeof STOPPED {
+    return this.host.wait(this.row(status, { error, wakeAt, ...riding }), wakeAt, status, onCommitted);
+  }
+
+  private row(status: StepStatus, fields: Partial<StepWrite>): StepWrite {
+    const row = stepRow(this.call, status, {
+      attempts: this.attempts,
+      startedAt: this.firstStartedAt ?? this.now(),
+      detail: writeDetail(this.detail),
+      ...fields,
+    });
+    if (this.carry) row.failedAttempt = this.carry;
+    this.carry = undefined;
+    return row;
+  }
+
+  private rejected(error: CircuitOpenError): AttemptRecord {
+    const now = this.now();
+    return {
+      attempt: this.attempts + 1,
+      outcome: 'rejected',
+      error: toErrorRecord(error),
+      startedAt: now,
+      endedAt: now,
+      delayMs: null,
+    };
+  }
+
+  private async recordBreaker(outcome: { ok: true } | { ok: false; error: string }, probe: boolean): Promise<void> {
+    const { store, events } = this.host.deps;
+    const key = this.call.breakerKey!;
+    const { previous, breaker } = await this.store(() =>
+      store.breakers.record(key, this.call.target, this.call.policy.breaker!, this.now(), outcome, probe),
+    );
+    if (previous === breaker.status) return;
+    if (breaker.status === 'open') {
+      events.emit('breaker.opened', {
+        key,
+        tool: breaker.tool,
+        openUntil: breaker.openUntil!,
+        error: breaker.lastError,
+      });
+    } else if (breaker.status === 'closed') {
+      events.emit('breaker.closed', { key, tool: breaker.tool });
+    }
+  }
+
+  private async store<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.host.storeFailed(error);
+      throw new Stopped();
+    }
+  }
+
+  private now(): number {
+    return this.host.deps.clock.now();
+  }
+}

@@ -1,0 +1,36 @@
+import type { Vigil } from '../../src/compose.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createApp } from '../../src/server/app.js';
+
+export interface ApiAnswer<T> {
+  status: number;
+  body: T & { error?: { code: string; message: string; path: string | null } };
+}
+
+/** The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. */
+export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
+  const app = createApp({
+    client: vigil.client,
+    registry: vigil.registry,
+    tools: vigil.tools,
+    escalations: vigil.escalations,
+    deadLetters: vigil.deadLetters,
+    breakers: vigil.breakers,
+    logger: silentLogger,
+    ping: () => vigil.store.ping(),
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+  });
+  /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
+  return async function request<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> {
+    const res = await app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as ApiAnswer<T>['body'] };
+  };
+}
