@@ -28,6 +28,10 @@ export function formatRunList(runs: RunSummary[]): string {
   ]);
 }
 
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
 function duration(startedAt: string, endedAt: string | null): string {
   if (!endedAt) return '';
   const ms = Date.parse(endedAt) - Date.parse(startedAt);
@@ -45,21 +49,33 @@ export function formatRunDetails(run: RunDetails): string {
   ];
   if (run.finishedAt) lines.push(`Finished  ${run.finishedAt}`);
   if (run.wakeAt && !run.finishedAt) lines.push(`Wakes     ${run.wakeAt}`);
-  const steps = run.steps.filter((step) => step.kind === 'step' || step.kind === 'sleep');
+  if (run.summary) lines.push(`Summary   ${run.summary}`);
+  if (run.replayOf) lines.push(`Replays   ${run.replayOf}`);
+  const steps = run.steps.filter((step) => !step.name.startsWith('$'));
   if (steps.length > 0) {
+    const rows = [['SEQ', 'STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION']];
+    for (const step of steps) {
+      rows.push([
+        String(step.seq),
+        step.name,
+        step.kind,
+        step.intact ? step.status : `${step.status} (CORRUPTED)`,
+        String(step.attempts),
+        duration(step.startedAt, step.endedAt),
+      ]);
+      // Each attempt that did not succeed, under its step: what went wrong and how long it waited.
+      for (const a of step.failedAttempts) {
+        const wait = a.delayMs === null ? '' : `, retried after ${formatMs(a.delayMs)}`;
+        rows.push(['', `  attempt ${a.attempt}`, '', a.outcome, '', `${a.error?.message ?? ''}${wait}`]);
+      }
+    }
+    lines.push('', formatTable(rows));
+  }
+  const open = run.escalations.filter((e) => e.status === 'open');
+  for (const e of open) {
     lines.push(
       '',
-      formatTable([
-        ['SEQ', 'STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION'],
-        ...steps.map((step) => [
-          String(step.seq),
-          step.name,
-          step.kind,
-          step.intact ? step.status : `${step.status} (CORRUPTED)`,
-          String(step.attempts),
-          duration(step.startedAt, step.endedAt),
-        ]),
-      ]),
+      `Escalation ${e.id} (${e.blocking ? 'blocking' : 'non-blocking'}, ${e.assignee ?? 'unassigned'}): ${e.reason}`,
     );
   }
   if (run.error) lines.push('', `Error     ${run.error.code ? `[${run.error.code}] ` : ''}${run.error.message}`);
