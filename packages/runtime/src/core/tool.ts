@@ -97,7 +97,10 @@ export function defineTool<InputSchema extends z.ZodType, OutputSchema extends z
   if (version.trim() === '' || version.length > 64) {
     throw new InvalidArgumentError(`${where}: version must be 1–64 characters`);
   }
-  const policy = resolveStepPolicy(options as unknown as Record<string, unknown>, TOOL_DEFAULTS, where, TOOL_KEYS);
+  const policy = assertFallback(
+    resolveStepPolicy(options as unknown as Record<string, unknown>, TOOL_DEFAULTS, where, TOOL_KEYS),
+    where,
+  );
   const policyOptions = Object.fromEntries(Object.entries(options).filter(([key]) => !TOOL_KEYS.has(key)));
   return Object.freeze({
     [TOOL_BRAND]: true as const,
@@ -116,4 +119,18 @@ export function defineTool<InputSchema extends z.ZodType, OutputSchema extends z
 /** Whether `value` is a tool made by `defineTool` (from any copy of the package). */
 export function isTool(value: unknown): value is AnyTool {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TOOL_BRAND] === true;
+}
+
+/**
+ * A tool that can go on without its result (`skip`, or a non-blocking escalation) needs a
+ * fallback: its callers are typed to get the tool's output, and `null` is not that.
+ */
+export function assertFallback(policy: StepPolicy, where: string): StepPolicy {
+  const continues = policy.onExhausted === 'skip' || (policy.onExhausted === 'escalate' && !policy.blocking);
+  if (continues && policy.fallback === null) {
+    throw new InvalidArgumentError(
+      `${where}: onExhausted '${policy.onExhausted}'${policy.onExhausted === 'escalate' ? ' with blocking: false' : ''} goes on without the result, so it needs a fallback`,
+    );
+  }
+  return policy;
 }

@@ -2,7 +2,7 @@ import type { StepContext, StepOptions, ToolCallOptions } from '../core/context.
 import { InvalidArgumentError } from '../core/errors.js';
 import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
-import { isTool, type Tool } from '../core/tool.js';
+import { assertFallback, isTool, type Tool } from '../core/tool.js';
 import type { PolicyCall } from './policy-step.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
@@ -82,7 +82,8 @@ export function toolCall(
 function policyWithOverrides(tool: Tool<unknown, unknown, unknown>, overrides: ToolCallOptions): StepPolicy {
   const { name: _name, ...rest } = overrides;
   if (!hasKeys(rest)) return tool.policy;
-  return resolveStepPolicy(rest, tool.policy, `ctx.tool(${tool.name})`);
+  const where = `ctx.tool(${tool.name})`;
+  return assertFallback(resolveStepPolicy(rest, tool.policy, where), where);
 }
 
 function hasKeys(value: object): boolean {

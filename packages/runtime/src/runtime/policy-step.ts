@@ -53,7 +53,8 @@ export class PolicyStep {
   private attempts: number;
   /** A record of the previous attempt, to commit with the next write of this step. */
   private carry: AttemptRecord | undefined;
-  private readonly firstStartedAt: number | undefined;
+  /** When the first attempt started: the step's start on the timeline. */
+  private firstStartedAt: number | undefined;
 
   constructor(
     private readonly host: PolicyHost,
@@ -123,6 +124,7 @@ export class PolicyStep {
     if (result === STOPPED) return STOPPED;
     this.attempts = attempt;
     this.carry = undefined;
+    this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
     if (policy.breaker) {
       await this.recordBreaker(result.ok ? { ok: true } : { ok: false, error: result.record.error!.message }, probe);
     }
@@ -164,7 +166,8 @@ export class PolicyStep {
         return this.degrade(failure);
       case 'escalate': {
         const tries = this.attempts === 1 ? '1 attempt' : `${this.attempts} attempts`;
-        return this.escalate('exhausted', `"${this.call.name}" failed after ${tries}: ${failure.message}`, failure);
+        const what = this.attempts === 0 ? 'was not attempted' : `failed after ${tries}`;
+        return this.escalate('exhausted', `"${this.call.name}" ${what}: ${failure.message}`, failure);
       }
     }
   }
@@ -276,14 +279,14 @@ export class PolicyStep {
 
   private async fallbackValue(failure: ErrorRecord | null): Promise<unknown> {
     const fallback = this.call.policy.fallback;
-    if (!fallback) return null;
+    if (!fallback) return this.call.checkValue(null);
     const value =
       typeof fallback.value === 'function'
         ? await (fallback.value as (error: ErrorRecord) => unknown)(
             failure ?? { name: 'Error', message: 'no error recorded' },
           )
         : fallback.value;
-    return value === undefined ? null : value;
+    return this.call.checkValue(value === undefined ? null : value);
   }
 
   private succeed(

@@ -25,7 +25,8 @@ export interface ProgressWorkflow {
 }
 
 const NAMED_KINDS = new Set(['step', 'tool', 'sleep', 'escalation']);
-const DONE = new Set(['completed', 'degraded', 'escalated']);
+/** Only steps that finished with their real result count as complete (not fallbacks, not escalated). */
+const DONE = new Set(['completed']);
 
 /** Progress of a run from its workflow's declared steps, its recorded steps and its open escalations. */
 export function computeProgress(
@@ -56,7 +57,7 @@ export function computeProgress(
       }
     }
   }
-  for (const e of openEscalations) {
+  for (const e of [...openEscalations].sort((a, b) => a.seq - b.seq)) {
     sentences.push(`${title(e.step)} pending ${e.assignee ? `${e.assignee} ` : ''}review.`);
   }
   return { completed, total, current, summary: sentences.join(' ') };
