@@ -2,7 +2,8 @@ import { defineWorkflow } from 'vigil';
 import { z } from 'zod';
 
 import { templateSummary } from './summary.js';
-import { appointmentBook, ehr, insurer, notifier, pharmacy } from './systems.js';
+import { createHospitalSystems } from './systems.js';
+import { dischargeTools, type DischargeTools } from './tools.js';
 
 export const DischargeInput = z.object({
   patientId: z.string().regex(/^P-\d{1,10}$/, 'patientId looks like P-1001'),
@@ -12,42 +13,72 @@ export const DischargeInput = z.object({
 });
 
 /**
- * Patient discharge: fetch the record, check insurance, order discharge medications, book
- * the follow-up, write the summary, notify the patient. Each is a checkpointed step, so a
- * crash resumes at the first unfinished one; steps with effects pass their idempotency key on.
+ * Patient discharge on `tools`: fetch the record, check insurance, order discharge medications,
+ * book the follow-up, write the summary, notify the patient. Each is a tool call, checkpointed,
+ * with its own failure policy (see tools.ts): a crash resumes at the first unfinished step, and
+ * a failing system costs the discharge only its own piece. The pharmacy and the follow-up fall
+ * back to "pending" while a person finishes them; the summary falls back to the template.
  */
-export const discharge = defineWorkflow(
-  {
-    name: 'patient.discharge',
-    version: 1,
-    description: 'Six-step patient discharge against simulated hospital systems',
-    input: DischargeInput,
-    steps: ['record', 'insurance', 'pharmacy', 'appointments', 'summary', 'notify'],
-  },
-  async (ctx, input) => {
-    const record = await ctx.step('record', ({ signal }) => ehr.fetchRecord(input.patientId, signal));
-    const eligibility = await ctx.step('insurance', ({ signal }) =>
-      insurer.checkEligibility(record.insuranceId, signal),
-    );
-    const order = await ctx.step('pharmacy', ({ idempotencyKey, signal }) =>
-      pharmacy.orderDischargeMedications(record.medications, idempotencyKey, signal),
-    );
-    const dischargedAt = ctx.now();
-    const appointment = await ctx.step('appointments', ({ idempotencyKey, signal }) =>
-      appointmentBook.bookFollowUp(record.patientId, dischargedAt, idempotencyKey, signal),
-    );
-    const summary = await ctx.step('summary', () => templateSummary(record, eligibility, order, appointment));
-    const notification = await ctx.step('notify', ({ idempotencyKey, signal }) =>
-      notifier.send(input.notify.to, input.notify.channel, summary, idempotencyKey, signal),
-    );
-    ctx.log.info('patient discharged', { patientId: input.patientId });
-    return {
-      patientId: record.patientId,
-      eligible: eligibility.eligible,
-      pharmacyOrder: order.orderId,
-      followUp: appointment.at,
-      notified: notification.messageId,
-      summary,
-    };
-  },
-);
+export function dischargeWorkflow(tools: DischargeTools) {
+  return defineWorkflow(
+    {
+      name: 'patient.discharge',
+      version: 1,
+      title: 'Discharge',
+      description: 'Six-step patient discharge against simulated hospital systems',
+      input: DischargeInput,
+      steps: [
+        { name: 'record', title: 'Patient record' },
+        { name: 'insurance', title: 'Insurance verification' },
+        { name: 'pharmacy', title: 'Pharmacy coordination' },
+        { name: 'appointments', title: 'Follow-up scheduling' },
+        { name: 'summary', title: 'Discharge summary' },
+        { name: 'notify', title: 'Patient notification' },
+      ],
+    },
+    async (ctx, input) => {
+      const record = await ctx.tool(tools.ehrRead, { patientId: input.patientId }, { name: 'record' });
+      const eligibility = await ctx.tool(
+        tools.insuranceCheck,
+        { insuranceId: record.insuranceId },
+        { name: 'insurance' },
+      );
+      const order = await ctx.tool(tools.pharmacyOrder, { medications: record.medications }, { name: 'pharmacy' });
+      const followUp = await ctx.tool(
+        tools.appointmentsBook,
+        { patientId: record.patientId, notBefore: ctx.now() },
+        { name: 'appointments' },
+      );
+      const facts = { record, eligibility, order, followUp };
+      const summary = await ctx.tool(tools.summaryWrite, facts, {
+        name: 'summary',
+        fallback: () => templateSummary(facts),
+      });
+      const notification = await ctx.tool(
+        tools.notifySend,
+        { to: input.notify.to, channel: input.notify.channel, text: summary.text },
+        { name: 'notify' },
+      );
+      ctx.log.info('patient discharged', {
+        patientId: input.patientId,
+        pharmacy: order.status,
+        followUp: followUp.status,
+        summary: summary.writtenBy,
+      });
+      return {
+        patientId: record.patientId,
+        eligible: eligibility.eligible,
+        pharmacy: order,
+        followUp,
+        summary,
+        notified: notification.messageId,
+      };
+    },
+  );
+}
+
+/** This process's tools, on simulated systems that read their faults from `process.env`. */
+export const tools = dischargeTools(createHospitalSystems());
+
+/** The discharge `npm start` serves, with the brief's failure policies. */
+export const discharge = dischargeWorkflow(tools);

@@ -1,53 +1,167 @@
+import { systemClock, type Clock } from 'vigil';
+
+import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
+import type { Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
+
+/** What every request to a system may carry. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** A request the system deduplicates: the same key twice gets the first answer. */
+export interface KeyedRequest extends RequestOptions {
+  idempotencyKey: string;
+}
+
+/** What the summary service writes from. */
+export interface SummaryFacts {
+  record: PatientRecord;
+  eligibility: Eligibility;
+  order: PharmacyOrder;
+  followUp: FollowUp;
+}
+
+/** The simulated hospital systems, each with the faults its environment asks for. */
+export interface HospitalSystems {
+  ehr: { fetchRecord(patientId: string, options?: RequestOptions): Promise<PatientRecord> };
+  insurer: { checkEligibility(insuranceId: string, options: KeyedRequest): Promise<Eligibility> };
+  pharmacy: { orderDischargeMedications(items: string[], options: KeyedRequest): Promise<PharmacyOrder> };
+  appointmentBook: { bookFollowUp(patientId: string, notBefore: number, options: KeyedRequest): Promise<FollowUp> };
+  summaryService: { write(facts: SummaryFacts, options?: RequestOptions): Promise<string> };
+  notifier: {
+    send(to: string, channel: 'sms' | 'email', text: string, options: KeyedRequest): Promise<Notification>;
+    /** Messages actually delivered, once each. */
+    readonly delivered: readonly Notification[];
+  };
+  /** Requests each system received, failed ones included: what a test counts. */
+  readonly requests: Readonly<Record<SystemName, number>>;
+}
+
+export type SystemName = 'ehr' | 'insurer' | 'pharmacy' | 'appointments' | 'summary' | 'notifier';
+
+export interface HospitalSystemsOptions {
+  /** Where the fault variables are read, at every request. Default `process.env`. */
+  env?: FaultEnvironment;
+  /** What the systems' latency waits on. Tests pass the runtime's FakeClock. */
+  clock?: Clock;
+}
+
 /**
  * Simulated hospital systems for the discharge example: an EHR, an insurer, a pharmacy, an
- * appointment book and a notification service. Each answers after a configurable delay
- * (`DISCHARGE_LATENCY_MS`, default 1500 ms) so a run lasts long enough to kill it mid-way.
+ * appointment book, a summary service and a notification service. Each answers after
+ * `DISCHARGE_LATENCY_MS` (default 1500 ms), so a run lasts long enough to kill it mid-way, and
+ * misbehaves as the fault variables say (see fault-settings.ts). State (orders, bookings,
+ * messages) lives in the returned object, so two instances never share it.
  *
- * The pharmacy and the appointment book honour idempotency keys, as real ones do: asked twice
- * with the same key, they return the first answer instead of acting twice.
+ * The insurer, the pharmacy, the appointment book and the notifier honour idempotency keys, as
+ * real ones do: asked twice with the same key, they answer as the first time instead of acting twice.
  */
-export interface PatientRecord {
-  patientId: string;
-  name: string;
-  ward: string;
-  insuranceId: string;
-  medications: string[];
-  attendingPhysician: string;
+export function createHospitalSystems(options: HospitalSystemsOptions = {}): HospitalSystems {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const requests: Record<SystemName, number> = {
+    ehr: 0,
+    insurer: 0,
+    pharmacy: 0,
+    appointments: 0,
+    summary: 0,
+    notifier: 0,
+  };
+  /** Counts the request, reads the faults now, and waits `delayMs` (default: the latency) or until aborted. */
+  const receive = async (
+    system: SystemName,
+    signal: AbortSignal | undefined,
+    delayMs?: (faults: FaultSettings) => number,
+  ): Promise<FaultSettings> => {
+    requests[system]++;
+    const faults = readFaultSettings(env);
+    const ms = delayMs ? delayMs(faults) : faults.latencyMs;
+    if (ms > 0) await clock.sleep(ms, signal);
+    signal?.throwIfAborted();
+    return faults;
+  };
+
+  const insuranceRequests = new Map<string, number>();
+  const orders = new Map<string, PharmacyOrder>();
+  const bookings = new Map<string, FollowUp>();
+  const messages = new Map<string, Notification>();
+  const delivered: Notification[] = [];
+
+  return {
+    requests,
+    ehr: {
+      async fetchRecord(patientId, { signal } = {}) {
+        await receive('ehr', signal);
+        return recordOf(patientId);
+      },
+    },
+    insurer: {
+      async checkEligibility(insuranceId, { idempotencyKey, signal }) {
+        const faults = await receive('insurer', signal);
+        const seen = (insuranceRequests.get(idempotencyKey) ?? 0) + 1;
+        insuranceRequests.set(idempotencyKey, seen);
+        if (seen <= faults.insuranceFailures) throw httpError('Insurer gateway answered 502 Bad Gateway', 502);
+        return { eligible: true, plan: insuranceId.endsWith('7') ? 'Silver' : 'Gold', copayUsd: 25 };
+      },
+    },
+    pharmacy: {
+      async orderDischargeMedications(items, { idempotencyKey, signal }) {
+        await receive('pharmacy', signal, (faults) => faults.pharmacyDelayMs);
+        const existing = orders.get(idempotencyKey);
+        if (existing) return existing;
+        const order: PharmacyOrder = {
+          orderId: `RX-${orders.size + 1001}`,
+          status: 'placed',
+          items,
+          readyBy: 'within 2 hours',
+        };
+        orders.set(idempotencyKey, order);
+        return order;
+      },
+    },
+    appointmentBook: {
+      async bookFollowUp(patientId, notBefore, { idempotencyKey, signal }) {
+        const faults = await receive('appointments', signal);
+        if (faults.appointmentsDown) throw httpError('Appointment book answered 503 Service Unavailable', 503);
+        const existing = bookings.get(idempotencyKey);
+        if (existing) return existing;
+        const at = new Date(notBefore + 7 * 86_400_000);
+        at.setUTCHours(9 + (seeded(patientId) % 8), 0, 0, 0);
+        const booking: FollowUp = {
+          appointmentId: `APT-${bookings.size + 501}`,
+          status: 'booked',
+          clinic: 'Follow-up Clinic',
+          at: at.toISOString(),
+        };
+        bookings.set(idempotencyKey, booking);
+        return booking;
+      },
+    },
+    summaryService: {
+      async write(facts, { signal } = {}) {
+        const faults = await receive('summary', signal);
+        if (faults.summaryDown) throw httpError('Summary service answered 503 Service Unavailable', 503);
+        return proseSummary(facts);
+      },
+    },
+    notifier: {
+      delivered,
+      async send(to, channel, _text, { idempotencyKey, signal }) {
+        await receive('notifier', signal);
+        const existing = messages.get(idempotencyKey);
+        if (existing) return existing;
+        const message: Notification = { channel, to, messageId: `MSG-${idempotencyKey.slice(-12)}` };
+        messages.set(idempotencyKey, message);
+        delivered.push(message);
+        return message;
+      },
+    },
+  };
 }
 
-export interface Eligibility {
-  eligible: boolean;
-  plan: string;
-  copayUsd: number;
-}
-
-export interface PharmacyOrder {
-  orderId: string;
-  items: string[];
-  readyBy: string;
-}
-
-export interface Appointment {
-  appointmentId: string;
-  clinic: string;
-  at: string;
-}
-
-export interface Notification {
-  channel: 'sms' | 'email';
-  to: string;
-  messageId: string;
-}
-
-function latency(signal?: AbortSignal): Promise<void> {
-  const ms = Number(process.env['DISCHARGE_LATENCY_MS'] ?? 1500);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    });
-  });
+/** An HTTP client's error, as a real system's SDK would throw it: the status decides retryability. */
+function httpError(message: string, status: number): Error {
+  return Object.assign(new Error(message), { status });
 }
 
 /** Deterministic pseudo-data from a patient id, so the example needs no database of its own. */
@@ -65,76 +179,33 @@ const MEDICATIONS = [
   ['amoxicillin 500 mg'],
 ];
 
-export const ehr = {
-  async fetchRecord(patientId: string, signal?: AbortSignal): Promise<PatientRecord> {
-    await latency(signal);
-    const seed = seeded(patientId);
-    return {
-      patientId,
-      name: NAMES[seed % NAMES.length]!,
-      ward: WARDS[seed % WARDS.length]!,
-      insuranceId: `INS-${(seed % 90000) + 10000}`,
-      medications: MEDICATIONS[seed % MEDICATIONS.length]!,
-      attendingPhysician: 'Dr. Rivera',
-    };
-  },
-};
+function recordOf(patientId: string): PatientRecord {
+  const seed = seeded(patientId);
+  return {
+    patientId,
+    name: NAMES[seed % NAMES.length]!,
+    ward: WARDS[seed % WARDS.length]!,
+    insuranceId: `INS-${(seed % 90000) + 10000}`,
+    medications: MEDICATIONS[seed % MEDICATIONS.length]!,
+    attendingPhysician: 'Dr. Rivera',
+  };
+}
 
-export const insurer = {
-  async checkEligibility(insuranceId: string, signal?: AbortSignal): Promise<Eligibility> {
-    await latency(signal);
-    return { eligible: true, plan: insuranceId.endsWith('7') ? 'Silver' : 'Gold', copayUsd: 25 };
-  },
-};
-
-const pharmacyOrders = new Map<string, PharmacyOrder>();
-export const pharmacy = {
-  async orderDischargeMedications(
-    items: string[],
-    idempotencyKey: string,
-    signal?: AbortSignal,
-  ): Promise<PharmacyOrder> {
-    await latency(signal);
-    const existing = pharmacyOrders.get(idempotencyKey);
-    if (existing) return existing;
-    const order = { orderId: `RX-${pharmacyOrders.size + 1001}`, items, readyBy: 'within 2 hours' };
-    pharmacyOrders.set(idempotencyKey, order);
-    return order;
-  },
-};
-
-const appointments = new Map<string, Appointment>();
-export const appointmentBook = {
-  async bookFollowUp(
-    patientId: string,
-    notBefore: number,
-    idempotencyKey: string,
-    signal?: AbortSignal,
-  ): Promise<Appointment> {
-    await latency(signal);
-    const existing = appointments.get(idempotencyKey);
-    if (existing) return existing;
-    const at = new Date(notBefore + 7 * 86_400_000);
-    at.setUTCHours(9 + (seeded(patientId) % 8), 0, 0, 0);
-    const appointment = {
-      appointmentId: `APT-${appointments.size + 501}`,
-      clinic: 'Follow-up Clinic',
-      at: at.toISOString(),
-    };
-    appointments.set(idempotencyKey, appointment);
-    return appointment;
-  },
-};
-
-export const notifier = {
-  async send(
-    to: string,
-    channel: 'sms' | 'email',
-    _text: string,
-    idempotencyKey: string,
-    signal?: AbortSignal,
-  ): Promise<Notification> {
-    await latency(signal);
-    return { channel, to, messageId: `MSG-${idempotencyKey.slice(-12)}` };
-  },
-};
+/** What the summary service writes: prose, where the template fallback writes a form. */
+function proseSummary({ record, eligibility, order, followUp }: SummaryFacts): string {
+  const cover = eligibility.eligible
+    ? `is covered by a ${eligibility.plan} plan (copay $${eligibility.copayUsd})`
+    : 'has no active coverage';
+  const meds =
+    order.status === 'placed'
+      ? `goes home with ${order.items.join(' and ')} (order ${order.orderId}, ready ${order.readyBy})`
+      : `awaits a pharmacist's review of ${record.medications.join(' and ')}`;
+  const visit =
+    followUp.at === null
+      ? 'a follow-up visit is still to be booked'
+      : `returns to the ${followUp.clinic} on ${followUp.at.slice(0, 10)}`;
+  return (
+    `${record.name} (${record.patientId}) leaves ${record.ward} under ${record.attendingPhysician}. ` +
+    `The patient ${cover}, ${meds}, and ${visit}.`
+  );
+}
