@@ -97,10 +97,8 @@ export function defineTool<InputSchema extends z.ZodType, OutputSchema extends z
   if (version.trim() === '' || version.length > 64) {
     throw new InvalidArgumentError(`${where}: version must be 1–64 characters`);
   }
-  const policy = assertFallback(
-    resolveStepPolicy(options as unknown as Record<string, unknown>, TOOL_DEFAULTS, where, TOOL_KEYS),
-    where,
-  );
+  // A fallback may also come with each call, so a missing one is checked at the call.
+  const policy = resolveStepPolicy(options as unknown as Record<string, unknown>, TOOL_DEFAULTS, where, TOOL_KEYS);
   const policyOptions = Object.fromEntries(Object.entries(options).filter(([key]) => !TOOL_KEYS.has(key)));
   return Object.freeze({
     [TOOL_BRAND]: true as const,

@@ -81,9 +81,8 @@ export function toolCall(
 
 function policyWithOverrides(tool: Tool<unknown, unknown, unknown>, overrides: ToolCallOptions): StepPolicy {
   const { name: _name, ...rest } = overrides;
-  if (!hasKeys(rest)) return tool.policy;
   const where = `ctx.tool(${tool.name})`;
-  return assertFallback(resolveStepPolicy(rest, tool.policy, where), where);
+  return assertFallback(hasKeys(rest) ? resolveStepPolicy(rest, tool.policy, where) : tool.policy, where);
 }
 
 function hasKeys(value: object): boolean {
