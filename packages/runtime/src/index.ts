@@ -15,6 +15,8 @@ export {
 export type {
   EscalateOptions,
   EscalationOutcome,
+  EventWaitResult,
+  WaitForEventOptions,
   StepContext,
   StepOptions,
   ToolCallOptions,
@@ -67,6 +69,8 @@ export type { AttemptView, BreakerView, DeadLetterView, EscalationView } from '.
 export type { ListEscalationsOptions, ResolveEscalation } from './runtime/escalation-client.js';
 export type { ListDeadLettersOptions, ReplayOptions, ReplayResult } from './runtime/dead-letter-client.js';
 export type { ToolView } from './runtime/tool-registry.js';
+export type { EventDetails, EventView, SendEvent, SendResult } from './runtime/event-client.js';
+export { eventMatches, type EventMatch } from './core/event-match.js';
 export type { NotifierOptions } from './runtime/escalation-notifier.js';
 export type { Progress } from './runtime/progress.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './runtime/events.js';

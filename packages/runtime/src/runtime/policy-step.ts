@@ -33,6 +33,8 @@ export interface PolicyCall extends AttemptCall {
 export interface PolicyHost extends StepHost {
   /** The run's context for a human or a dead letter, as JSON. */
   failureContext(seq: number, name: string, error: ErrorRecord | null, current?: AttemptRecord): Promise<string>;
+  /** Events taken by this execution's waits, committed or not yet. */
+  readonly receivedEventIds: ReadonlySet<string>;
   /** A store call failed: stop the execution (the run is picked up again). */
   storeFailed(error: unknown): void;
 }

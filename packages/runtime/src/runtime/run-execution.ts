@@ -12,6 +12,7 @@ import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
 import { runEscalationStep } from './escalation-step.js';
+import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { earliestWake, never, settledResult, stripIntact } from './recorded-steps.js';
 import { failureContext, failureOutcome, successOutcome, type TimelineEntry } from './run-ending.js';
 import { RunWriter } from './run-writer.js';
@@ -48,6 +49,8 @@ export class RunExecution implements PolicyHost {
   private inFlight = 0;
   /** What the workflow waits on besides steps in flight: sleeps, retry backoffs, escalations. */
   private readonly waits: Array<{ wakeAt: number | null; status: 'sleeping' | 'retrying' | 'waiting' }> = [];
+  /** Events this execution's waits took, committed or not: no second wait takes them again. */
+  readonly receivedEventIds = new Set<string>();
   /** The latest row of every step, recorded or written by this execution. */
   private readonly timeline = new Map<number, TimelineEntry>();
   /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
@@ -240,6 +243,14 @@ export class RunExecution implements PolicyHost {
     return this.runGuarded(recorded, (record) => runEscalationStep(this, seq, name, options, record));
   }
 
+  waitForEvent<T>(stepName: string, spec: EventWaitSpec): Promise<T> {
+    const seq = this.takeSeq();
+    const recorded = this.lookup(seq, stepName, 'event');
+    const settled = recorded && settledResult<T>(recorded);
+    if (settled) return settled;
+    return this.runGuarded(recorded, (record) => runEventWaitStep(this, seq, stepName, spec, record));
+  }
+
   // ---- internals -----------------------------------------------------------------------
 
   /** Runs new work for a step unless the execution stopped or drains; counts it in flight. */
@@ -279,6 +290,7 @@ export class RunExecution implements PolicyHost {
   /** Adds a row to the next write and keeps the timeline current. */
   private addRow(row: StepWrite, afterCommit?: () => void | Promise<void>): void {
     this.timeline.set(row.seq, row);
+    if (row.receivedEvent?.eventId) this.receivedEventIds.add(row.receivedEvent.eventId);
     this.writer.add(row, afterCommit);
   }
 
