@@ -20,6 +20,9 @@ import {
 import { DeadLetterClient } from './runtime/dead-letter-client.js';
 import { EscalationClient } from './runtime/escalation-client.js';
 import { EscalationNotifier, type NotifierOptions } from './runtime/escalation-notifier.js';
+import { EventClient, type SendEvent, type SendResult } from './runtime/event-client.js';
+import { EventDispatcher } from './runtime/event-dispatch.js';
+import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
 import { Executor } from './runtime/executor.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
@@ -76,6 +79,10 @@ export class Vigil {
   readonly deadLetters: DeadLetterClient;
   /** The shared circuit breakers (after `ready()`). */
   readonly breakers: BreakerClient;
+  /** Received events: send, list, show (after `ready()`); `sendEvent` waits for it. */
+  readonly eventClient: EventClient;
+  private readonly dispatcher: EventDispatcher;
+  private sweeper: EventSweeper | undefined;
   private readonly failpoints: Failpoints;
   private readonly maxPayloadBytes: number;
   private readonly migrated: Promise<void>;
@@ -117,6 +124,19 @@ export class Vigil {
     this.escalations = new EscalationClient({ ...operator, maxPayloadBytes: this.maxPayloadBytes });
     this.deadLetters = new DeadLetterClient({ ...operator, runs: this.client });
     this.breakers = new BreakerClient(operator);
+    this.dispatcher = new EventDispatcher({
+      store: this.store,
+      registry: this.registry,
+      runs: this.client,
+      logger: this.logger,
+    });
+    this.eventClient = new EventClient({
+      store: this.store,
+      clock: this.store.clock,
+      logger: this.logger,
+      dispatcher: this.dispatcher,
+      maxPayloadBytes: this.maxPayloadBytes,
+    });
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.migrated = this.store.migrate();
     // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
@@ -168,10 +188,12 @@ export class Vigil {
         this.notifierOptions,
       );
     }
+    this.sweeper = new EventSweeper({ dispatcher: this.dispatcher, clock: this.store.clock, logger: this.logger });
     void this.migrated.then(
       () => {
         worker.start();
         this.notifier?.start();
+        this.sweeper?.start();
       },
       (error: unknown) =>
         this.logger.error('the store could not be migrated; the worker did not start', { error: String(error) }),
@@ -202,6 +224,19 @@ export class Vigil {
     return this.client.cancel(id);
   }
 
+  /**
+   * Receives an event: starts the workflows triggered on it and wakes runs waiting for it; see
+   * {@link EventClient.send}.
+   */
+  async sendEvent(
+    name: string,
+    payload?: unknown,
+    options: Omit<SendEvent, 'name' | 'payload'> = {},
+  ): Promise<SendResult> {
+    await this.migrated;
+    return this.eventClient.send({ name, payload, ...options });
+  }
+
   /** Waits for the run to finish and returns its output; see {@link VigilClient.result}. */
   async result<T = unknown>(id: string, options?: ResultOptions): Promise<T> {
     await this.migrated;
@@ -213,6 +248,7 @@ export class Vigil {
     this.closing ??= (async () => {
       await this.workerInstance?.stop(options.graceMs);
       await this.notifier?.close();
+      await this.sweeper?.close();
       await this.store.close();
     })();
     return this.closing;

@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 
 import { isVigilError } from '../core/errors.js';
+import { listEventsCommand, sendEventCommand, showEventCommand } from './commands/events.js';
 import { ApiClient, DEFAULT_URL } from './api-client.js';
 import { listBreakersCommand, resetBreakerCommand } from './commands/breakers.js';
 import {
@@ -157,6 +158,37 @@ export function buildProgram(): Command {
 /** Tools, escalations, dead letters and breakers: what an operator looks at when runs go wrong. */
 function registerOperatorCommands(program: Command): void {
   type Common = { url: string; output: OutputFormat };
+
+  const events = program.command('events').description('events that start workflows and wake waiting runs');
+  events
+    .command('send')
+    .description('send an event: starts the workflows triggered on it and wakes runs waiting for it')
+    .argument('<name>', 'event name, e.g. discharge.ordered')
+    .option('--payload <json>', 'the payload as JSON, or @file')
+    .option('--id <id>', 'your id for it: sending the same id again changes nothing')
+    .addOption(output())
+    .addOption(url())
+    .action((name: string, options: Common & { payload?: string; id?: string }) =>
+      sendEventCommand(new ApiClient(options.url), name, options),
+    );
+  events
+    .command('list')
+    .description('received events, newest first')
+    .option('--name <name>', 'only events of this name')
+    .option('--limit <n>', 'how many (1–500, default 50)')
+    .option('--cursor <cursor>', 'the next page, from a previous list')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common & { name?: string; limit?: string; cursor?: string }) =>
+      listEventsCommand(new ApiClient(options.url), options),
+    );
+  events
+    .command('show')
+    .description('an event with the runs it started or woke')
+    .argument('<id>', 'event id')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string, options: Common) => showEventCommand(new ApiClient(options.url), id, options.output));
 
   const tools = program.command('tools').description('the tools the server knows');
   tools

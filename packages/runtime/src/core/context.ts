@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js';
+import type { EventMatch } from './event-match.js';
 import type { Logger } from './logger.js';
 import type { StepPolicyOptions } from './step-policy.js';
 import type { Tool, VerifyResult } from './tool.js';
@@ -62,6 +63,18 @@ export interface WorkflowContext {
    * with `EscalationAbortedError`, which ends the run `failed`.
    */
   escalate<T = unknown>(options: EscalateOptions): Promise<EscalationOutcome<T>>;
+
+  /**
+   * Waits durably for an event named `name` whose payload fits `options.match`, and returns it,
+   * or a timeout marker once `options.timeout` has passed. An event that arrived before the
+   * wait (within `options.lookback`, default 1 h) counts; each event is received at most once
+   * per run, so a second wait on the same name gets the next event.
+   *
+   * @example
+   * const ack = await ctx.waitForEvent('patient.acknowledged', { match: { patientId }, timeout: '1d' });
+   * if (ack.timedOut) await ctx.escalate({ reason: 'no acknowledgement in a day' });
+   */
+  waitForEvent<T = unknown>(name: string, options?: WaitForEventOptions): Promise<EventWaitResult<T>>;
 
   /** Sleeps durably: the run is released and resumes on any worker once `duration` has passed. */
   sleep(name: string, duration: Duration): Promise<void>;
@@ -139,3 +152,19 @@ export interface EscalationOutcome<T = unknown> {
   /** A principal, `timeout`, or null when not resolved. */
   resolvedBy: string | null;
 }
+
+export interface WaitForEventOptions {
+  /** Payload fields and the values they must have (dotted paths reach into objects). */
+  match?: EventMatch;
+  /** How long to wait; default forever. */
+  timeout?: Duration;
+  /** How far back an event that arrived before the wait still counts. Default 1 h. */
+  lookback?: Duration;
+  /** The step's name. Default: the event name. */
+  name?: string;
+}
+
+/** What `ctx.waitForEvent` resolves with. */
+export type EventWaitResult<T = unknown> =
+  | { timedOut: false; event: { id: string; name: string; payload: T; receivedAt: string } }
+  | { timedOut: true; event: null };

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 
 import type { WorkflowContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
+import { validateEventMatch, validateEventName, type EventMatch } from './event-match.js';
 import { validateStepName } from './step-identity.js';
 
 const WORKFLOW_BRAND = Symbol.for('vigil.workflow');
@@ -21,6 +22,11 @@ export interface WorkflowOptions<Schema extends z.ZodType> {
   /** What people call it in progress lines and summaries, e.g. `Discharge`. Default: from the name. */
   title?: string;
   description?: string;
+  /**
+   * Start a run for every event of this name (whose payload fits `match`), with the payload as
+   * its input. Each event starts at most one run of the workflow, however often it is delivered.
+   */
+  on?: { event: string; match?: EventMatch };
 }
 
 /** A registered workflow definition. Create one with {@link defineWorkflow}. */
@@ -34,6 +40,8 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly stepTitles: Readonly<Record<string, string>>;
   readonly title: string | undefined;
   readonly description: string | undefined;
+  /** The event that starts runs of it, if any. */
+  readonly on: { readonly event: string; readonly match: EventMatch | null } | undefined;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
 
@@ -111,6 +119,12 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
     stepTitles: Object.freeze(stepTitles),
     title: options.title,
     description: options.description,
+    on: options.on
+      ? Object.freeze({
+          event: validateEventName(options.on.event, `Workflow ${options.name}: on.event`),
+          match: validateEventMatch(options.on.match, `Workflow ${options.name}: on`),
+        })
+      : undefined,
     run: fn,
   });
 }

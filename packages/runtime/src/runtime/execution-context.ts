@@ -3,11 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type {
   EscalateOptions,
   EscalationOutcome,
+  EventWaitResult,
   StepContext,
   StepOptions,
   ToolCallOptions,
+  WaitForEventOptions,
   WorkflowContext,
 } from '../core/context.js';
+import { validateEventMatch, validateEventName } from '../core/event-match.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -71,6 +74,18 @@ export class ExecutionContext implements WorkflowContext {
       throw new InvalidArgumentError(`ctx.escalate("${name}"): onTimeout must be skip or abort`);
     }
     return this.execution.escalate<EscalationOutcome<T>>(name, options);
+  }
+
+  waitForEvent<T = unknown>(name: string, options: WaitForEventOptions = {}): Promise<EventWaitResult<T>> {
+    const event = validateEventName(name, 'ctx.waitForEvent event name');
+    const stepName = validateStepName(options.name ?? event, 'wait name');
+    const what = `ctx.waitForEvent("${stepName}")`;
+    return this.execution.waitForEvent<EventWaitResult<T>>(stepName, {
+      name: event,
+      match: validateEventMatch(options.match, what),
+      timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, `${what} timeout`),
+      lookbackMs: parseDuration(options.lookback ?? '1h', `${what} lookback`),
+    });
   }
 
   sleep(name: string, duration: Duration): Promise<void> {

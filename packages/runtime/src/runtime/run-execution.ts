@@ -12,6 +12,7 @@ import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
 import { runEscalationStep } from './escalation-step.js';
+import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { earliestWake, never, settledResult, stripIntact } from './recorded-steps.js';
 import { failureContext, failureOutcome, successOutcome, type TimelineEntry } from './run-ending.js';
 import { RunWriter } from './run-writer.js';
@@ -238,6 +239,14 @@ export class RunExecution implements PolicyHost {
     const settled = recorded && settledResult<T>(recorded);
     if (settled) return settled;
     return this.runGuarded(recorded, (record) => runEscalationStep(this, seq, name, options, record));
+  }
+
+  waitForEvent<T>(stepName: string, spec: EventWaitSpec): Promise<T> {
+    const seq = this.takeSeq();
+    const recorded = this.lookup(seq, stepName, 'event');
+    const settled = recorded && settledResult<T>(recorded);
+    if (settled) return settled;
+    return this.runGuarded(recorded, (record) => runEventWaitStep(this, seq, stepName, spec, record));
   }
 
   // ---- internals -----------------------------------------------------------------------

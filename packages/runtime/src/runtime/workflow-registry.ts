@@ -42,6 +42,11 @@ export class WorkflowRegistry {
     return [...this.byName.values()].flatMap((versions) => [...versions.values()]);
   }
 
+  /** The highest version of each workflow: what triggers start. */
+  latestVersions(): AnyWorkflow[] {
+    return [...this.byName.keys()].map((name) => this.latest(name));
+  }
+
   keys(): WorkflowKey[] {
     return this.list().map((w) => ({ name: w.name, version: w.version }));
   }

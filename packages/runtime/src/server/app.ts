@@ -7,12 +7,14 @@ import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
+import type { EventClient } from '../runtime/event-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { toErrorResponse } from './error-response.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
+import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
 import { toolRoutes } from './routes/tools.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -22,6 +24,7 @@ export interface AppOptions {
   registry: WorkflowRegistry;
   tools: ToolRegistry;
   escalations: EscalationClient;
+  events: EventClient;
   deadLetters: DeadLetterClient;
   breakers: BreakerClient;
   logger: Logger;
@@ -64,6 +67,7 @@ export function createApp(options: AppOptions): Hono {
         workflows: '/v1/workflows',
         tools: '/v1/tools',
         escalations: '/v1/escalations',
+        events: '/v1/events',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
         health: '/healthz',
@@ -75,6 +79,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/workflows', workflowRoutes(options.registry));
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
+  app.route('/v1/events', eventRoutes(options.events, options.maxBodyBytes));
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
   app.notFound((c) =>

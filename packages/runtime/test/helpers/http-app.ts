@@ -14,6 +14,7 @@ export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
     registry: vigil.registry,
     tools: vigil.tools,
     escalations: vigil.escalations,
+    events: vigil.eventClient,
     deadLetters: vigil.deadLetters,
     breakers: vigil.breakers,
     logger: silentLogger,

@@ -77,6 +77,7 @@ export async function host(options: HostOptions): Promise<void> {
       registry: vigil.registry,
       tools: vigil.tools,
       escalations: vigil.escalations,
+      events: vigil.eventClient,
       deadLetters: vigil.deadLetters,
       breakers: vigil.breakers,
       logger,

@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+
+import type { EventClient } from '../../runtime/event-client.js';
+import { parseWith, readJsonBody } from '../request-body.js';
+
+const SendEventBody = z
+  .object({
+    name: z.string().min(1, 'name must name the event, e.g. discharge.ordered'),
+    payload: z.unknown().optional(),
+    id: z.string().optional(),
+  })
+  .strict();
+
+const ListEventsQuery = z
+  .object({
+    name: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `/v1/events`: receive events (deduplicated by `id`), list them, show one with its runs. */
+export function eventRoutes(events: EventClient, maxBodyBytes: number): Hono {
+  const app = new Hono();
+
+  app.post('/', async (c) => {
+    const body = await readJsonBody(c, SendEventBody, maxBodyBytes);
+    const result = await events.send({ ...body, source: 'api' });
+    if (!result.created) c.header('Idempotent-Replayed', 'true');
+    return c.json(result, 202);
+  });
+
+  app.get('/', async (c) => {
+    const query = parseWith(ListEventsQuery, c.req.query(), 'invalid_request');
+    return c.json(await events.list(query));
+  });
+
+  app.get('/:id', async (c) => c.json(await events.get(c.req.param('id'))));
+
+  return app;
+}
