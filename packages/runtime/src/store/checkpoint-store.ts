@@ -1,6 +1,7 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { NewEscalation } from './escalation-store.js';
+import type { EventWait } from './event-store.js';
 import type { NewOutboxMessage } from './outbox-store.js';
 import type { Lease } from './queue-store.js';
 
@@ -29,6 +30,13 @@ export interface StepWrite {
   escalation?: NewEscalation;
   /** A notification to deliver once this commits (written to the outbox in the same transaction). */
   notification?: NewOutboxMessage;
+  /** `ctx.waitForEvent` registering its wait (with the suspension), so an arriving event can wake the run. */
+  eventWait?: EventWait;
+  /**
+   * The event this step received: recorded as a delivery, and the step's wait removed, in the
+   * same transaction.
+   */
+  receivedEvent?: { eventId: string };
 }
 
 /** How an attempt that did not succeed ended. */
@@ -45,7 +53,10 @@ export interface AttemptRecord {
   delayMs: number | null;
 }
 
-export interface StepRecord extends Omit<StepWrite, 'failedAttempt' | 'escalation' | 'notification'> {
+export interface StepRecord extends Omit<
+  StepWrite,
+  'failedAttempt' | 'escalation' | 'notification' | 'eventWait' | 'receivedEvent'
+> {
   detail: string | null;
   /**
    * False when the stored row no longer matches the checksum written with it. A corrupted

@@ -3,6 +3,7 @@ import type { BreakerStore } from './breaker-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { EscalationStore } from './escalation-store.js';
+import type { EventStore } from './event-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RunStore } from './run-store.js';
@@ -29,6 +30,7 @@ export interface Store {
   readonly deadLetters: DeadLetterStore;
   readonly breakers: BreakerStore;
   readonly outbox: OutboxStore;
+  readonly events: EventStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**
