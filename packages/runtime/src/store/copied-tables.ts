@@ -7,5 +7,8 @@ export const COPIED_TABLES = [
   'escalations',
   'breakers',
   'outbox',
+  'events',
+  'event_deliveries',
+  'event_waits',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -62,8 +62,14 @@ export interface EventStore {
   list(filter: EventFilter): Promise<EventRecord[]>;
   /** Events named `name` received at or after `since`, oldest first: candidates for a wait. */
   candidates(name: string, since: number, limit: number): Promise<EventRecord[]>;
-  /** Events not yet dispatched to their triggers, received at or before `now`, oldest first. */
+  /** Events not yet dispatched to their triggers, oldest first. */
   undispatched(limit: number): Promise<EventRecord[]>;
+  /**
+   * Records that the event's triggers started `runIds` (a `started` delivery each) and sets
+   * `dispatchedAt`. Safe to repeat: the first dispatch time stays, deliveries are recorded once.
+   *
+   * @throws NotFoundError `event_not_found`
+   */
   markDispatched(id: string, runIds: readonly string[], now: number): Promise<void>;
   /** The waits registered on events named `name`. */
   waitsFor(name: string): Promise<EventWait[]>;

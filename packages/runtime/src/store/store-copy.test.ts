@@ -15,7 +15,18 @@ import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { copySqliteToPostgres } from './store-copy.js';
 
-const nothing = { runs: 0, steps: 0, step_attempts: 0, dead_letters: 0, escalations: 0, breakers: 0, outbox: 0 };
+const nothing = {
+  runs: 0,
+  steps: 0,
+  step_attempts: 0,
+  dead_letters: 0,
+  escalations: 0,
+  breakers: 0,
+  outbox: 0,
+  events: 0,
+  event_deliveries: 0,
+  event_waits: 0,
+};
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -86,7 +97,7 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   await postgres.close();
 });
 
-it('moves escalations, dead letters, failed attempts, breakers and undelivered notifications too', async () => {
+it('moves escalations, dead letters, failed attempts, breakers, notifications and events too', async () => {
   const url = inject('postgresUrl');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
   const schema = `copy_${randomBytes(4).toString('hex')}`;
@@ -147,8 +158,21 @@ it('moves escalations, dead letters, failed attempts, breakers and undelivered n
         createdAt: now,
       },
       notification: { id: 'n1', topic: 'escalation.opened', payload: '{}', createdAt: now },
+      eventWait: { runId, seq: 1, name: 'order.paid', match: '{"order":1}', since: now, deadline: null },
     },
   ]);
+  const event = {
+    id: '00000000-0000-7000-8000-0000000000f1',
+    name: 'order.paid',
+    payload: '{"order":1}',
+    payloadHash: 'h1',
+    dedupeKey: 'evt_1',
+    source: 'webhook:shop',
+    principal: null,
+    receivedAt: now,
+  };
+  await source.events.append(event);
+  await source.events.markDispatched(event.id, [runId], now);
   const deadLetter = { id: 'd1', reason: 'step "call" failed', failedSeq: 2, failedStep: 'call', context: '{}' };
   const failedStep = {
     seq: 2,
@@ -169,7 +193,18 @@ it('moves escalations, dead letters, failed attempts, breakers and undelivered n
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
-  const copied = { runs: 1, steps: 2, step_attempts: 1, dead_letters: 1, escalations: 1, breakers: 1, outbox: 1 };
+  const copied = {
+    runs: 1,
+    steps: 2,
+    step_attempts: 1,
+    dead_letters: 1,
+    escalations: 1,
+    breakers: 1,
+    outbox: 1,
+    events: 1,
+    event_deliveries: 1,
+    event_waits: 1,
+  };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
   expect(await target.runs.get(runId)).toEqual(await source.runs.get(runId));
@@ -184,6 +219,15 @@ it('moves escalations, dead letters, failed attempts, breakers and undelivered n
   expect(await target.outbox.claimDue(clock.now(), 10, 1000)).toEqual(
     await source.outbox.claimDue(clock.now(), 10, 1000),
   );
+  expect(await target.events.get(event.id)).toEqual(await source.events.get(event.id));
+  expect(await target.events.deliveries(event.id)).toEqual(await source.events.deliveries(event.id));
+  expect(await target.events.waitsFor('order.paid')).toEqual(await source.events.waitsFor('order.paid'));
+  expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
+  // The sender's key still deduplicates on PostgreSQL.
+  expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
+    event: { id: event.id, dispatchedAt: now },
+    created: false,
+  });
   await source.close();
 
   // The copy is live on PostgreSQL: the dead letter replays there.

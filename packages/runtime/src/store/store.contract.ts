@@ -10,6 +10,7 @@ import { checkpointsContract } from './contract/checkpoints.contract.js';
 import type { ContractContext, StoreFixture } from './contract/context.js';
 import { deadLettersContract } from './contract/dead-letters.contract.js';
 import { escalationsContract } from './contract/escalations.contract.js';
+import { eventsContract } from './contract/events.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { runsContract } from './contract/runs.contract.js';
@@ -41,5 +42,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('dead letters', () => deadLettersContract(ctx));
     describe('breakers', () => breakersContract(ctx));
     describe('outbox', () => outboxContract(ctx));
+    describe('events', () => eventsContract(ctx));
   });
 }

@@ -1,6 +1,7 @@
 /** What every contract case gets: the store under test, its clock, and helpers. */ import type { FakeClock } from '../../testing/fake-clock.js';
 import type { StepRecord, StepWrite } from '../checkpoint-store.js';
 import type { NewEscalation } from '../escalation-store.js';
+import type { NewEvent } from '../event-store.js';
 import type { NewOutboxMessage } from '../outbox-store.js';
 import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { NewRun } from '../run-store.js';
@@ -56,7 +57,14 @@ export function step(seq: number, overrides: Partial<StepWrite> = {}): StepWrite
 
 /** The record `checkpoints.list` returns for a write: its row, intact, without what rode along. */
 export function recorded(write: StepWrite): StepRecord {
-  const { failedAttempt: _attempt, escalation: _escalation, notification: _notification, ...row } = write;
+  const {
+    failedAttempt: _attempt,
+    escalation: _escalation,
+    notification: _notification,
+    eventWait: _wait,
+    receivedEvent: _received,
+    ...row
+  } = write;
   return { ...row, detail: write.detail ?? null, intact: true };
 }
 
@@ -90,7 +98,22 @@ export function message(now: number, overrides: Partial<NewOutboxMessage> = {}):
   return { id: nextId(), topic: 'escalation.opened', payload: '{"hello":true}', createdAt: now, ...overrides };
 }
 
-/** Ids for escalations, dead letters and messages: unique, and sorting by creation like run ids. */
+/** An event named `order.paid` as the API receives it, without a dedupe key unless given one. */
+export function newEvent(now: number, overrides: Partial<NewEvent> = {}): NewEvent {
+  return {
+    id: nextId(),
+    name: 'order.paid',
+    payload: '{"order":1}',
+    payloadHash: 'payload-hash-1',
+    dedupeKey: null,
+    source: 'api',
+    principal: null,
+    receivedAt: now,
+    ...overrides,
+  };
+}
+
+/** Ids for escalations, dead letters, events and messages: unique, and sorting by creation like run ids. */
 export function nextId(): string {
   return runId();
 }

@@ -8,6 +8,7 @@ import { PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
 import { PgDeadLetterStore } from './dead-letters.js';
 import { PgEscalationStore } from './escalations.js';
+import { PgEventStore } from './events.js';
 import { applyMigrations } from './migrator.js';
 import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
@@ -46,6 +47,7 @@ export class PostgresStore implements Store {
   readonly deadLetters: PgDeadLetterStore;
   readonly breakers: PgBreakerStore;
   readonly outbox: PgOutboxStore;
+  readonly events: PgEventStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -76,6 +78,7 @@ export class PostgresStore implements Store {
     this.deadLetters = new PgDeadLetterStore(this.conn, channel);
     this.breakers = new PgBreakerStore(this.conn);
     this.outbox = new PgOutboxStore(this.conn);
+    this.events = new PgEventStore(this.conn, channel);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -252,6 +255,32 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     last_error: 'text',
     created_at: 'bigint',
     delivered_at: 'bigint',
+  },
+  events: {
+    id: 'text',
+    name: 'text',
+    payload: 'text',
+    payload_hash: 'text',
+    dedupe_key: 'text',
+    source: 'text',
+    principal: 'text',
+    received_at: 'bigint',
+    dispatched_at: 'bigint',
+  },
+  event_deliveries: {
+    event_id: 'text',
+    run_id: 'text',
+    kind: 'text',
+    seq: 'int',
+    at: 'bigint',
+  },
+  event_waits: {
+    run_id: 'text',
+    seq: 'int',
+    name: 'text',
+    match: 'text',
+    since: 'bigint',
+    deadline: 'bigint',
   },
 };
 

@@ -7,8 +7,9 @@ import type { StepWrite } from '../checkpoint-store.js';
  * the fence and the writes are one statement, so a refused fence writes nothing.
  *
  * Step rows go as parallel arrays (`unnest($n::int[], …)`), so one statement writes any number
- * of them. Failed attempts, escalations and outbox messages riding along get CTEs of their own,
- * only when present: the statement for a plain step keeps one shape, prepared once.
+ * of them. Failed attempts, escalations, outbox messages, event waits and received events riding
+ * along get CTEs of their own, only when present: the statement for a plain step keeps one shape,
+ * prepared once.
  */
 export function stepWritesSql(
   steps: readonly StepWrite[],
@@ -98,6 +99,42 @@ export function stepWritesSql(
     ])} AS m(id, topic, payload, created_at)
     WHERE EXISTS (SELECT 1 FROM ${guard})
     ON CONFLICT (id) DO NOTHING)`);
+  }
+  // A step that carries its received event has no wait left to register.
+  const waits = steps.flatMap((s) => (s.eventWait && !s.receivedEvent ? [s.eventWait] : []));
+  if (waits.length > 0) {
+    ctes.push(`event_waits_written AS (INSERT INTO event_waits (run_id, seq, name, match, since, deadline)
+    SELECT w.* FROM ${arrays([
+      ['text', waits.map((w) => w.runId)],
+      ['int', waits.map((w) => w.seq)],
+      ['text', waits.map((w) => w.name)],
+      ['text', waits.map((w) => w.match)],
+      ['bigint', waits.map((w) => w.since)],
+      ['bigint', waits.map((w) => w.deadline)],
+    ])} AS w(run_id, seq, name, match, since, deadline)
+    WHERE EXISTS (SELECT 1 FROM ${guard})
+    ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, match = excluded.match, since = excluded.since,
+      deadline = excluded.deadline)`);
+  }
+
+  // A received event ends the step's wait: the delivery is recorded and the wait removed together.
+  const ended = steps.filter((s) => s.receivedEvent);
+  // `eventId: null`: the wait timed out; its wait is removed, no delivery recorded.
+  const received = ended.filter((s) => s.receivedEvent!.eventId !== null);
+  if (received.length > 0) {
+    ctes.push(`received_written AS (INSERT INTO event_deliveries (event_id, run_id, kind, seq, at)
+    SELECT r.event_id, $1, 'received', r.seq, r.at FROM ${arrays([
+      ['text', received.map((s) => s.receivedEvent!.eventId)],
+      ['int', received.map((s) => s.seq)],
+      ['bigint', received.map((s) => s.endedAt ?? s.startedAt)],
+    ])} AS r(event_id, seq, at)
+    WHERE EXISTS (SELECT 1 FROM ${guard})
+    ON CONFLICT (event_id, run_id, kind) DO NOTHING)`);
+  }
+  if (ended.length > 0) {
+    const seqs = `$${first + params.push(ended.map((s) => s.seq)) - 1}::int[]`;
+    ctes.push(`waits_ended AS (DELETE FROM event_waits WHERE run_id = $1 AND seq = ANY(${seqs})
+    AND EXISTS (SELECT 1 FROM ${guard}))`);
   }
   return { ctes: ctes.join(',\n'), params };
 }

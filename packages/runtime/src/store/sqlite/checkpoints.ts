@@ -19,12 +19,19 @@ const INSERT_ESCALATION = `INSERT INTO escalations (id, run_id, seq, step, workf
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 const INSERT_OUTBOX = `INSERT INTO outbox (id, topic, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (id) DO NOTHING`;
+const UPSERT_EVENT_WAIT = `INSERT INTO event_waits (run_id, seq, name, match, since, deadline) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, match = excluded.match, since = excluded.since,
+    deadline = excluded.deadline`;
+const INSERT_RECEIVED = `INSERT INTO event_deliveries (event_id, run_id, kind, seq, at) VALUES (?, ?, 'received', ?, ?)
+  ON CONFLICT (event_id, run_id, kind) DO NOTHING`;
+const DELETE_EVENT_WAIT = 'DELETE FROM event_waits WHERE run_id = ? AND seq = ?';
 const SELECT_ATTEMPTS = `SELECT seq, attempt, outcome, error, started_at, ended_at, delay_ms FROM step_attempts
   WHERE run_id = ? ORDER BY seq, attempt`;
 
 /**
  * Writes step rows and what rides along with them (failed attempts, escalations, outbox
- * messages); the caller has already checked the lease in the same transaction.
+ * messages, event waits and received events); the caller has already checked the lease in the
+ * same transaction.
  */
 export function upsertSteps(conn: SqliteConnection, runId: string, steps: readonly StepWrite[]): void {
   if (steps.length === 0) return;
@@ -47,12 +54,14 @@ export function upsertSteps(conn: SqliteConnection, runId: string, steps: readon
       step.endedAt,
       detail,
     );
-    if (step.failedAttempt || step.escalation || step.notification) writeSideRecords(conn, runId, step);
+    if (step.failedAttempt || step.escalation || step.notification || step.eventWait || step.receivedEvent) {
+      writeSideRecords(conn, runId, step);
+    }
   }
 }
 
 function writeSideRecords(conn: SqliteConnection, runId: string, step: StepWrite): void {
-  const { failedAttempt: attempt, escalation: e, notification: n } = step;
+  const { failedAttempt: attempt, escalation: e, notification: n, eventWait: w, receivedEvent: received } = step;
   if (attempt) {
     conn
       .statement(UPSERT_ATTEMPT)
@@ -88,6 +97,15 @@ function writeSideRecords(conn: SqliteConnection, runId: string, step: StepWrite
       );
   }
   if (n) conn.statement(INSERT_OUTBOX).run(n.id, n.topic, n.payload, n.createdAt, n.createdAt);
+  // A step that carries its received event has no wait left to register.
+  if (w && !received) conn.statement(UPSERT_EVENT_WAIT).run(w.runId, w.seq, w.name, w.match, w.since, w.deadline);
+  if (received) {
+    // `eventId: null`: the wait timed out; there is no delivery to record.
+    if (received.eventId !== null) {
+      conn.statement(INSERT_RECEIVED).run(received.eventId, runId, step.seq, step.endedAt ?? step.startedAt);
+    }
+    conn.statement(DELETE_EVENT_WAIT).run(runId, step.seq);
+  }
 }
 
 export function selectSteps(conn: SqliteConnection, runId: string): StepRecord[] {

@@ -11,6 +11,7 @@ import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteDeadLetterStore } from './dead-letters.js';
 import { SqliteEscalationStore } from './escalations.js';
+import { SqliteEventStore } from './events.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly breakers: SqliteBreakerStore;
   readonly outbox: SqliteOutboxStore;
+  readonly events: SqliteEventStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.deadLetters = new SqliteDeadLetterStore(conn, notify);
     this.breakers = new SqliteBreakerStore(conn);
     this.outbox = new SqliteOutboxStore(conn);
+    this.events = new SqliteEventStore(conn, notify);
   }
 
   migrate(): Promise<void> {
