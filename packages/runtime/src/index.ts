@@ -79,3 +79,4 @@ export { createLogger, type LoggerOptions } from './runtime/pino-logger.js';
 export type { Store } from './store/store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { defineConfig, type VigilConfig } from './cli/config.js';
+export type { WebhookConfig, WebhookSourceConfig } from './server/webhook-sources.js';

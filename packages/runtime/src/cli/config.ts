@@ -1,6 +1,7 @@
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { WorkerOptions } from '../runtime/worker.js';
+import type { WebhookConfig } from '../server/webhook-sources.js';
 
 /**
  * What `vigil dev` and `vigil worker` read from `vigil.config.ts` (or `.js`, `.mjs`) in the
@@ -16,6 +17,14 @@ export interface VigilConfig {
   /** HTTP port for `vigil dev` and `vigil server`. */
   port?: number;
   worker?: WorkerOptions;
+  /**
+   * The senders of signed webhooks (`POST /v1/webhooks/:source`). Sources named only by a
+   * `VIGIL_WEBHOOK_SECRET_<NAME>` variable are accepted too.
+   *
+   * @example
+   * webhooks: { sources: { github: { secretEnv: 'GITHUB_WEBHOOK_SECRET' }, billing: { event: 'invoice.received' } } }
+   */
+  webhooks?: WebhookConfig;
 }
 
 /**

@@ -65,7 +65,7 @@ export async function loadProject(options: {
   const workflows = new Set<AnyWorkflow>();
   const tools = new Set<AnyTool>();
   if (configPath) {
-    const module = await importModule(configPath, options.cwd);
+    const module = esModuleOf(await importModule(configPath, options.cwd));
     const exported = module['default'];
     if (exported !== undefined && (typeof exported !== 'object' || exported === null)) {
       throw new InvalidArgumentError(`${configPath}: the default export must be a config object (use defineConfig)`);
@@ -75,9 +75,22 @@ export async function loadProject(options: {
     toolsOf(module).forEach((t) => tools.add(t));
   }
   for (const path of options.load) {
-    const module = await importModule(path, options.cwd);
+    const module = esModuleOf(await importModule(path, options.cwd));
     workflowsOf(module).forEach((w) => workflows.add(w));
     toolsOf(module).forEach((t) => tools.add(t));
   }
   return { config, configPath, workflows: [...workflows], tools: [...tools] };
+}
+
+/**
+ * The module's own exports. A TypeScript file compiled as CommonJS (a project without
+ * `"type": "module"`) arrives from `import()` wrapped once more: `{ default: { __esModule: true,
+ * default, ...named } }`; unwrap it so its config and named exports are seen.
+ */
+export function esModuleOf(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module['default'];
+  if (inner && typeof inner === 'object' && (inner as Record<string, unknown>)['__esModule'] === true) {
+    return inner as Record<string, unknown>;
+  }
+  return module;
 }

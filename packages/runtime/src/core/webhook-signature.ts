@@ -6,10 +6,19 @@ import { InvalidArgumentError } from './errors.js';
  * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
  * `<id>.<timestamp>.<body>` with the secret's bytes, sent as `webhook-signature: v1,<base64>`
  * next to `webhook-id` and `webhook-timestamp` (seconds since the epoch). A secret is written
- * `whsec_<base64>`; anything else is used as raw UTF-8 bytes.
+ * `whsec_<base64>`; anything else is used as raw UTF-8 bytes. A body given as bytes is signed
+ * as received, so a receiver never re-encodes what the sender signed.
  */
-export function webhookSignature(secret: string, id: string, timestampSeconds: number, body: string): string {
-  const mac = createHmac('sha256', secretBytes(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+export function webhookSignature(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string | Uint8Array,
+): string {
+  const mac = createHmac('sha256', secretBytes(secret))
+    .update(`${id}.${timestampSeconds}.`)
+    .update(body)
+    .digest('base64');
   return `v1,${mac}`;
 }
 
@@ -35,7 +44,7 @@ export function verifyWebhookSignature(
   secrets: readonly string[],
   id: string,
   timestampSeconds: number,
-  body: string,
+  body: string | Uint8Array,
   header: string,
 ): boolean {
   const offered = header

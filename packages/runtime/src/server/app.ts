@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
+import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
@@ -17,7 +18,9 @@ import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
 import { toolRoutes } from './routes/tools.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
+import type { WebhookSource } from './webhook-sources.js';
 
 export interface AppOptions {
   client: VigilClient;
@@ -32,6 +35,11 @@ export interface AppOptions {
   ping: () => Promise<void>;
   /** Largest request body accepted, in bytes; larger ones get 413 and write nothing. */
   maxBodyBytes: number;
+  /**
+   * The senders `POST /v1/webhooks/:source` accepts (see `resolveWebhookSources`), and the clock
+   * their timestamps are judged by (the store's). Without it every source is unknown.
+   */
+  webhooks?: { sources: readonly WebhookSource[]; clock: Clock };
 }
 
 /**
@@ -68,6 +76,7 @@ export function createApp(options: AppOptions): Hono {
         tools: '/v1/tools',
         escalations: '/v1/escalations',
         events: '/v1/events',
+        webhooks: '/v1/webhooks/:source',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
         health: '/healthz',
@@ -80,6 +89,16 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
   app.route('/v1/events', eventRoutes(options.events, options.maxBodyBytes));
+  app.route(
+    '/v1/webhooks',
+    webhookRoutes({
+      events: options.events,
+      sources: options.webhooks?.sources ?? [],
+      clock: options.webhooks?.clock ?? systemClock,
+      logger: options.logger,
+      maxBodyBytes: options.maxBodyBytes,
+    }),
+  );
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
   app.notFound((c) =>

@@ -12,6 +12,11 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_argument: 400,
   not_serializable: 400,
+  // A webhook delivery that is not its source's; the code says why, never which secret exists.
+  webhook_signature_missing: 401,
+  webhook_timestamp_invalid: 401,
+  webhook_timestamp_stale: 401,
+  webhook_signature_invalid: 401,
   input_invalid: 422,
   idempotency_conflict: 409,
   run_finished: 409,

@@ -5,6 +5,7 @@ import { createLogger } from '../../runtime/pino-logger.js';
 import type { WorkerOptions } from '../../runtime/worker.js';
 import { createApp } from '../../server/app.js';
 import { serve, type RunningServer } from '../../server/serve.js';
+import { resolveWebhookSources } from '../../server/webhook-sources.js';
 import { DEFAULT_DATABASE } from '../../store/open-store.js';
 import { loadProject } from '../load-workflows.js';
 
@@ -51,6 +52,8 @@ export async function host(options: HostOptions): Promise<void> {
     ...(options.leaseTtl ? { leaseTtlMs: positiveInt(options.leaseTtl, '--lease-ttl') } : {}),
     ...(options.grace ? { shutdownGraceMs: positiveInt(options.grace, '--grace', 0) } : {}),
   };
+  // Read before anything opens, so a misconfigured source stops the start-up, not a delivery.
+  const webhookSources = options.api ? resolveWebhookSources(project.config.webhooks, process.env) : [];
   if (options.worker && project.workflows.length === 0) {
     logger.warn('no workflows loaded: pass --load <module> or add a vigil.config.ts; the worker has nothing to run');
   }
@@ -83,10 +86,11 @@ export async function host(options: HostOptions): Promise<void> {
       logger,
       ping: () => vigil.store.ping(),
       maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,
+      webhooks: { sources: webhookSources, clock: vigil.store.clock },
     });
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
     server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
-    logger.info('API listening', { url: server.url });
+    logger.info('API listening', { url: server.url, webhookSources: webhookSources.map((s) => s.name) });
   }
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {
