@@ -79,7 +79,12 @@ export async function loadProject(options: {
     workflowsOf(module).forEach((w) => workflows.add(w));
     toolsOf(module).forEach((t) => tools.add(t));
   }
-  return { config, configPath, workflows: [...workflows], tools: [...tools] };
+  return {
+    config,
+    configPath,
+    workflows: uniqueBy([...workflows], (w) => `${w.name}@${w.version}`),
+    tools: uniqueBy([...tools], (t) => `${t.name}@${t.version}`),
+  };
 }
 
 /**
@@ -93,4 +98,14 @@ export function esModuleOf(module: Record<string, unknown>): Record<string, unkn
     return inner as Record<string, unknown>;
   }
   return module;
+}
+
+/**
+ * The first of each key. One file reached through two module systems (a config imported as
+ * CommonJS, the same file passed to --load as an ES module) yields two copies of a definition.
+ */
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
 }
