@@ -2,8 +2,10 @@
  * The composition root: the one module that sees every layer and wires them together.
  */
 import type { Clock } from './core/clock.js';
+import { parseDuration, type Duration } from './core/duration.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { noFailpoints, type Failpoints } from './core/failpoints.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './core/ids.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import type { AnyTool } from './core/tool.js';
@@ -51,6 +53,12 @@ export interface VigilOptions {
   failpoints?: Failpoints;
   /** Largest input, step result or output, as bytes of JSON. Default 2 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * How long an idempotency key (`Idempotency-Key`, `--idempotency-key`, an event's id) holds
+   * the run or event it made: within it, the same key is the same run; after it, the key starts
+   * a new one. A positive duration. Default `VIGIL_IDEMPOTENCY_RETENTION`, else `'24h'`.
+   */
+  idempotencyRetention?: Duration;
   /** Start a worker in this process with these options (`true` for the defaults). */
   worker?: WorkerOptions | boolean;
   /**
@@ -112,12 +120,14 @@ export class Vigil {
     if (!Number.isSafeInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) {
       throw new InvalidArgumentError(`maxPayloadBytes must be a positive integer; got ${options.maxPayloadBytes}`);
     }
+    const idempotencyRetentionMs = resolveIdempotencyRetention(options.idempotencyRetention);
     this.client = new VigilClient({
       store: this.store,
       registry: this.registry,
       events: this.events,
       clock: this.store.clock,
       maxPayloadBytes: this.maxPayloadBytes,
+      idempotencyRetentionMs,
       localWorker: () => this.workerInstance,
     });
     const operator = { store: this.store, clock: this.store.clock, events: this.events };
@@ -136,6 +146,7 @@ export class Vigil {
       logger: this.logger,
       dispatcher: this.dispatcher,
       maxPayloadBytes: this.maxPayloadBytes,
+      dedupeRetentionMs: idempotencyRetentionMs,
     });
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.migrated = this.store.migrate();
@@ -253,6 +264,22 @@ export class Vigil {
     })();
     return this.closing;
   }
+}
+
+/** The option, else `VIGIL_IDEMPOTENCY_RETENTION` (a duration such as `24h`, or milliseconds), else 24 h. */
+function resolveIdempotencyRetention(option: Duration | undefined): number {
+  const env = process.env['VIGIL_IDEMPOTENCY_RETENTION'];
+  const [value, what] =
+    option !== undefined
+      ? [option, 'idempotencyRetention']
+      : env !== undefined && env.trim() !== ''
+        ? [/^\s*\d+\s*$/.test(env) ? Number(env) : (env as Duration), 'VIGIL_IDEMPOTENCY_RETENTION']
+        : [DEFAULT_IDEMPOTENCY_RETENTION_MS, 'idempotencyRetention'];
+  const ms = parseDuration(value, what);
+  if (ms < 1 || !Number.isSafeInteger(ms)) {
+    throw new InvalidArgumentError(`${what} must be a positive duration such as '24h'; got ${JSON.stringify(value)}`);
+  }
+  return ms;
 }
 
 function notifierOptionsFromEnv(): NotifierOptions {

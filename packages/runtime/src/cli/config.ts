@@ -1,3 +1,4 @@
+import type { Duration } from '../core/duration.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { WorkerOptions } from '../runtime/worker.js';
@@ -16,6 +17,8 @@ export interface VigilConfig {
   database?: string;
   /** HTTP port for `vigil dev` and `vigil server`. */
   port?: number;
+  /** How long an idempotency key or event id holds its run or event, e.g. `'24h'` (`VIGIL_IDEMPOTENCY_RETENTION` wins). */
+  idempotencyRetention?: Duration;
   worker?: WorkerOptions;
   /**
    * The senders of signed webhooks (`POST /v1/webhooks/:source`). Sources named only by a

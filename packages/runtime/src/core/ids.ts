@@ -29,6 +29,9 @@ export function isRunId(id: string): boolean {
 /** The most bytes an idempotency key may have. */
 export const MAX_IDEMPOTENCY_KEY_BYTES = 256;
 
+/** How long an idempotency key (or an event's id) holds its run (event) unless configured: 24 h. */
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Checks a caller-supplied idempotency key: empty, whitespace-only, over-long keys and keys
  * with control characters are refused, so a bad key can never collapse unrelated triggers.

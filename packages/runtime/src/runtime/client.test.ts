@@ -5,6 +5,8 @@ import { Harness } from '../../test/helpers/harness.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError, ValidationError } from '../core/errors.js';
 import { defineWorkflow } from '../core/workflow.js';
 
+const HOUR = 3_600_000;
+
 let h: Harness;
 beforeEach(() => {
   h = new Harness();
@@ -49,6 +51,34 @@ describe('VigilClient', () => {
       await expect(vigil.start(greet, { name: 'ada' }, { idempotencyKey: key })).rejects.toThrow(InvalidArgumentError);
     }
     expect((await vigil.listRuns()).runs).toHaveLength(1);
+  });
+
+  it('holds an idempotency key for 24 hours by default, then starts a new run with it', async () => {
+    const vigil = h.vigil([greet]);
+    const first = await vigil.start(greet, { name: 'ada' }, { idempotencyKey: 'signup-43' });
+    await h.clock.advance(23 * HOUR);
+    expect(await vigil.start(greet, { name: 'ada' }, { idempotencyKey: 'signup-43' })).toEqual({
+      id: first.id,
+      status: 'queued',
+      created: false,
+    });
+
+    await h.clock.advance(2 * HOUR);
+    const later = await vigil.start(greet, { name: 'bob' }, { idempotencyKey: 'signup-43' });
+    expect(later).toMatchObject({ status: 'queued', created: true });
+    expect(later.id).not.toBe(first.id);
+    expect((await vigil.getRun(first.id))!.idempotencyKey).toBeNull();
+    expect((await vigil.getRun(later.id))!.idempotencyKey).toBe('signup-43');
+  });
+
+  it('takes the retention window from createVigil and refuses one that is not a positive duration', async () => {
+    const vigil = h.vigil([greet], { idempotencyRetention: '1h' });
+    const first = await vigil.start(greet, { name: 'ada' }, { idempotencyKey: 'signup-44' });
+    await h.clock.advance(HOUR + 1);
+    expect((await vigil.start(greet, { name: 'ada' }, { idempotencyKey: 'signup-44' })).id).not.toBe(first.id);
+    for (const bad of [0, -5, '0h', 'soon'] as const) {
+      expect(() => h.vigil([greet], { idempotencyRetention: bad as never })).toThrow(/idempotencyRetention|duration/);
+    }
   });
 
   it('lists runs newest first, page by page, with filters', async () => {

@@ -16,7 +16,11 @@ import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 export interface StartOptions {
-  /** Same key, same input: the same run. Same key, other input: `ConflictError`. At most 256 bytes. */
+  /**
+   * Same key, same input: the same run. Same key, other input: `ConflictError`. At most 256
+   * bytes. A key holds its run for the retention window (`idempotencyRetention`, default 24 h);
+   * after it, the key starts a new run.
+   */
   idempotencyKey?: string;
   /** Who is starting the run, recorded with it. */
   principal?: string;
@@ -57,6 +61,8 @@ export interface ClientDeps {
   events: RuntimeEvents;
   clock: Clock;
   maxPayloadBytes: number;
+  /** How long an idempotency key holds its run: after that, the key starts a new run. */
+  idempotencyRetentionMs: number;
   /** The worker of this process, if any: runs it can take now start on it directly. */
   localWorker?: () => DirectDispatcher | undefined;
 }
@@ -89,6 +95,7 @@ export class VigilClient {
         input: text,
         inputHash: sha256(canonicalJson(JSON.parse(text))),
         idempotencyKey,
+        idempotencyRetentionMs: this.deps.idempotencyRetentionMs,
         principal: options.principal ?? null,
         replayOf: options.replayOf ?? null,
         now,

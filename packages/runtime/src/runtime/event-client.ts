@@ -30,7 +30,7 @@ export interface EventDetails extends EventView {
 export interface SendEvent {
   name: string;
   payload?: unknown;
-  /** The sender's id: the same id is the same event (at most 256 bytes). */
+  /** The sender's id: the same id within the retention window is the same event (at most 256 bytes). */
   id?: string;
   /** `api`, `cli`, `webhook:<source>`. Default `api`. */
   source?: string;
@@ -56,6 +56,8 @@ export class EventClient {
       logger: Logger;
       dispatcher: EventDispatcher;
       maxPayloadBytes: number;
+      /** How long an event id holds its event: after that, the same id is a new event. */
+      dedupeRetentionMs: number;
     },
   ) {}
 
@@ -78,6 +80,7 @@ export class EventClient {
       payload,
       payloadHash: sha256(canonicalJson(JSON.parse(payload))),
       dedupeKey,
+      dedupeRetentionMs: this.deps.dedupeRetentionMs,
       source: input.source ?? 'api',
       principal: input.principal ?? null,
       receivedAt: now,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
 import { sha256 } from '../core/checksum.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '../core/ids.js';
 import { canonicalJson } from '../core/json.js';
 import { defineWorkflow } from '../core/workflow.js';
 
@@ -66,6 +67,7 @@ describe.each(DIALECTS)('events on %s', (dialect: Dialect) => {
       payload: '{}',
       payloadHash: sha256(canonicalJson({})),
       dedupeKey: null,
+      dedupeRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
       source: 'api',
       principal: null,
       receivedAt: now,

@@ -8,13 +8,21 @@ export interface NewEvent {
   payloadHash: string;
   /** The sender's id for deduplication (`POST /v1/events { id }`, a webhook's `webhook-id`). */
   dedupeKey: string | null;
+  /**
+   * How long an event holds its dedupe key: an event holding `dedupeKey` received more than this
+   * many milliseconds before `receivedAt` no longer holds it. The append releases it (sets its
+   * `dedupeKey` to null, leaving the rest of it as it was) and stores this event, which holds the
+   * key from then on. Positive.
+   */
+  dedupeRetentionMs: number;
   /** Where it came from: `api`, `cli`, `webhook:<source>`. */
   source: string;
   principal: string | null;
   receivedAt: number;
 }
 
-export interface EventRecord extends NewEvent {
+/** A stored event. `dedupeKey` is null once a later event with the key took it over after the retention window. */
+export interface EventRecord extends Omit<NewEvent, 'dedupeRetentionMs'> {
   /** When the triggers of this event (workflows started on it) were all started; null until then. */
   dispatchedAt: number | null;
 }
@@ -52,9 +60,10 @@ export interface EventFilter {
 /** The events aggregate: received events, the waits on them, and what they started or woke. */
 export interface EventStore {
   /**
-   * Stores an event, deduplicated on `dedupeKey`: the same key with the same payload returns
-   * the stored event (`created: false`); with another payload, `ConflictError`
-   * (`event_conflict`). Durable before it resolves.
+   * Stores an event, deduplicated on `dedupeKey` within `dedupeRetentionMs`: the same key with
+   * the same payload returns the stored event (`created: false`); with another payload,
+   * `ConflictError` (`event_conflict`). An event holding the key for longer than the retention
+   * loses it to this one in the same transaction. Durable before it resolves.
    */
   append(event: NewEvent): Promise<{ event: EventRecord; created: boolean }>;
   get(id: string): Promise<EventRecord | null>;

@@ -18,6 +18,10 @@ export interface RunRecord {
   summary: string | null;
   /** The run this one replays with edited input, if any. */
   replayOf: string | null;
+  /**
+   * The key it was started with, while it holds it: null once the retention window passed and a
+   * later create with the same key released it (that create's run holds the key now).
+   */
   idempotencyKey: string | null;
   /** Who started the run (an API key, a user, a schedule), when known. */
   principal: string | null;
@@ -39,6 +43,13 @@ export interface NewRun {
   /** Identifies the input for idempotency: same key + same hash is the same trigger. */
   inputHash: string;
   idempotencyKey: string | null;
+  /**
+   * How long a run holds its idempotency key: a run holding `idempotencyKey` that was created
+   * more than this many milliseconds before `now` no longer holds it. The create releases it
+   * (sets its `idempotencyKey` to null, leaving the rest of it as it was) and inserts this run,
+   * which holds the key from then on. Positive.
+   */
+  idempotencyRetentionMs: number;
   principal: string | null;
   /** The dead-lettered run this one replays with edited input. */
   replayOf?: string | null;
@@ -70,9 +81,11 @@ export interface RunFilter {
 /** The runs aggregate: creating, reading and cancelling runs. */
 export interface RunStore {
   /**
-   * Inserts a queued run, ready at once (or leased, with `leaseTo`). With an idempotency key already in use: returns that
-   * run when the workflow and input hash match, otherwise throws `ConflictError`
-   * (`idempotency_conflict`). Durable before it resolves.
+   * Inserts a queued run, ready at once (or leased, with `leaseTo`). With an idempotency key held by a
+   * run created within `idempotencyRetentionMs`: returns that run when the workflow and input hash
+   * match, otherwise throws `ConflictError` (`idempotency_conflict`). A holder older than that
+   * loses the key to the new run in the same transaction, so concurrent creates with one expired
+   * key still make one run. Durable before it resolves.
    */
   create(run: NewRun): Promise<CreateRunResult>;
   get(id: string): Promise<RunRecord | null>;

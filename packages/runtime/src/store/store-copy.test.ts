@@ -8,6 +8,7 @@ import { afterEach, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 
 import { createVigil } from '../compose.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '../core/ids.js';
 import { resolveBreakerPolicy } from '../core/resilience/circuit-breaker.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -122,6 +123,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
     input: '{}',
     inputHash: 'h',
     idempotencyKey: null,
+    idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
     principal: null,
     now,
     leaseTo: { owner: 'w1', leaseTtlMs: 10_000 },
@@ -167,6 +169,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
     payload: '{"order":1}',
     payloadHash: 'h1',
     dedupeKey: 'evt_1',
+    dedupeRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
     source: 'webhook:shop',
     principal: null,
     receivedAt: now,
@@ -249,6 +252,7 @@ it('refuses while a worker still holds a lease in the SQLite store', async () =>
     input: '{}',
     inputHash: 'h',
     idempotencyKey: null,
+    idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
     principal: null,
     now: clock.now(),
     leaseTo: { owner: 'live-worker', leaseTtlMs: 10_000 },

@@ -63,6 +63,10 @@ export async function host(options: HostOptions): Promise<void> {
     workflows: project.workflows,
     tools: project.tools,
     logger,
+    // The environment wins over the config file, as for the database; createVigil reads it itself.
+    ...(project.config.idempotencyRetention !== undefined && process.env['VIGIL_IDEMPOTENCY_RETENTION'] === undefined
+      ? { idempotencyRetention: project.config.idempotencyRetention }
+      : {}),
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
   });
   await vigil.ready();

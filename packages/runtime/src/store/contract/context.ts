@@ -17,6 +17,8 @@ export interface StoreFixture {
 
 export const WF: WorkflowKey = { name: 'contract.flow', version: 1 };
 export const OTHER: WorkflowKey = { name: 'contract.other', version: 1 };
+/** The retention window the helpers give keys: a day, like the runtime's default. */
+export const RETENTION_MS = 24 * 3_600_000;
 let idCounter = 0;
 
 /** Ids that sort by creation, like real run ids. */
@@ -33,6 +35,7 @@ export function newRun(now: number, overrides: Partial<NewRun> = {}): NewRun {
     input: '{"n":1}',
     inputHash: 'hash-1',
     idempotencyKey: null,
+    idempotencyRetentionMs: RETENTION_MS,
     principal: null,
     now,
     ...overrides,
@@ -106,6 +109,7 @@ export function newEvent(now: number, overrides: Partial<NewEvent> = {}): NewEve
     payload: '{"order":1}',
     payloadHash: 'payload-hash-1',
     dedupeKey: null,
+    dedupeRetentionMs: RETENTION_MS,
     source: 'api',
     principal: null,
     receivedAt: now,

@@ -4,10 +4,23 @@ import { expect, it } from 'vitest';
 import { ConflictError, LeaseLostError, NotFoundError } from '../../core/errors.js';
 import type { EventRecord, EventWait, NewEvent } from '../event-store.js';
 import type { Store } from '../store.js';
-import { OTHER, claimOne, newEvent, newRun, nextId, recorded, step, type ContractContext } from './context.js';
+import {
+  OTHER,
+  RETENTION_MS,
+  claimOne,
+  newEvent,
+  newRun,
+  nextId,
+  recorded,
+  step,
+  type ContractContext,
+} from './context.js';
 
 /** What `get` returns for an event appended as `event` and not dispatched yet. */
-const stored = (event: NewEvent): EventRecord => ({ ...event, dispatchedAt: null });
+const stored = ({ dedupeRetentionMs: _retention, ...event }: NewEvent): EventRecord => ({
+  ...event,
+  dispatchedAt: null,
+});
 const ids = (events: Array<{ id: string }>) => events.map((e) => e.id);
 
 /** Appends `events` one after the other, so their ids and receive order are as given. */
@@ -67,6 +80,45 @@ export function eventsContract(ctx: () => ContractContext): void {
     expect(await store.events.list({ limit: 100 })).toEqual([winner]);
   });
 
+  it('holds a dedupe key for the retention window only, then gives it to the next event', async () => {
+    const { store, clock } = ctx();
+    const first = newEvent(clock.now(), { dedupeKey: 'evt_old' });
+    await store.events.append(first);
+
+    await clock.advance(RETENTION_MS);
+    const within = await store.events.append(newEvent(clock.now(), { dedupeKey: 'evt_old' }));
+    expect(within).toEqual({ event: stored(first), created: false });
+    const changed = newEvent(clock.now(), { dedupeKey: 'evt_old', payloadHash: 'hash-2' });
+    await expect(store.events.append(changed)).rejects.toSatisfy((e) => ConflictError.is(e));
+
+    // Past the window another payload is no conflict: it is a new event, and the key is its own.
+    await clock.advance(1);
+    const later = newEvent(clock.now(), { dedupeKey: 'evt_old', payloadHash: 'hash-2' });
+    expect(await store.events.append(later)).toEqual({ event: stored(later), created: true });
+    expect(await store.events.get(first.id)).toEqual({ ...stored(first), dedupeKey: null });
+    expect(await store.events.append(newEvent(clock.now(), { dedupeKey: 'evt_old', payloadHash: 'hash-2' }))).toEqual({
+      event: stored(later),
+      created: false,
+    });
+  });
+
+  it('stores one new event for 20 concurrent appends with one expired key', async () => {
+    const { store, clock } = ctx();
+    const old = newEvent(clock.now(), { dedupeKey: 'evt_expired' });
+    await store.events.append(old);
+    await clock.advance(RETENTION_MS + 1);
+
+    const appends = Array.from({ length: 20 }, () => newEvent(clock.now(), { dedupeKey: 'evt_expired' }));
+    const answers = await Promise.all(appends.map((event) => store.events.append(event)));
+
+    const created = answers.filter((answer) => answer.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.event;
+    expect(winner.id).not.toBe(old.id);
+    expect(answers.every((answer) => answer.event.id === winner.id)).toBe(true);
+    expect(await store.events.list({ limit: 100 })).toEqual([winner, { ...stored(old), dedupeKey: null }]);
+  });
+
   it('lists events newest first, by name and cursor', async () => {
     const { store, clock } = ctx();
     const [paid, shipped, refunded] = [
@@ -117,7 +169,7 @@ export function eventsContract(ctx: () => ContractContext): void {
     const at = clock.now();
     await store.events.markDispatched(first.id, [r1.id, r2.id], at);
     const started = (runId: string, when = at) => ({ eventId: first.id, runId, kind: 'started', seq: null, at: when });
-    expect(await store.events.get(first.id)).toEqual({ ...first, dispatchedAt: at });
+    expect(await store.events.get(first.id)).toEqual({ ...stored(first), dispatchedAt: at });
     expect(await store.events.deliveries(first.id)).toEqual([started(r1.id), started(r2.id)]);
     expect(ids(await store.events.undispatched(10))).toEqual([second.id, third.id]);
 
@@ -126,7 +178,7 @@ export function eventsContract(ctx: () => ContractContext): void {
     await clock.advance(100);
     await store.events.markDispatched(first.id, [r1.id, r2.id], clock.now());
     await store.events.markDispatched(first.id, [r2.id, r3.id], clock.now());
-    expect(await store.events.get(first.id)).toEqual({ ...first, dispatchedAt: at });
+    expect(await store.events.get(first.id)).toEqual({ ...stored(first), dispatchedAt: at });
     expect(await store.events.deliveries(first.id)).toEqual([
       started(r1.id),
       started(r2.id),

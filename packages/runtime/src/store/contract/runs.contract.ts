@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 
 import { ConflictError, LeaseLostError } from '../../core/errors.js';
-import { OTHER, WF, claimOne, newRun, runId, step, type ContractContext } from './context.js';
+import { OTHER, RETENTION_MS, WF, claimOne, newRun, runId, step, type ContractContext } from './context.js';
 
 export function runsContract(ctx: () => ContractContext): void {
   it('applies migrations idempotently', async () => {
@@ -81,6 +81,58 @@ export function runsContract(ctx: () => ContractContext): void {
     const otherWorkflow = store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-77', workflow: OTHER.name }));
     await expect(otherWorkflow).rejects.toSatisfy((e) => ConflictError.is(e));
     expect((await store.runs.list({ limit: 10 })).length).toBe(1);
+  });
+
+  it('holds an idempotency key for the retention window only, then gives it to a new run', async () => {
+    const { store, clock } = ctx();
+    const first = newRun(clock.now(), { idempotencyKey: 'order-88' });
+    await store.runs.create(first);
+
+    await clock.advance(RETENTION_MS);
+    const within = await store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-88' }));
+    expect(within).toEqual({ id: first.id, status: 'queued', created: false });
+    const otherInput = store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-88', inputHash: 'hash-2' }));
+    await expect(otherInput).rejects.toSatisfy((e) => ConflictError.is(e) && e.code === 'idempotency_conflict');
+
+    // Past the window the key starts a new run, and other input is no conflict.
+    await clock.advance(1);
+    const later = newRun(clock.now(), { idempotencyKey: 'order-88', inputHash: 'hash-2' });
+    expect(await store.runs.create(later)).toEqual({ id: later.id, status: 'queued', created: true });
+    expect(await store.runs.get(first.id)).toMatchObject({ idempotencyKey: null, input: '{"n":1}', status: 'queued' });
+    expect(await store.runs.get(later.id)).toMatchObject({ idempotencyKey: 'order-88' });
+    const again = await store.runs.create(newRun(clock.now(), { idempotencyKey: 'order-88', inputHash: 'hash-2' }));
+    expect(again).toEqual({ id: later.id, status: 'queued', created: false });
+
+    // A leased create takes over an expired key the same way.
+    await clock.advance(RETENTION_MS + 1);
+    const leased = newRun(clock.now(), { idempotencyKey: 'order-88', leaseTo: { owner: 'local', leaseTtlMs: 1000 } });
+    expect(await store.runs.create(leased)).toMatchObject({ id: leased.id, status: 'running', created: true });
+    expect((await store.runs.list({ limit: 10 })).map((r) => [r.id, r.idempotencyKey])).toEqual([
+      [leased.id, 'order-88'],
+      [later.id, null],
+      [first.id, null],
+    ]);
+  });
+
+  it('makes one new run for 20 concurrent creates with one expired key', async () => {
+    const { store, clock } = ctx();
+    const old = newRun(clock.now(), { idempotencyKey: 'order-race' });
+    await store.runs.create(old);
+    await clock.advance(RETENTION_MS + 1);
+
+    const creates = Array.from({ length: 20 }, () => newRun(clock.now(), { idempotencyKey: 'order-race' }));
+    const results = await Promise.all(creates.map((run) => store.runs.create(run)));
+
+    const created = results.filter((result) => result.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.id;
+    expect(winner).not.toBe(old.id);
+    expect(results.every((result) => result.id === winner)).toBe(true);
+    const runs = await store.runs.list({ limit: 100 });
+    expect(runs.map((r) => [r.id, r.idempotencyKey])).toEqual([
+      [winner, 'order-race'],
+      [old.id, null],
+    ]);
   });
 
   it('lists newest first with status, workflow and cursor filters', async () => {

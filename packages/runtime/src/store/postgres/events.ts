@@ -21,20 +21,29 @@ export class PgEventStore implements EventStore {
   ) {}
 
   /**
-   * Insert, or nothing if the dedupe key or the id is taken; then read what is there. A
-   * concurrent append with the same key waits on the unique index until the first commits, so
-   * its read finds the committed row: one row, whoever wins. DO NOTHING on any uniqueness (not
-   * only the key) because a statement sent again after a lost connection meets its own id; it
-   * then answers `created: false`, as for any append that did not insert.
+   * One statement: release the key of an event that held it past the retention, then insert, or
+   * nothing if the dedupe key or the id is taken; then read what is there. A concurrent append
+   * with the same key waits on the unique index (or on the expired holder's row lock) until the
+   * first commits, so its read finds the committed row: one row, whoever wins. DO NOTHING on any
+   * uniqueness (not only the key) because a statement sent again after a lost connection meets
+   * its own id (and releases nothing: the key's holder is then its own fresh event); it then
+   * answers `created: false`, as for any append that did not insert.
    */
   async append(event: NewEvent): Promise<{ event: EventRecord; created: boolean }> {
     const { id, name, payload, payloadHash, dedupeKey, source, principal, receivedAt } = event;
+    // The insert reads `released` so the release runs first (see PgRunStore.create).
     const [inserted] = await this.conn.query<EventRow>(
-      `INSERT INTO events (id, name, payload, payload_hash, dedupe_key, source, principal, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `WITH released AS (
+         UPDATE events SET dedupe_key = NULL
+         WHERE $5::text IS NOT NULL AND dedupe_key = $5::text AND received_at < $8::bigint - $9::bigint
+         RETURNING id
+       )
+       INSERT INTO events (id, name, payload, payload_hash, dedupe_key, source, principal, received_at)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint
+       FROM (SELECT count(*) FROM released) AS release_first
        ON CONFLICT DO NOTHING
        RETURNING ${EVENT_COLUMNS}`,
-      [id, name, payload, payloadHash, dedupeKey, source, principal, receivedAt],
+      [id, name, payload, payloadHash, dedupeKey, source, principal, receivedAt, event.dedupeRetentionMs],
     );
     if (inserted) return { event: toEventRecord(inserted), created: true };
     const [existing] = await this.conn.query<EventRow>(

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '../../core/ids.js';
 import { resolveBreakerPolicy } from '../../core/resilience/circuit-breaker.js';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { describeStoreContract } from '../store.contract.js';
@@ -69,6 +70,7 @@ describe('PostgresStore', () => {
       input: '{}',
       inputHash: 'h',
       idempotencyKey: null,
+      idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
       principal: null,
       now: producer.clock.now(),
     });

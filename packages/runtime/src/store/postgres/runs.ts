@@ -15,13 +15,25 @@ export class PgRunStore implements RunStore {
 
   async create(run: NewRun): Promise<CreateRunResult> {
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
-    // One statement: the insert (or nothing, on a key or id already taken) and, for a queued
-    // run, the notification that wakes idle workers when it commits.
+    // One statement: the release of a key held past the retention, the insert (or nothing, on a
+    // key or id still taken) and, for a queued run, the notification that wakes idle workers when
+    // it commits. The insert reads `released` so the release runs first; the unique check then
+    // ignores the holder's old version, which this statement replaced. A concurrent create with
+    // the same expired key waits on the holder's row lock, finds the key gone when it may go on,
+    // and meets the winner's row in the unique index instead: one new run. Sent again after a lost
+    // connection, the statement releases nothing (the holder is now its own fresh run) and meets
+    // its own id.
     const [inserted] = await this.conn.query<RunRow>(
-      `WITH ins AS (
+      `WITH released AS (
+         UPDATE runs SET idempotency_key = NULL
+         WHERE $8::text IS NOT NULL AND idempotency_key = $8::text AND created_at < $15::bigint - $18::bigint
+         RETURNING id
+       ), ins AS (
          INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key, principal,
            attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, replay_of)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $17)
+         SELECT $1::text, $2::text, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::int,
+           $11::bigint, $12::text, $13::bigint, $14::bigint, $15::bigint, $15::bigint, $17::text
+         FROM (SELECT count(*) FROM released) AS release_first
          ON CONFLICT DO NOTHING
          RETURNING ${RUN_COLUMNS}
        ), woken AS (SELECT pg_notify($16, '') FROM ins WHERE ins.lease_owner IS NULL)
@@ -44,6 +56,7 @@ export class PgRunStore implements RunStore {
         now,
         this.channel,
         run.replayOf ?? null,
+        run.idempotencyRetentionMs,
       ],
     );
     if (inserted) return this.created(inserted, run);

@@ -17,6 +17,8 @@ import type { SqliteConnection } from './connection.js';
 // DO NOTHING on any uniqueness: the dedupe key taken, or the id. What is there decides the answer.
 const INSERT = `INSERT INTO events (id, name, payload, payload_hash, dedupe_key, source, principal, received_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ${EVENT_COLUMNS}`;
+// An event holding the key past the retention keeps everything but the key, which goes to the new one.
+const RELEASE_EXPIRED_KEY = 'UPDATE events SET dedupe_key = NULL WHERE dedupe_key = ? AND received_at < ?';
 const SELECT_DUPLICATE = `SELECT ${EVENT_COLUMNS} FROM events WHERE dedupe_key = ? OR id = ? ORDER BY id = ? LIMIT 1`;
 const SELECT_BY_ID = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`;
 const SELECT_CANDIDATES = `SELECT ${EVENT_COLUMNS} FROM events WHERE name = ? AND received_at >= ?
@@ -40,10 +42,16 @@ export class SqliteEventStore implements EventStore {
     private readonly notifyWorkAvailable: () => void,
   ) {}
 
-  /** The insert and the lookup of what stands in its way share one transaction: no race between them. */
+  /**
+   * The release of an expired key, the insert and the lookup of what stands in its way share one
+   * transaction: no race between them.
+   */
   append(event: NewEvent): Promise<{ event: EventRecord; created: boolean }> {
     return this.conn.batcher.run(() => {
       const { id, name, payload, payloadHash, dedupeKey, source, principal, receivedAt } = event;
+      if (dedupeKey !== null) {
+        this.conn.statement(RELEASE_EXPIRED_KEY).run(dedupeKey, receivedAt - event.dedupeRetentionMs);
+      }
       const row = this.conn
         .statement(INSERT)
         .get(id, name, payload, payloadHash, dedupeKey, source, principal, receivedAt) as EventRow | undefined;

@@ -6,7 +6,9 @@ import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '..
 import type { SqliteConnection } from './connection.js';
 
 const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
-const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash FROM runs WHERE idempotency_key = ?';
+const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash, created_at FROM runs WHERE idempotency_key = ?';
+// The run keeps everything but the key: it stays readable, and the key is free for the new run.
+const RELEASE_KEY = 'UPDATE runs SET idempotency_key = NULL WHERE id = ?';
 const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
   principal, replay_of, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_LEASED = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
@@ -31,11 +33,14 @@ export class SqliteRunStore implements RunStore {
     return result;
   }
 
+  /** Runs inside the write transaction: the lookup, the release of an expired key and the insert cannot interleave. */
   private insert(run: NewRun): CreateRunResult {
     if (run.idempotencyKey !== null) {
       const existing = this.conn.statement(SELECT_BY_KEY).get(run.idempotencyKey) as
-        { id: string; workflow: string; status: RunStatus; input_hash: string } | undefined;
-      if (existing) {
+        { id: string; workflow: string; status: RunStatus; input_hash: string; created_at: number } | undefined;
+      if (existing && existing.created_at < run.now - run.idempotencyRetentionMs) {
+        this.conn.statement(RELEASE_KEY).run(existing.id);
+      } else if (existing) {
         if (existing.workflow !== run.workflow || existing.input_hash !== run.inputHash) {
           throw new ConflictError(
             'idempotency_conflict',

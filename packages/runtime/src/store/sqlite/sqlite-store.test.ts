@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { LeaseLostError } from '../../core/errors.js';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '../../core/ids.js';
 import { resolveBreakerPolicy } from '../../core/resilience/circuit-breaker.js';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { describeStoreContract } from '../store.contract.js';
@@ -69,6 +70,7 @@ describe('SqliteStore', () => {
       input: '{}',
       inputHash: 'h',
       idempotencyKey: null,
+      idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
       principal: null,
       now: 1,
     });
@@ -89,6 +91,7 @@ describe('SqliteStore', () => {
         input: '{}',
         inputHash: 'h',
         idempotencyKey: null,
+        idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
         principal: null,
         now: clock.now(),
       });
