@@ -14,16 +14,23 @@ import { validateEventMatch, validateEventName } from '../core/event-match.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { validateStepName } from '../core/step-identity.js';
+import { JOURNAL_NAMES, validateStepName, type JournalKind } from '../core/step-identity.js';
 import type { Tool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
-import type { RunExecution } from './run-execution.js';
+import type { StepWrite } from '../store/checkpoint-store.js';
+import { runEscalationStep } from './escalation-step.js';
+import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { stepCall, toolCall } from './policy-calls.js';
+import { PolicyStep } from './policy-step.js';
+import { never, stripIntact } from './recorded-steps.js';
+import type { RunExecution } from './run-execution.js';
 
 /**
  * The `ctx` a workflow function receives. It validates arguments and assigns each call its
  * sequence number synchronously, in call order, so steps started together (`Promise.all`)
- * get the same numbers on every replay; the execution does the rest.
+ * get the same numbers on every replay. Each call maps onto the run's history here — a
+ * journaled value, a sleep, a step under its policy — and the execution keeps the lease, the
+ * writes and the suspension.
  */
 export class ExecutionContext implements WorkflowContext {
   readonly runId: string;
@@ -46,7 +53,9 @@ export class ExecutionContext implements WorkflowContext {
       throw new InvalidArgumentError(`ctx.step("${name}") needs a function as its second argument`);
     }
     const build = stepCall(name, fn, options, this.execution.deps.maxPayloadBytes);
-    return this.execution.policyStep<T>(name, 'step', build);
+    return this.execution.runStep<T>(name, 'step', (seq, recorded) =>
+      new PolicyStep(this.execution, build(seq), recorded).run(),
+    );
   }
 
   tool<Input, Output, Parsed>(
@@ -61,7 +70,9 @@ export class ExecutionContext implements WorkflowContext {
       overrides,
       this.execution.deps.maxPayloadBytes,
     );
-    return this.execution.policyStep<Output>(name, 'tool', build);
+    return this.execution.runStep<Output>(name, 'tool', (seq, recorded) =>
+      new PolicyStep(this.execution, build(seq), recorded).run(),
+    );
   }
 
   escalate<T = unknown>(options: EscalateOptions): Promise<EscalationOutcome<T>> {
@@ -73,25 +84,30 @@ export class ExecutionContext implements WorkflowContext {
     if (options.onTimeout !== undefined && options.onTimeout !== 'skip' && options.onTimeout !== 'abort') {
       throw new InvalidArgumentError(`ctx.escalate("${name}"): onTimeout must be skip or abort`);
     }
-    return this.execution.escalate<EscalationOutcome<T>>(name, options);
+    return this.execution.runStep<EscalationOutcome<T>>(name, 'escalation', (seq, recorded) =>
+      runEscalationStep(this.execution, seq, name, options, recorded),
+    );
   }
 
   waitForEvent<T = unknown>(name: string, options: WaitForEventOptions = {}): Promise<EventWaitResult<T>> {
     const event = validateEventName(name, 'ctx.waitForEvent event name');
     const stepName = validateStepName(options.name ?? event, 'wait name');
     const what = `ctx.waitForEvent("${stepName}")`;
-    return this.execution.waitForEvent<EventWaitResult<T>>(stepName, {
+    const spec: EventWaitSpec = {
       name: event,
       match: validateEventMatch(options.match, what),
       timeoutMs: options.timeout === undefined ? undefined : parseDuration(options.timeout, `${what} timeout`),
       lookbackMs: parseDuration(options.lookback ?? '1h', `${what} lookback`),
-    });
+    };
+    return this.execution.runStep<EventWaitResult<T>>(stepName, 'event', (seq, recorded) =>
+      runEventWaitStep(this.execution, seq, stepName, spec, recorded),
+    );
   }
 
   sleep(name: string, duration: Duration): Promise<void> {
     validateStepName(name, 'sleep name');
     const ms = parseDuration(duration, `ctx.sleep("${name}") duration`);
-    return this.execution.sleepUntil(name, () => this.execution.clockNow() + ms);
+    return this.sleepAt(name, () => this.execution.deps.clock.now() + ms);
   }
 
   sleepUntil(name: string, until: Date | number | string): Promise<void> {
@@ -100,19 +116,76 @@ export class ExecutionContext implements WorkflowContext {
     if (!Number.isFinite(at)) {
       throw new InvalidArgumentError(`ctx.sleepUntil("${name}") needs a valid date; got ${String(until)}`);
     }
-    return this.execution.sleepUntil(name, () => at);
+    return this.sleepAt(name, () => at);
   }
 
   now(): number {
-    return this.execution.journalValue('now', () => this.execution.clockNow());
+    return this.journal('now', () => this.execution.deps.clock.now());
   }
 
   random(): number {
-    return this.execution.journalValue('random', Math.random);
+    return this.journal('random', Math.random);
   }
 
   uuid(): string {
-    return this.execution.journalValue('uuid', randomUUID);
+    return this.journal('uuid', randomUUID);
+  }
+
+  /** A journaled value (`now`, `random`, `uuid`): recorded once, replayed thereafter. */
+  private journal<T>(kind: JournalKind, produce: () => T): T {
+    const execution = this.execution;
+    const seq = execution.takeSeq();
+    const name = JOURNAL_NAMES[kind];
+    const recorded = execution.lookup(seq, name, kind);
+    if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
+    const value = produce();
+    const at = execution.deps.clock.now();
+    // Written with the run's next commit: until then nothing outside has seen the value.
+    execution.queueRow({
+      seq,
+      name,
+      kind,
+      status: 'completed',
+      attempts: 1,
+      output: JSON.stringify(value),
+      error: null,
+      wakeAt: null,
+      startedAt: at,
+      endedAt: at,
+    });
+    return value;
+  }
+
+  /** A durable sleep: its row goes out with the suspension, and any worker wakes the run. */
+  private sleepAt(name: string, wakeAtIfNew: () => number): Promise<void> {
+    const execution = this.execution;
+    const seq = execution.takeSeq();
+    const recorded = execution.lookup(seq, name, 'sleep');
+    if (recorded?.status === 'completed') return Promise.resolve();
+    if (!execution.active) return never();
+    const now = execution.deps.clock.now();
+    const wakeAt = recorded?.wakeAt ?? wakeAtIfNew();
+    const sleep: StepWrite = recorded
+      ? stripIntact(recorded)
+      : {
+          seq,
+          name,
+          kind: 'sleep',
+          status: 'sleeping',
+          attempts: 1,
+          output: null,
+          error: null,
+          wakeAt,
+          startedAt: now,
+          endedAt: null,
+        };
+    if (wakeAt <= now) {
+      execution.queueRow({ ...sleep, status: 'completed', endedAt: now });
+      return Promise.resolve();
+    }
+    if (!recorded) execution.queueRow(sleep);
+    execution.sleepUntil(wakeAt);
+    return never();
   }
 }
 

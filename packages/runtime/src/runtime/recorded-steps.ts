@@ -1,6 +1,8 @@
 import { EscalationAbortedError, StepFailedError } from '../core/errors.js';
 import { SUCCESS_STATUSES } from '../core/step-identity.js';
+import type { AnyWorkflow } from '../core/workflow.js';
 import type { StepRecord, StepWrite } from '../store/checkpoint-store.js';
+import type { RunRecord } from '../store/run-store.js';
 import type { Suspension } from '../store/timer-store.js';
 
 /** A promise that never settles: what a workflow awaits once its execution has stopped here. */
@@ -41,6 +43,16 @@ export function earliestWake(
       next = { wakeAt: wait.wakeAt, status: wait.status };
   }
   return next ?? { status: 'waiting', wakeAt: null };
+}
+
+/** The run's stored input, checked against its checksum and parsed by the workflow's schema. */
+export function recordedInput(run: RunRecord, workflow: AnyWorkflow): unknown {
+  if (!run.inputIntact) {
+    throw Object.assign(new Error(`The stored input of run ${run.id} does not match its checksum`), {
+      code: 'checkpoint_corrupted',
+    });
+  }
+  return workflow.input.parse(JSON.parse(run.input));
 }
 
 /** A recorded row as a row to write again. */

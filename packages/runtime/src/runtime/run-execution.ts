@@ -1,9 +1,8 @@
-import type { EscalateOptions } from '../core/context.js';
 import { LeaseLostError, StepFailedError, toErrorRecord, type ErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
-import { JOURNAL_NAMES, type JournalKind, type StepKind } from '../core/step-identity.js';
+import type { StepKind } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
@@ -11,12 +10,11 @@ import type { Suspension } from '../store/timer-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
-import { runEscalationStep } from './escalation-step.js';
-import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
-import { earliestWake, never, settledResult, stripIntact } from './recorded-steps.js';
-import { failureContext, failureOutcome, successOutcome, type TimelineEntry } from './run-ending.js';
+import { earliestWake, never, recordedInput, settledResult } from './recorded-steps.js';
+import { failureOutcome, successOutcome } from './run-ending.js';
+import { RunTimeline } from './run-timeline.js';
 import { RunWriter } from './run-writer.js';
-import { PolicyStep, type PolicyCall, type PolicyHost, type PolicyResult } from './policy-step.js';
+import type { PolicyHost, PolicyResult } from './policy-step.js';
 import { STOPPED } from './step-runner.js';
 
 export type { ExecutionDeps } from './execution-deps.js';
@@ -49,10 +47,8 @@ export class RunExecution implements PolicyHost {
   private inFlight = 0;
   /** What the workflow waits on besides steps in flight: sleeps, retry backoffs, escalations. */
   private readonly waits: Array<{ wakeAt: number | null; status: 'sleeping' | 'retrying' | 'waiting' }> = [];
-  /** Events this execution's waits took, committed or not: no second wait takes them again. */
-  readonly receivedEventIds = new Set<string>();
-  /** The latest row of every step, recorded or written by this execution. */
-  private readonly timeline = new Map<number, TimelineEntry>();
+  /** The latest row of every step, the events taken, the failed attempts. */
+  private readonly timeline: RunTimeline;
   /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
   private parked = false;
   /** Rows not yet committed (journaled values, finished steps) and the queue of writes. */
@@ -74,7 +70,9 @@ export class RunExecution implements PolicyHost {
     this.runId = claimed.run.id;
     this.lease = claimed.lease;
     this.history = new History(this.runId, claimed.steps);
-    for (const step of claimed.steps) this.timeline.set(step.seq, step);
+    this.timeline = new RunTimeline({ id: this.runId, workflow: workflow.name }, deps.store, claimed.steps, () =>
+      this.writer.pending(),
+    );
     this.log = deps.logger.child({ runId: this.runId, workflow: workflow.name });
     this.done = new Promise((resolve) => (this.settleDone = resolve));
     this.leaseExpiresAt = claimed.run.lease?.expiresAt ?? 0;
@@ -87,6 +85,10 @@ export class RunExecution implements PolicyHost {
 
   get attempt(): number {
     return this.claimed.run.attempt;
+  }
+
+  get receivedEventIds(): ReadonlySet<string> {
+    return this.timeline.receivedEventIds;
   }
 
   get workflowName(): string {
@@ -109,7 +111,7 @@ export class RunExecution implements PolicyHost {
   start(): void {
     let input: unknown;
     try {
-      input = this.parseInput();
+      input = recordedInput(this.claimed.run, this.workflow);
     } catch (error) {
       void this.finish({ status: 'failed', error: toErrorRecord(error) });
       return;
@@ -165,90 +167,46 @@ export class RunExecution implements PolicyHost {
     return this.nextSeq++;
   }
 
-  clockNow(): number {
-    return this.deps.clock.now();
-  }
-
-  /** A journaled value (`now`, `random`, `uuid`): recorded once, replayed thereafter. */
-  journalValue<T>(kind: JournalKind, produce: () => T): T {
+  /**
+   * One ctx call at the next sequence number: a final record returns its result (or rejects
+   * with its error); otherwise `run` does the new work (the first attempt, or the rest of an
+   * interrupted, retrying or waiting step) under the execution's guard.
+   */
+  runStep<T>(
+    name: string,
+    kind: StepKind,
+    run: (seq: number, recorded: StepRecord | undefined) => Promise<PolicyResult>,
+  ): Promise<T> {
     const seq = this.takeSeq();
-    const name = JOURNAL_NAMES[kind];
     const recorded = this.lookup(seq, name, kind);
-    if (recorded) return JSON.parse(recorded.output ?? 'null') as T;
-    const value = produce();
-    const at = this.deps.clock.now();
-    this.addRow({
-      seq,
-      name,
-      kind,
-      status: 'completed',
-      attempts: 1,
-      output: JSON.stringify(value),
-      error: null,
-      wakeAt: null,
-      startedAt: at,
-      endedAt: at,
-    });
-    return value;
+    const settled = recorded && settledResult<T>(recorded);
+    if (settled) return settled;
+    return this.runGuarded(recorded, (record) => run(seq, record));
   }
 
-  sleepUntil(name: string, wakeAtIfNew: () => number): Promise<void> {
-    const seq = this.takeSeq();
-    const recorded = this.lookup(seq, name, 'sleep');
-    if (recorded?.status === 'completed') return Promise.resolve();
-    if (!this.active) return never();
-    const now = this.deps.clock.now();
-    const wakeAt = recorded?.wakeAt ?? wakeAtIfNew();
-    const sleep: StepWrite = recorded
-      ? stripIntact(recorded)
-      : {
-          seq,
-          name,
-          kind: 'sleep',
-          status: 'sleeping',
-          attempts: 1,
-          output: null,
-          error: null,
-          wakeAt,
-          startedAt: now,
-          endedAt: null,
-        };
-    if (wakeAt <= now) {
-      this.addRow({ ...sleep, status: 'completed', endedAt: now });
-      return Promise.resolve();
+  /** The record at `seq`, checked against the call; a corrupt or mismatched history ends the run. */
+  lookup(seq: number, name: string, kind: StepKind): ReturnType<History['lookup']> {
+    try {
+      return this.history.lookup(seq, name, kind);
+    } catch (error) {
+      // The history cannot be trusted past this point, whatever the workflow does with the error.
+      void this.finish(
+        failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
+      );
+      throw error;
     }
-    if (!recorded) this.addRow(sleep);
+  }
+
+  /** Adds a row to the next write and keeps the timeline current. */
+  queueRow(row: StepWrite, afterCommit?: () => void | Promise<void>): void {
+    this.timeline.record(row);
+    this.writer.add(row, afterCommit);
+  }
+
+  /** A durable sleep until `wakeAt`, its row already queued or recorded. */
+  sleepUntil(wakeAt: number): void {
     this.waits.push({ wakeAt, status: 'sleeping' });
     this.scheduleCheck();
-    return never();
-  }
-
-  /**
-   * A step or tool call under its failure policy. A finished record returns its result; an
-   * unfinished one (interrupted, retrying, waiting on a human) resumes where it stopped.
-   */
-  policyStep<T>(name: string, kind: 'step' | 'tool', build: (seq: number) => PolicyCall): Promise<T> {
-    const seq = this.takeSeq();
-    const recorded = this.lookup(seq, name, kind);
-    const settled = recorded && settledResult<T>(recorded);
-    if (settled) return settled;
-    return this.runGuarded(recorded, (record) => new PolicyStep(this, build(seq), record).run());
-  }
-
-  escalate<T>(name: string, options: EscalateOptions): Promise<T> {
-    const seq = this.takeSeq();
-    const recorded = this.lookup(seq, name, 'escalation');
-    const settled = recorded && settledResult<T>(recorded);
-    if (settled) return settled;
-    return this.runGuarded(recorded, (record) => runEscalationStep(this, seq, name, options, record));
-  }
-
-  waitForEvent<T>(stepName: string, spec: EventWaitSpec): Promise<T> {
-    const seq = this.takeSeq();
-    const recorded = this.lookup(seq, stepName, 'event');
-    const settled = recorded && settledResult<T>(recorded);
-    if (settled) return settled;
-    return this.runGuarded(recorded, (record) => runEventWaitStep(this, seq, stepName, spec, record));
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -277,23 +235,6 @@ export class RunExecution implements PolicyHost {
     return result.value as T;
   }
 
-  private lookup(seq: number, name: string, kind: StepKind): ReturnType<History['lookup']> {
-    try {
-      return this.history.lookup(seq, name, kind);
-    } catch (error) {
-      // The history cannot be trusted past this point, whatever the workflow does with the error.
-      void this.finish(failureOutcome(error, [...this.timeline.values()], this.endingContext([])));
-      throw error;
-    }
-  }
-
-  /** Adds a row to the next write and keeps the timeline current. */
-  private addRow(row: StepWrite, afterCommit?: () => void | Promise<void>): void {
-    this.timeline.set(row.seq, row);
-    if (row.receivedEvent?.eventId) this.receivedEventIds.add(row.receivedEvent.eventId);
-    this.writer.add(row, afterCommit);
-  }
-
   // ---- StepHost ------------------------------------------------------------------------
 
   get signal(): AbortSignal {
@@ -301,7 +242,7 @@ export class RunExecution implements PolicyHost {
   }
 
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean> {
-    this.addRow(write);
+    this.queueRow(write);
     // An earlier write still queued may carry this row; a renewal is written in any case.
     return this.writer.write((steps) => this.commitSteps(steps, renewUntil), { skipIfEmpty: renewUntil === undefined });
   }
@@ -311,7 +252,7 @@ export class RunExecution implements PolicyHost {
    * own at the end of this turn of the event loop if the workflow starts nothing new.
    */
   commitLater(outcome: StepWrite, afterCommit?: () => Promise<void>): void {
-    this.addRow(outcome, afterCommit);
+    this.queueRow(outcome, afterCommit);
     this.writer.flushSoon((steps) => this.commitSteps(steps));
   }
 
@@ -321,7 +262,7 @@ export class RunExecution implements PolicyHost {
     status: 'retrying' | 'waiting',
     onCommitted?: () => void,
   ): typeof STOPPED {
-    this.addRow(row, onCommitted);
+    this.queueRow(row, onCommitted);
     this.waits.push({ wakeAt, status });
     this.scheduleCheck();
     return STOPPED;
@@ -331,25 +272,8 @@ export class RunExecution implements PolicyHost {
     this.onWriteError(error);
   }
 
-  private endingContext(
-    attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
-  ): Parameters<typeof failureOutcome>[2] {
-    return { runId: this.runId, workflow: this.workflow.name, now: this.deps.clock.now(), attempts };
-  }
-
-  /** The failed attempts of step `seq`: committed ones, then those still waiting to be written. */
-  private async attemptsOf(seq: number, extra?: AttemptRecord): Promise<Array<AttemptRecord & { seq: number }>> {
-    const stored = (await this.deps.store.checkpoints.attempts(this.runId)).filter((a) => a.seq === seq);
-    const pending = [...this.writer.pending(), ...(extra ? [{ seq, failedAttempt: extra }] : [])]
-      .filter((row) => row.seq === seq && row.failedAttempt)
-      .map((row) => ({ seq, ...row.failedAttempt! }));
-    const byAttempt = new Map([...stored, ...pending].map((a) => [a.attempt, a]));
-    return [...byAttempt.values()].sort((a, b) => a.attempt - b.attempt);
-  }
-
-  async failureContext(seq: number, name: string, error: ErrorRecord | null, extra?: AttemptRecord): Promise<string> {
-    const attempts = await this.attemptsOf(seq, extra);
-    return failureContext(this.runId, this.workflow.name, [...this.timeline.values()], { seq, name, error, attempts });
+  failureContext(seq: number, name: string, error: ErrorRecord | null, extra?: AttemptRecord): Promise<string> {
+    return this.timeline.failureContext(seq, name, error, extra);
   }
 
   private commitSteps(steps: StepWrite[], renewUntil?: number): Promise<void> {
@@ -375,9 +299,11 @@ export class RunExecution implements PolicyHost {
       this.history.assertFullyReplayed(this.nextSeq);
       text = encodeJson(output, `Workflow ${this.workflow.name} output`, this.deps.maxPayloadBytes);
     } catch (error) {
-      return this.finish(failureOutcome(error, [...this.timeline.values()], this.endingContext([])));
+      return this.finish(
+        failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
+      );
     }
-    return this.finish(successOutcome(text, this.workflow, [...this.timeline.values()]));
+    return this.finish(successOutcome(text, this.workflow, this.timeline.entries()));
   }
 
   private async onThrew(error: unknown): Promise<void> {
@@ -388,12 +314,16 @@ export class RunExecution implements PolicyHost {
       // Let writes already under way land first, so the stored attempts are complete.
       if (!(await this.writer.write((steps) => this.commitSteps(steps), { skipIfEmpty: true }))) return;
       try {
-        attempts = await this.attemptsOf(error.seq ?? -1);
+        attempts = await this.timeline.attemptsOf(error.seq ?? -1);
       } catch (storeError) {
         return this.storeFailed(storeError);
       }
     }
-    const outcome = failureOutcome(error, [...this.timeline.values()], this.endingContext(attempts));
+    const outcome = failureOutcome(
+      error,
+      this.timeline.entries(),
+      this.timeline.endingContext(attempts, this.deps.clock.now()),
+    );
     return this.finish(outcome);
   }
 
@@ -457,16 +387,6 @@ export class RunExecution implements PolicyHost {
   private whenIdle(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private parseInput(): unknown {
-    const { run } = this.claimed;
-    if (!run.inputIntact) {
-      throw Object.assign(new Error(`The stored input of run ${run.id} does not match its checksum`), {
-        code: 'checkpoint_corrupted',
-      });
-    }
-    return this.workflow.input.parse(JSON.parse(run.input));
   }
 
   async failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> {
