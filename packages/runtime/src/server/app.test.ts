@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { Harness } from '../../test/helpers/harness.js';
-import { silentLogger } from '../core/logger.js';
+import { appOptions } from '../../test/helpers/http-app.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { createApp } from './app.js';
 
@@ -30,18 +30,12 @@ async function setup(options: { worker?: boolean; maxBodyBytes?: number } = {}) 
   healthy = true;
   const vigil = h.vigil([discharge], options.worker ? { worker: { pollMs: 60_000 } } : {});
   await vigil.ready();
-  const app = createApp({
-    client: vigil.client,
-    registry: vigil.registry,
-    tools: vigil.tools,
-    escalations: vigil.escalations,
-    events: vigil.eventClient,
-    deadLetters: vigil.deadLetters,
-    breakers: vigil.breakers,
-    logger: silentLogger,
-    ping: () => (healthy ? vigil.store.ping() : Promise.reject(new Error('down'))),
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
-  });
+  const app = createApp(
+    appOptions(vigil, {
+      ping: () => (healthy ? vigil.store.ping() : Promise.reject(new Error('down'))),
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    }),
+  );
   const request = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
     app.request(path, {
       method,

@@ -1,15 +1,15 @@
 import type { Vigil } from '../../src/compose.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createApp } from '../../src/server/app.js';
+import { createApp, type AppOptions } from '../../src/server/app.js';
 
 export interface ApiAnswer<T> {
   status: number;
   body: T & { error?: { code: string; message: string; path: string | null } };
 }
 
-/** The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. */
-export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
-  const app = createApp({
+/** The options of the HTTP app over `vigil`'s clients (a 64 KiB body limit), with `overrides`. */
+export function appOptions(vigil: Vigil, overrides: Partial<AppOptions> = {}): AppOptions {
+  return {
     client: vigil.client,
     registry: vigil.registry,
     tools: vigil.tools,
@@ -19,8 +19,16 @@ export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
     breakers: vigil.breakers,
     logger: silentLogger,
     ping: () => vigil.store.ping(),
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
-  });
+    maxBodyBytes: 64 * 1024,
+    ...overrides,
+  };
+}
+
+/** The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. */
+export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
+  const app = createApp(
+    appOptions(vigil, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+  );
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
     method: 'GET' | 'POST',

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { Harness } from '../../../test/helpers/harness.js';
+import { appOptions } from '../../../test/helpers/http-app.js';
 import type { Vigil } from '../../compose.js';
-import { silentLogger } from '../../core/logger.js';
 import { signedHeaders } from '../../core/webhook-signature.js';
 import { defineWorkflow } from '../../core/workflow.js';
 import type { SendResult } from '../../runtime/event-client.js';
@@ -51,19 +51,12 @@ interface Answer {
 async function setup(options: { maxBodyBytes?: number } = {}) {
   const vigil = h.vigil([onInvoicePaid], { worker: { pollMs: 60_000 } });
   await vigil.ready();
-  const app = createApp({
-    client: vigil.client,
-    registry: vigil.registry,
-    tools: vigil.tools,
-    escalations: vigil.escalations,
-    events: vigil.eventClient,
-    deadLetters: vigil.deadLetters,
-    breakers: vigil.breakers,
-    logger: silentLogger,
-    ping: () => vigil.store.ping(),
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
-    webhooks: { sources: SOURCES, clock: vigil.store.clock },
-  });
+  const app = createApp(
+    appOptions(vigil, {
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+      webhooks: { sources: SOURCES, clock: vigil.store.clock },
+    }),
+  );
   const deliver = async (source: string, body: string, headers: Record<string, string>): Promise<Answer> => {
     const res = await app.request(`/v1/webhooks/${source}`, {
       method: 'POST',
