@@ -71,6 +71,15 @@ export type { ListDeadLettersOptions, ReplayOptions, ReplayResult } from './runt
 export type { ToolView } from './runtime/tool-registry.js';
 export type { EventDetails, EventView, SendEvent, SendResult } from './runtime/event-client.js';
 export { eventMatches, type EventMatch } from './core/event-match.js';
+export {
+  nextSlot,
+  validateSchedule,
+  type ScheduleCatchUp,
+  type ScheduleOptions,
+  type ScheduleOverlap,
+  type ScheduleSpec,
+} from './core/schedule-spec.js';
+export type { ConcurrencyLimit, FlowControlOptions, StartRateLimit } from './core/flow-control.js';
 export type { NotifierOptions } from './runtime/escalation-notifier.js';
 export type { Progress } from './runtime/progress.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './runtime/events.js';

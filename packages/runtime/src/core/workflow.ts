@@ -3,11 +3,13 @@ import type { z } from 'zod';
 import type { WorkflowContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
 import { validateEventMatch, validateEventName, type EventMatch } from './event-match.js';
+import { validateFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
+import { validateSchedule, type ScheduleOptions, type ScheduleSpec } from './schedule-spec.js';
 import { validateStepName } from './step-identity.js';
 
 const WORKFLOW_BRAND = Symbol.for('vigil.workflow');
 
-export interface WorkflowOptions<Schema extends z.ZodType> {
+export interface WorkflowOptions<Schema extends z.ZodType> extends FlowControlOptions<z.output<Schema>> {
   /** Unique name, e.g. `patient.discharge`. Letters, digits, `.`, `_`, `-`, `:`. */
   name: string;
   /** Positive integer, default 1. Each run is pinned to the version it started on. */
@@ -26,7 +28,23 @@ export interface WorkflowOptions<Schema extends z.ZodType> {
    * Start a run for every event of this name (whose payload fits `match`), with the payload as
    * its input. Each event starts at most one run of the workflow, however often it is delivered.
    */
-  on?: { event: string; match?: EventMatch };
+  on?: {
+    event: string;
+    match?: EventMatch;
+    /**
+     * The run's idempotency key, from the payload: events that carry the same item (a webhook
+     * delivery, a reconciliation sweep re-sending what it found) start one run between them.
+     * Default: one run per event id.
+     */
+    idempotencyKey?: (payload: z.output<Schema>) => string;
+  };
+  /**
+   * Start a run on a cron schedule, with `scheduleInput` (default `{}`) as its input. One
+   * schedule per workflow; add more at run time with `POST /v1/schedules`.
+   */
+  schedule?: ScheduleOptions;
+  /** The input of runs started by `schedule`. Default `{}`. */
+  scheduleInput?: z.input<Schema>;
 }
 
 /** A registered workflow definition. Create one with {@link defineWorkflow}. */
@@ -41,7 +59,17 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly title: string | undefined;
   readonly description: string | undefined;
   /** The event that starts runs of it, if any. */
-  readonly on: { readonly event: string; readonly match: EventMatch | null } | undefined;
+  readonly on:
+    | {
+        readonly event: string;
+        readonly match: EventMatch | null;
+        readonly idempotencyKey: ((payload: ParsedInput) => string) | null;
+      }
+    | undefined;
+  /** Its cron schedule, if it declares one, and the input of the runs the schedule starts. */
+  readonly schedule: { readonly spec: ScheduleSpec; readonly input: unknown } | undefined;
+  /** Concurrency limits, priority and start-rate limit. */
+  readonly flow: FlowControl<ParsedInput>;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
 
@@ -123,10 +151,29 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
       ? Object.freeze({
           event: validateEventName(options.on.event, `Workflow ${options.name}: on.event`),
           match: validateEventMatch(options.on.match, `Workflow ${options.name}: on`),
+          idempotencyKey: eventKeyFunction(options.on.idempotencyKey, options.name),
         })
       : undefined,
+    schedule: options.schedule
+      ? Object.freeze({
+          spec: Object.freeze(validateSchedule(options.schedule, `Workflow ${options.name}: schedule`)),
+          input: options.scheduleInput ?? {},
+        })
+      : undefined,
+    flow: Object.freeze(validateFlowControl(options, `Workflow ${options.name}`)),
     run: fn,
   });
+}
+
+function eventKeyFunction<T>(
+  key: ((payload: T) => string) | undefined,
+  workflow: string,
+): ((payload: T) => string) | null {
+  if (key === undefined) return null;
+  if (typeof key !== 'function') {
+    throw new InvalidArgumentError(`Workflow ${workflow}: on.idempotencyKey must be a function of the payload`);
+  }
+  return key;
 }
 
 /** Whether `value` is a workflow made by `defineWorkflow` (from any copy of the package). */
