@@ -1,5 +1,18 @@
-// What `npm start` (vigil dev) loads: the example workflows and their tools (for `vigil tools list`).
-import { discharge, tools } from '@vigil-examples/discharge';
+// What `npm start` (vigil dev) loads: the example workflows, their tools (for `vigil tools list`)
+// and the webhook sender of the guest-requests example.
+import { discharge, tools as dischargeTools } from '@vigil-examples/discharge';
+import { lateCheckout, pmsWebhookSource, requestsSweep, tools as guestTools } from '@vigil-examples/guest-requests';
+import { reconciliation, tools as reconciliationTools } from '@vigil-examples/reconciliation';
 import { defineConfig } from 'vigil';
 
-export default defineConfig({ workflows: [discharge], tools: Object.values(tools) });
+export default defineConfig({
+  workflows: [discharge, reconciliation, lateCheckout, requestsSweep],
+  tools: [...Object.values(dischargeTools), ...Object.values(reconciliationTools), ...Object.values(guestTools)],
+  webhooks: {
+    sources: {
+      // POST /v1/webhooks/pms → event `guest.request`. Secrets from VIGIL_WEBHOOK_SECRET_PMS; without
+      // it, the development secret published in examples/guest-requests (never in production).
+      pms: pmsWebhookSource(),
+    },
+  },
+});

@@ -178,6 +178,7 @@ export class Vigil {
         logger: this.logger,
         leaseTtlMs,
         maxPayloadBytes: this.maxPayloadBytes,
+        sendEvent: (event) => this.eventClient.send(event),
       },
       this.registry,
     );

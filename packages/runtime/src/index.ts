@@ -16,6 +16,7 @@ export type {
   EscalateOptions,
   EscalationOutcome,
   EventWaitResult,
+  SendEventOptions,
   WaitForEventOptions,
   StepContext,
   StepOptions,

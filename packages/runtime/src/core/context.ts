@@ -1,5 +1,6 @@
 import type { Duration } from './duration.js';
 import type { EventMatch } from './event-match.js';
+import type { SendResult } from './event-view.js';
 import type { Logger } from './logger.js';
 import type { StepPolicyOptions } from './step-policy.js';
 import type { Tool, VerifyResult } from './tool.js';
@@ -75,6 +76,23 @@ export interface WorkflowContext {
    * if (ack.timedOut) await ctx.escalate({ reason: 'no acknowledgement in a day' });
    */
   waitForEvent<T = unknown>(name: string, options?: WaitForEventOptions): Promise<EventWaitResult<T>>;
+
+  /**
+   * Sends an event, as `vigil.sendEvent` does, in one checkpointed step (named
+   * `send:<name>` unless `options.name` says otherwise): the event is stored, then starts the
+   * workflows triggered on it and wakes the runs waiting for it. Resolves with what sending did.
+   *
+   * The event is deduplicated on `options.id`, by default on an id made from the step's
+   * idempotency key (`run:<runId>:<seq>`): a step re-run after a crash sends the same event
+   * again, which is the same event (`created: false`), so nothing starts or wakes twice. A
+   * transient failure is retried (3 attempts); a bad payload fails at the call.
+   *
+   * @example
+   * // A sweep re-sends what the webhook missed; the triggered workflow's `on.idempotencyKey`
+   * // makes an item the webhook did deliver start nothing new.
+   * for (const request of missed) await ctx.sendEvent('guest.request', request);
+   */
+  sendEvent(name: string, payload?: unknown, options?: SendEventOptions): Promise<SendResult>;
 
   /** Sleeps durably: the run is released and resumes on any worker once `duration` has passed. */
   sleep(name: string, duration: Duration): Promise<void>;
@@ -161,6 +179,13 @@ export interface WaitForEventOptions {
   /** How far back an event that arrived before the wait still counts. Default 1 h. */
   lookback?: Duration;
   /** The step's name. Default: the event name. */
+  name?: string;
+}
+
+export interface SendEventOptions {
+  /** The event's id, deduplicated on (at most 256 bytes). Default `run:<runId>:<seq>`. */
+  id?: string;
+  /** The step's name. Default `send:<event name>`. */
   name?: string;
 }
 

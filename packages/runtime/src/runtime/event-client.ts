@@ -2,6 +2,7 @@ import { sha256 } from '../core/checksum.js';
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import { validateEventName } from '../core/event-match.js';
+import type { EventView, SendResult } from '../core/event-view.js';
 import { newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson, encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
@@ -10,17 +11,7 @@ import type { Store } from '../store/store.js';
 import { pageLimit } from './escalation-client.js';
 import type { EventDispatcher } from './event-dispatch.js';
 
-/** An event as the APIs present it. */
-export interface EventView {
-  id: string;
-  name: string;
-  payload: unknown;
-  /** The sender's id it was deduplicated on, if it gave one. */
-  dedupeId: string | null;
-  source: string;
-  receivedAt: string;
-  dispatchedAt: string | null;
-}
+export type { EventView, SendResult } from '../core/event-view.js';
 
 export interface EventDetails extends EventView {
   /** Runs it started, and runs that received it in `ctx.waitForEvent`. */
@@ -32,19 +23,9 @@ export interface SendEvent {
   payload?: unknown;
   /** The sender's id: the same id within the retention window is the same event (at most 256 bytes). */
   id?: string;
-  /** `api`, `cli`, `webhook:<source>`. Default `api`. */
+  /** `api`, `cli`, `webhook:<source>`, `run:<runId>`. Default `api`. */
   source?: string;
   principal?: string | null;
-}
-
-export interface SendResult {
-  event: EventView;
-  /** False when the id matched an event already received (nothing new was started or woken). */
-  created: boolean;
-  /** Runs started by workflows triggered on it. */
-  runs: string[];
-  /** Waiting runs it woke. */
-  woke: number;
 }
 
 /** Events: receive them (deduplicated), hand them to triggers and waiting runs, list them. */

@@ -4,6 +4,7 @@ import type {
   EscalateOptions,
   EscalationOutcome,
   EventWaitResult,
+  SendEventOptions,
   StepContext,
   StepOptions,
   ToolCallOptions,
@@ -11,8 +12,11 @@ import type {
   WorkflowContext,
 } from '../core/context.js';
 import { validateEventMatch, validateEventName } from '../core/event-match.js';
+import type { SendResult } from '../core/event-view.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { validateIdempotencyKey } from '../core/ids.js';
+import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
 import { JOURNAL_NAMES, validateStepName, type JournalKind } from '../core/step-identity.js';
 import type { Tool } from '../core/tool.js';
@@ -104,6 +108,26 @@ export class ExecutionContext implements WorkflowContext {
     );
   }
 
+  sendEvent(name: string, payload?: unknown, options: SendEventOptions = {}): Promise<SendResult> {
+    const event = validateEventName(name, 'ctx.sendEvent event name');
+    const stepName = validateStepName(options.name ?? `send:${event}`, 'send name');
+    const id = options.id === undefined ? undefined : validateIdempotencyKey(options.id);
+    const { deps } = this.execution;
+    // Checked and copied now, so a bad payload fails where it is written and later changes to
+    // the caller's object do not change what is sent.
+    const body = JSON.parse(
+      encodeJson(payload ?? {}, `ctx.sendEvent("${stepName}") payload`, deps.maxPayloadBytes),
+    ) as unknown;
+    const source = `run:${this.runId}`;
+    return this.step(
+      stepName,
+      ({ idempotencyKey }) =>
+        deps.sendEvent({ name: event, payload: body, id: id ?? `run:${idempotencyKey}`, source, principal: source }),
+      // A store that is briefly unreachable should not fail the run; a conflict or a bad name is not retried.
+      { retry: { attempts: 3 }, maxResultBytes: deps.maxPayloadBytes + SEND_RESULT_ENVELOPE_BYTES },
+    );
+  }
+
   sleep(name: string, duration: Duration): Promise<void> {
     validateStepName(name, 'sleep name');
     const ms = parseDuration(duration, `ctx.sleep("${name}") duration`);
@@ -188,6 +212,9 @@ export class ExecutionContext implements WorkflowContext {
     return never();
   }
 }
+
+/** Room for what `ctx.sendEvent` records around the event's payload (ids, names, runs started). */
+const SEND_RESULT_ENVELOPE_BYTES = 64 * 1024;
 
 /** A logger that drops lines while the workflow replays history, so each line appears once. */
 function replaySilenced(logger: Logger, replaying: () => boolean): Logger {

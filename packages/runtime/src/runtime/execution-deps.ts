@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
+import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
 
 /** What every run execution on a worker shares. */
@@ -13,4 +14,6 @@ export interface ExecutionDeps {
   logger: Logger;
   leaseTtlMs: number;
   maxPayloadBytes: number;
+  /** Stores and dispatches an event, as `vigil.sendEvent` does: what `ctx.sendEvent` calls. */
+  sendEvent: (event: SendEvent) => Promise<SendResult>;
 }

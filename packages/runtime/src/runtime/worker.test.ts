@@ -14,6 +14,8 @@ import { Worker } from './worker.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
 const Input = z.object({ n: z.number() });
+/** For executors built by hand: these workflows send no events. */
+const noEvents = () => Promise.reject(new Error('no event client in this test'));
 
 describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
   let h: Harness;
@@ -195,7 +197,10 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     const errors: string[] = [];
     events.on('worker.error', ({ error }) => errors.push(error.message));
     const deps = { store, clock: h.clock, events, failpoints: noFailpoints, logger: silentLogger };
-    const executor = new Executor({ ...deps, leaseTtlMs: 10_000, maxPayloadBytes: 1024 }, registry);
+    const executor = new Executor(
+      { ...deps, leaseTtlMs: 10_000, maxPayloadBytes: 1024, sendEvent: noEvents },
+      registry,
+    );
     const worker = new Worker({ ...deps, executor, workflows: registry.keys() }, { pollMs: 100 });
     const client = h.vigil([wf]);
     const { id } = await client.start(wf, { n: 1 });
@@ -210,7 +215,10 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     const store = new SqliteStore({ path: ':memory:' });
     const registry = new WorkflowRegistry();
     const deps = { store, events: new RuntimeEvents(), failpoints: noFailpoints, logger: silentLogger, workflows: [] };
-    const executor = new Executor({ ...deps, clock: store.clock, leaseTtlMs: 1, maxPayloadBytes: 1 }, registry);
+    const executor = new Executor(
+      { ...deps, clock: store.clock, leaseTtlMs: 1, maxPayloadBytes: 1, sendEvent: noEvents },
+      registry,
+    );
     expect(() => new Worker({ ...deps, executor }, { leaseTtlMs: 1000, heartbeatMs: 1000 })).toThrow(
       InvalidArgumentError,
     );
