@@ -138,6 +138,36 @@ export function nextSlot(spec: Pick<ScheduleSpec, 'cron' | 'timezone'>, afterMs:
 }
 
 /**
+ * The latest slot of `spec` in [`notBefore`, `atOrBefore`], or null if there is none there.
+ * Found by bisection with {@link nextSlot} (so it agrees with it on DST days), in a few dozen
+ * steps however many slots lie in between: a scheduler that was down for a day does not walk
+ * through 86,400 one-second slots to find the last one.
+ */
+export function lastSlotAtOrBefore(
+  spec: Pick<ScheduleSpec, 'cron' | 'timezone'>,
+  atOrBefore: number,
+  notBefore: number,
+): number | null {
+  const cron = new Cron(spec.cron, { timezone: spec.timezone, paused: true });
+  const after = (ms: number): number | null => cron.nextRun(new Date(ms))?.getTime() ?? null;
+  let best = after(notBefore - 1);
+  if (best === null || best > atOrBefore) return null;
+  // Invariant: `best` is a slot ≤ `high`, and the answer is the last slot in [best, high].
+  let high = atOrBefore;
+  for (;;) {
+    const following = after(best);
+    if (following === null || following > high) return best;
+    const middle = Math.floor((following + high) / 2);
+    const upper = after(middle);
+    if (upper !== null && upper <= high) best = upper;
+    else {
+      best = following;
+      high = middle;
+    }
+  }
+}
+
+/**
  * How long after its slot a slot fires: a value in [0, jitterMs) that every scheduler process
  * computes alike for the same schedule and slot, so they agree on when it is due.
  */
