@@ -2,10 +2,9 @@
  * The composition root: the one module that sees every layer and wires them together.
  */
 import type { Clock } from './core/clock.js';
-import { parseDuration, type Duration } from './core/duration.js';
+import type { Duration } from './core/duration.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { noFailpoints, type Failpoints } from './core/failpoints.js';
-import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './core/ids.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import type { AnyTool } from './core/tool.js';
@@ -22,6 +21,7 @@ import {
 import { DeadLetterClient } from './runtime/dead-letter-client.js';
 import { EscalationClient } from './runtime/escalation-client.js';
 import { EscalationNotifier, type NotifierOptions } from './runtime/escalation-notifier.js';
+import { notifierOptionsFromEnv, resolveIdempotencyRetention } from './runtime/env-options.js';
 import { EventClient, type SendEvent, type SendResult } from './runtime/event-client.js';
 import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
@@ -301,32 +301,6 @@ export class Vigil {
     })();
     return this.closing;
   }
-}
-
-/** The option, else `VIGIL_IDEMPOTENCY_RETENTION` (a duration such as `24h`, or milliseconds), else 24 h. */
-function resolveIdempotencyRetention(option: Duration | undefined): number {
-  const env = process.env['VIGIL_IDEMPOTENCY_RETENTION'];
-  const [value, what] =
-    option !== undefined
-      ? [option, 'idempotencyRetention']
-      : env !== undefined && env.trim() !== ''
-        ? [/^\s*\d+\s*$/.test(env) ? Number(env) : (env as Duration), 'VIGIL_IDEMPOTENCY_RETENTION']
-        : [DEFAULT_IDEMPOTENCY_RETENTION_MS, 'idempotencyRetention'];
-  const ms = parseDuration(value, what);
-  if (ms < 1 || !Number.isSafeInteger(ms)) {
-    throw new InvalidArgumentError(`${what} must be a positive duration such as '24h'; got ${JSON.stringify(value)}`);
-  }
-  return ms;
-}
-
-function notifierOptionsFromEnv(): NotifierOptions {
-  const url = process.env['VIGIL_ESCALATION_WEBHOOK_URL'];
-  const secret = process.env['VIGIL_ESCALATION_WEBHOOK_SECRET'];
-  if (!url) return {};
-  if (!secret) {
-    throw new InvalidArgumentError('VIGIL_ESCALATION_WEBHOOK_URL is set but VIGIL_ESCALATION_WEBHOOK_SECRET is not');
-  }
-  return { webhook: { url, secret } };
 }
 
 /**
