@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 
-import { parseDuration, type Duration } from './duration.js';
+import { readDuration } from './duration-parse.js';
+import type { Duration } from './duration.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** What happens to a slot that comes due while the schedule's previous run is still going. */
@@ -71,12 +72,18 @@ export function validateSchedule(options: ScheduleOptions, what = 'schedule'): S
       { path: `${what}.catchUp` },
     );
   }
-  const jitterMs = options.jitter === undefined ? 0 : parseDuration(options.jitter, `${what}.jitter`);
+  const jitterMs = options.jitter === undefined ? 0 : durationAt(options.jitter, `${what}.jitter`);
   const catchUpWindowMs =
     options.catchUpWindow === undefined
       ? DEFAULT_CATCH_UP_WINDOW_MS
-      : parseDuration(options.catchUpWindow, `${what}.catchUpWindow`);
+      : durationAt(options.catchUpWindow, `${what}.catchUpWindow`);
   return { cron, timezone, jitterMs, overlap, catchUp, catchUpWindowMs };
+}
+
+function durationAt(value: Duration, path: string): number {
+  const reading = readDuration(value, path);
+  if (!reading.ok) throw new InvalidArgumentError(reading.problem, { path });
+  return reading.ms;
 }
 
 function validateCron(cron: unknown, path: string): string {

@@ -17,6 +17,7 @@ export function appOptions(vigil: Vigil, overrides: Partial<AppOptions> = {}): A
     events: vigil.eventClient,
     deadLetters: vigil.deadLetters,
     breakers: vigil.breakers,
+    schedules: vigil.schedules,
     logger: silentLogger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: 64 * 1024,
@@ -31,7 +32,7 @@ export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
   );
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<ApiAnswer<T>> {

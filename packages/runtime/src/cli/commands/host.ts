@@ -87,6 +87,7 @@ export async function host(options: HostOptions): Promise<void> {
       events: vigil.eventClient,
       deadLetters: vigil.deadLetters,
       breakers: vigil.breakers,
+      schedules: vigil.schedules,
       logger,
       ping: () => vigil.store.ping(),
       maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,
