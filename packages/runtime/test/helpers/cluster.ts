@@ -17,6 +17,8 @@ export class Cluster {
     private readonly database: string,
     private readonly cwd: string,
     private readonly leaseTtlMs: number,
+    /** The module of workflows every process loads. */
+    private readonly fixtures = FIXTURES,
   ) {}
 
   async startServer(): Promise<void> {
@@ -46,7 +48,7 @@ export class Cluster {
   }
 
   private spawn(args: string[]): VigilProcess {
-    const child = new VigilProcess([...args, '--db', this.database, '--load', FIXTURES], { cwd: this.cwd });
+    const child = new VigilProcess([...args, '--db', this.database, '--load', this.fixtures], { cwd: this.cwd });
     this.all.push(child);
     return child;
   }
