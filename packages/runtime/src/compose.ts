@@ -227,6 +227,7 @@ export class Vigil {
           runs: this.client,
           events: this.events,
           logger: this.logger,
+          failpoints: this.failpoints,
           clock: this.store.clock,
           owner: worker.id,
           maxPayloadBytes: this.maxPayloadBytes,

@@ -1,10 +1,11 @@
 import { ConflictError, ValidationError, isVigilError, toErrorRecord } from '../core/errors.js';
+import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import { isTerminalStatus } from '../core/run-status.js';
 import { slotIdempotencyKey } from '../core/schedule-spec.js';
 import type { ScheduleRecord, ScheduleRelease } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
-import type { VigilClient } from './client.js';
+import type { StartResult, VigilClient } from './client.js';
 import type { RuntimeEvents } from './events.js';
 import { fireTime, planSlots } from './schedule-plan.js';
 
@@ -13,6 +14,7 @@ export interface FiringDeps {
   runs: VigilClient;
   events: RuntimeEvents;
   logger: Logger;
+  failpoints: Failpoints;
 }
 
 /** Where a schedule stands after a pass, to release it with; `more` when due slots remain. */
@@ -93,20 +95,12 @@ export async function fireDueSlots(deps: FiringDeps, schedule: ScheduleRecord, n
 
 async function fireSlot(deps: FiringDeps, schedule: ScheduleRecord, slot: number): Promise<Fired> {
   const fields = { scheduleId: schedule.id, slot: new Date(slot).toISOString() };
+  let run: StartResult;
   try {
-    const run = await deps.runs.start(schedule.workflow, JSON.parse(schedule.input) as unknown, {
+    run = await deps.runs.start(schedule.workflow, JSON.parse(schedule.input) as unknown, {
       idempotencyKey: slotIdempotencyKey(schedule.id, slot),
       principal: `schedule:${schedule.id}`,
     });
-    deps.events.emit('schedule.fired', {
-      scheduleId: schedule.id,
-      workflow: schedule.workflow,
-      slot,
-      runId: run.id,
-      created: run.created,
-    });
-    deps.logger.debug('schedule fired', { ...fields, runId: run.id, created: run.created });
-    return { kind: 'fired', runId: run.id, unfinished: !isTerminalStatus(run.status) };
   } catch (error) {
     // The slot's key holds a run started with the input the schedule had before it changed.
     const existing = ConflictError.is(error) && error.code === 'idempotency_conflict' && error.details?.['runId'];
@@ -128,6 +122,18 @@ async function fireSlot(deps: FiringDeps, schedule: ScheduleRecord, slot: number
     });
     return { kind: 'retry' };
   }
+  deps.events.emit('schedule.fired', {
+    scheduleId: schedule.id,
+    workflow: schedule.workflow,
+    slot,
+    runId: run.id,
+    created: run.created,
+  });
+  deps.logger.debug('schedule fired', { ...fields, runId: run.id, created: run.created });
+  // A crash here leaves the schedule claimed at this slot: whoever fires it next finds this run.
+  if (deps.failpoints.armed)
+    await deps.failpoints.hit('schedule.after-fire', { runId: run.id, scheduleId: schedule.id });
+  return { kind: 'fired', runId: run.id, unfinished: !isTerminalStatus(run.status) };
 }
 
 function skipped(deps: FiringDeps, scheduleId: string, slot: number): void {

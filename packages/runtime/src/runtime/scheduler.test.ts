@@ -5,6 +5,7 @@ import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
 import type { Vigil } from '../compose.js';
 import { slotJitter } from '../core/schedule-spec.js';
 import { defineWorkflow } from '../core/workflow.js';
+import { ArmedFailpoints } from './failpoints.js';
 
 const MINUTE = 60_000;
 const at = (iso: string): number => Date.parse(iso);
@@ -208,5 +209,34 @@ describe.each(DIALECTS)('scheduler on %s', (dialect: Dialect) => {
     expect(slots.join(' '), `${expected.filter((s) => !slots.includes(s)).join()} missing`).toEqual(expected.join(' '));
     expect(slots.length).toBeGreaterThanOrEqual(30);
     expect(fired.filter((f) => f.created)).toHaveLength(slots.length);
+  });
+
+  it('fires a slot once when its scheduler fails between starting the run and releasing the schedule', async () => {
+    // The first slot's run commits, then the pass dies: the schedule stays claimed at that slot.
+    const failpoints = new ArmedFailpoints().arm(
+      'schedule.after-fire',
+      () => {
+        throw new Error('the process died here');
+      },
+      { onHit: 1 },
+    );
+    const vigil = h.vigil([tick], { worker: { pollMs: 60_000 }, scheduler: { tickMs: 1000 }, failpoints });
+    await vigil.ready();
+    await vigil.schedules.create({ id: 'crashy', workflow: 'sched.tick', cron: '0 * * * *', overlap: 'allow' });
+    const fired: Array<[string, boolean]> = [];
+    vigil.events.on('schedule.fired', (e) => fired.push([iso(e.slot), e.created]));
+    // Once the claim expires (5 s), the slot is fired again, and its key finds the run.
+    await runUntil('2026-01-01T01:00:00Z', async () => fired.length === 2);
+    expect(fired).toEqual([
+      ['2026-01-01T01:00:00.000Z', true],
+      ['2026-01-01T01:00:00.000Z', false],
+    ]);
+    const [runId] = (await vigil.listRuns()).runs.map((run) => run.id);
+    expect(await firedSlots(vigil, 'crashy')).toEqual(['2026-01-01T01:00:00.000Z']);
+    expect(await vigil.schedules.get('crashy')).toMatchObject({
+      lastSlotAt: '2026-01-01T01:00:00.000Z',
+      lastRunId: runId,
+      nextSlotAt: '2026-01-01T02:00:00.000Z',
+    });
   });
 });

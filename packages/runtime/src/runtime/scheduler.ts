@@ -1,5 +1,6 @@
 import { WAKE_UP, type Clock } from '../core/clock.js';
 import { InvalidArgumentError, toErrorRecord } from '../core/errors.js';
+import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import type { ScheduleRecord } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +23,7 @@ export interface SchedulerDeps {
   runs: VigilClient;
   events: RuntimeEvents;
   logger: Logger;
+  failpoints: Failpoints;
   /** The store's clock: every scheduler process judges slots by the same time. */
   clock: Clock;
   /** Unique per process: whose claims are whose. */
