@@ -136,7 +136,7 @@ async function soak(database: string, dir: string): Promise<Outcome> {
   const fired = cluster.workers.map((worker) =>
     worker.stderr.split('\n').filter((line) => line.includes('"msg":"schedule fired"')),
   );
-  const lastFired = fired[0]!.filter((line) => line.includes('"created":true')).pop()!;
+  const lastFired = fired[cluster.workers.indexOf(victim)]!.filter((line) => line.includes('"created":true')).pop()!;
   const { scheduleId, slot } = JSON.parse(lastFired) as { scheduleId: string; slot: string };
   return {
     killedAt: { scheduleId, slot, at: killedAt },
