@@ -74,6 +74,14 @@ export const UPSERT_DECLARED_SET = `workflow = excluded.workflow, cron = exclude
     AND schedules.overlap = excluded.overlap AND schedules.catch_up = excluded.catch_up
     AND schedules.catch_up_window_ms = excluded.catch_up_window_ms AND schedules.input = excluded.input)`;
 
+/**
+ * A held slot is due once the schedule's last run has finished (or is gone): the condition of the
+ * due query, so a slot waiting on a run that takes hours costs no claim every tick.
+ */
+export const BUFFERED_SLOT_READY = `buffered_slot_at IS NOT NULL AND NOT EXISTS (
+  SELECT 1 FROM runs WHERE runs.id = schedules.last_run_id
+  AND runs.status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered'))`;
+
 export function toScheduleRecord(row: ScheduleRow): ScheduleRecord {
   return {
     id: row.id,

@@ -107,8 +107,9 @@ export interface ScheduleStore {
   remove(id: string, origin: ScheduleOrigin): Promise<boolean>;
   /**
    * Claims up to `limit` schedules that are not paused, not claimed (or whose claim expired),
-   * of the given workflows, and due: `nextFireAt <= now`, or a buffered slot waiting. Two
-   * callers never get the same schedule while its claim lasts.
+   * of the given workflows, and due: `nextFireAt <= now`, or a buffered slot waiting whose last
+   * run has finished (or does not exist). Two callers never get the same schedule while its
+   * claim lasts.
    */
   claimDue(request: ScheduleClaimRequest): Promise<ScheduleRecord[]>;
   /**

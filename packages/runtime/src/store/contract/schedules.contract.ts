@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 
 import { ConflictError } from '../../core/errors.js';
 import type { NewSchedule, ScheduleRecord } from '../schedule-store.js';
-import { OTHER, WF, newSchedule, type ContractContext } from './context.js';
+import { OTHER, WF, newRun, newSchedule, type ContractContext } from './context.js';
 
 const HOUR = 3_600_000;
 
@@ -174,20 +174,25 @@ export function schedulesContract(ctx: () => ContractContext): void {
     ]);
   });
 
-  it('claims a schedule holding a buffered slot whenever it is free, to fire the slot once the run finished', async () => {
+  it('claims a schedule holding a buffered slot once its last run has finished, to fire the slot', async () => {
     const { store, clock } = ctx();
     const now = clock.now();
     await store.schedules.create(newSchedule(now, { id: 'buffered', nextSlotAt: now - 10, nextFireAt: now - 10 }));
     const claim = { owner: 'a', now, leaseMs: 5000, limit: 10, workflows: [WF.name] };
     await store.schedules.claimDue(claim);
-    const release = { id: 'buffered', owner: 'a', now, lastSlotAt: null, lastRunId: 'run-1' };
+    const lastRun = newRun(now);
+    await store.runs.create(lastRun);
+    const release = { id: 'buffered', owner: 'a', now, lastSlotAt: now - 10, lastRunId: lastRun.id };
     await store.schedules.release({
       ...release,
       nextSlotAt: now + HOUR,
       nextFireAt: now + HOUR,
-      bufferedSlotAt: now - 10,
+      bufferedSlotAt: now - 5,
     });
-    expect(await store.schedules.claimDue(claim)).toMatchObject([{ id: 'buffered', bufferedSlotAt: now - 10 }]);
+    // The last run is queued: the held slot waits for it.
+    expect(await store.schedules.claimDue(claim)).toEqual([]);
+    await store.runs.cancel(lastRun.id, now);
+    expect(await store.schedules.claimDue(claim)).toMatchObject([{ id: 'buffered', bufferedSlotAt: now - 5 }]);
     await store.schedules.release({ ...release, nextSlotAt: now + HOUR, nextFireAt: now + HOUR, bufferedSlotAt: null });
     expect(await store.schedules.claimDue(claim)).toEqual([]);
     // Pausing drops the buffered slot: it is not fired after the pause.

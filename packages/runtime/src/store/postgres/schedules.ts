@@ -3,6 +3,7 @@ import {
   INSERT_COLUMNS,
   SCHEDULE_COLUMNS,
   UPSERT_DECLARED_SET,
+  BUFFERED_SLOT_READY,
   insertValues,
   toScheduleRecord,
   type ScheduleRow,
@@ -137,7 +138,7 @@ export class PgScheduleStore implements ScheduleStore {
     const rows = await this.conn.query<ScheduleRow>(
       `WITH due AS (
          SELECT id FROM schedules
-         WHERE NOT paused AND (next_fire_at <= $1 OR buffered_slot_at IS NOT NULL)
+         WHERE NOT paused AND (next_fire_at <= $1 OR (${BUFFERED_SLOT_READY}))
            AND (claim_owner IS NULL OR claim_expires_at <= $1) AND workflow = ANY($2::text[])
          ORDER BY next_fire_at NULLS LAST, id LIMIT $3 FOR UPDATE SKIP LOCKED
        )

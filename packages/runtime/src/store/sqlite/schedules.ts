@@ -3,6 +3,7 @@ import {
   INSERT_COLUMNS,
   SCHEDULE_COLUMNS,
   UPSERT_DECLARED_SET,
+  BUFFERED_SLOT_READY,
   insertValues,
   toScheduleRecord,
   type ScheduleRow,
@@ -37,7 +38,7 @@ const CLAIM = `UPDATE schedules SET claim_owner = ?, claim_expires_at = ? WHERE 
 
 /** Due schedules of the given workflows; the text depends only on how many there are. */
 const selectDue = (workflows: number): string =>
-  `SELECT id FROM schedules WHERE paused = 0 AND (next_fire_at <= ? OR buffered_slot_at IS NOT NULL)
+  `SELECT id FROM schedules WHERE paused = 0 AND (next_fire_at <= ? OR (${BUFFERED_SLOT_READY}))
    AND (claim_owner IS NULL OR claim_expires_at <= ?) AND workflow IN (${Array(workflows).fill('?').join(', ')})
    ORDER BY next_fire_at NULLS LAST, id LIMIT ?`;
 
