@@ -2,10 +2,9 @@
  * The composition root: the one module that sees every layer and wires them together.
  */
 import type { Clock } from './core/clock.js';
-import { parseDuration, type Duration } from './core/duration.js';
+import type { Duration } from './core/duration.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { noFailpoints, type Failpoints } from './core/failpoints.js';
-import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './core/ids.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
 import { silentLogger, type Logger } from './core/logger.js';
 import type { AnyTool } from './core/tool.js';
@@ -22,10 +21,13 @@ import {
 import { DeadLetterClient } from './runtime/dead-letter-client.js';
 import { EscalationClient } from './runtime/escalation-client.js';
 import { EscalationNotifier, type NotifierOptions } from './runtime/escalation-notifier.js';
+import { notifierOptionsFromEnv, resolveIdempotencyRetention } from './runtime/env-options.js';
 import { EventClient, type SendEvent, type SendResult } from './runtime/event-client.js';
 import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
+import { ScheduleClient } from './runtime/schedule-client.js';
+import { Scheduler, type SchedulerOptions } from './runtime/scheduler.js';
 import { Executor } from './runtime/executor.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
 import { ToolRegistry } from './runtime/tool-registry.js';
@@ -67,6 +69,11 @@ export interface VigilOptions {
    * `VIGIL_ESCALATION_WEBHOOK_SECRET`. `false`: no notifier in this process.
    */
   notifications?: NotifierOptions | false;
+  /**
+   * The cron scheduler that runs beside the worker (`startWorker`), firing the schedules of the
+   * registered workflows. `false`: none in this process.
+   */
+  scheduler?: SchedulerOptions | false;
 }
 
 /**
@@ -89,8 +96,12 @@ export class Vigil {
   readonly breakers: BreakerClient;
   /** Received events: send, list, show (after `ready()`); `sendEvent` waits for it. */
   readonly eventClient: EventClient;
+  /** Cron schedules: add, list, pause, resume, remove, trigger (after `ready()`). */
+  readonly schedules: ScheduleClient;
   private readonly dispatcher: EventDispatcher;
   private sweeper: EventSweeper | undefined;
+  private scheduler: Scheduler | undefined;
+  private readonly schedulerOptions: SchedulerOptions | false;
   private readonly failpoints: Failpoints;
   private readonly maxPayloadBytes: number;
   private readonly migrated: Promise<void>;
@@ -148,7 +159,15 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
       dedupeRetentionMs: idempotencyRetentionMs,
     });
+    this.schedules = new ScheduleClient({
+      store: this.store,
+      registry: this.registry,
+      clock: this.store.clock,
+      runs: this.client,
+      maxPayloadBytes: this.maxPayloadBytes,
+    });
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
+    this.schedulerOptions = options.scheduler ?? {};
     this.migrated = this.store.migrate();
     // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
     this.migrated.catch(() => undefined);
@@ -201,11 +220,28 @@ export class Vigil {
       );
     }
     this.sweeper = new EventSweeper({ dispatcher: this.dispatcher, clock: this.store.clock, logger: this.logger });
+    if (this.schedulerOptions !== false) {
+      this.scheduler = new Scheduler(
+        {
+          store: this.store,
+          registry: this.registry,
+          runs: this.client,
+          events: this.events,
+          logger: this.logger,
+          failpoints: this.failpoints,
+          clock: this.store.clock,
+          owner: worker.id,
+          maxPayloadBytes: this.maxPayloadBytes,
+        },
+        this.schedulerOptions,
+      );
+    }
     void this.migrated.then(
       () => {
         worker.start();
         this.notifier?.start();
         this.sweeper?.start();
+        this.scheduler?.start();
       },
       (error: unknown) =>
         this.logger.error('the store could not be migrated; the worker did not start', { error: String(error) }),
@@ -255,9 +291,11 @@ export class Vigil {
     return this.client.result<T>(id, options);
   }
 
-  /** Stops the worker (draining within its grace period, or `graceMs`) and closes the store. */
+  /** Stops the scheduler, the worker (draining within its grace period, or `graceMs`) and closes the store. */
   close(options: { graceMs?: number } = {}): Promise<void> {
     this.closing ??= (async () => {
+      // The scheduler first: the runs its last pass starts go to a worker that still takes them.
+      await this.scheduler?.close();
       await this.workerInstance?.stop(options.graceMs);
       await this.notifier?.close();
       await this.sweeper?.close();
@@ -265,32 +303,6 @@ export class Vigil {
     })();
     return this.closing;
   }
-}
-
-/** The option, else `VIGIL_IDEMPOTENCY_RETENTION` (a duration such as `24h`, or milliseconds), else 24 h. */
-function resolveIdempotencyRetention(option: Duration | undefined): number {
-  const env = process.env['VIGIL_IDEMPOTENCY_RETENTION'];
-  const [value, what] =
-    option !== undefined
-      ? [option, 'idempotencyRetention']
-      : env !== undefined && env.trim() !== ''
-        ? [/^\s*\d+\s*$/.test(env) ? Number(env) : (env as Duration), 'VIGIL_IDEMPOTENCY_RETENTION']
-        : [DEFAULT_IDEMPOTENCY_RETENTION_MS, 'idempotencyRetention'];
-  const ms = parseDuration(value, what);
-  if (ms < 1 || !Number.isSafeInteger(ms)) {
-    throw new InvalidArgumentError(`${what} must be a positive duration such as '24h'; got ${JSON.stringify(value)}`);
-  }
-  return ms;
-}
-
-function notifierOptionsFromEnv(): NotifierOptions {
-  const url = process.env['VIGIL_ESCALATION_WEBHOOK_URL'];
-  const secret = process.env['VIGIL_ESCALATION_WEBHOOK_SECRET'];
-  if (!url) return {};
-  if (!secret) {
-    throw new InvalidArgumentError('VIGIL_ESCALATION_WEBHOOK_URL is set but VIGIL_ESCALATION_WEBHOOK_SECRET is not');
-  }
-  return { webhook: { url, secret } };
 }
 
 /**

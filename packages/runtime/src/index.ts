@@ -71,9 +71,15 @@ export type { ListEscalationsOptions, ResolveEscalation } from './runtime/escala
 export type { ListDeadLettersOptions, ReplayOptions, ReplayResult } from './runtime/dead-letter-client.js';
 export type { ToolView } from './runtime/tool-registry.js';
 export type { EventDetails, EventView, SendEvent, SendResult } from './runtime/event-client.js';
+export type { CreateSchedule, ListSchedulesOptions, ScheduleClient } from './runtime/schedule-client.js';
+export type { ScheduleView } from './runtime/operator-views.js';
+export type { SchedulerOptions } from './runtime/scheduler.js';
 export { eventMatches, type EventMatch } from './core/event-match.js';
 export {
+  lastSlotAtOrBefore,
   nextSlot,
+  slotIdempotencyKey,
+  slotJitter,
   validateSchedule,
   type ScheduleCatchUp,
   type ScheduleOptions,

@@ -25,6 +25,7 @@ import {
 } from './commands/escalations.js';
 import type { HostOptions } from './commands/host.js';
 import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
 import { listToolsCommand } from './commands/tools.js';
 import { parseOutputFormat, type OutputFormat } from './output.js';
@@ -151,6 +152,7 @@ export function buildProgram(): Command {
       cancelRunCommand(new ApiClient(options.url), id, options.output),
     );
 
+  registerScheduleCommands(program, output, url);
   registerOperatorCommands(program);
   return program;
 }

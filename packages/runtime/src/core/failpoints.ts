@@ -14,6 +14,8 @@ export const FAILPOINT_NAMES = [
   'run.before-finish',
   /** A worker's claim is committed; the run has not started executing. */
   'worker.after-claim',
+  /** A schedule's slot started its run; the schedule is not released yet (its next slot not stored). */
+  'schedule.after-fire',
 ] as const;
 
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];
@@ -23,6 +25,7 @@ export interface FailpointSite {
   runId: string;
   step?: string;
   seq?: number;
+  scheduleId?: string;
 }
 
 export interface Failpoints {

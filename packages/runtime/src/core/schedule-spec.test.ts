@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { nextSlot, slotIdempotencyKey, slotJitter, validateSchedule } from './schedule-spec.js';
+import { lastSlotAtOrBefore, nextSlot, slotIdempotencyKey, slotJitter, validateSchedule } from './schedule-spec.js';
 
 /** The next `count` slots after `from`, as ISO strings. */
 function slots(cron: string, timezone: string, from: string, count: number): string[] {
@@ -98,5 +98,31 @@ describe('cron slots', () => {
     const spread = new Set(Array.from({ length: 50 }, (_, i) => slotJitter(`s${i}`, slot, 60_000)));
     expect(spread.size).toBeGreaterThan(40);
     expect(slotIdempotencyKey('hourly-recon', slot)).toBe('schedule:hourly-recon:2026-11-26T10:00:00.000Z');
+  });
+
+  it('finds the last slot before a time as walking slot by slot would, DST days included', () => {
+    const cases: Array<[string, string, string, string]> = [
+      ['* * * * * *', 'UTC', '2026-01-01T00:00:00Z', '2026-01-01T00:17:42.500Z'],
+      ['*/30 * * * *', 'America/New_York', '2026-11-01T03:00:00Z', '2026-11-01T08:10:00Z'],
+      ['30 2 * * *', 'America/New_York', '2026-03-05T00:00:00Z', '2026-03-10T00:00:00Z'],
+      ['30 2 * * *', 'Europe/Berlin', '2026-10-20T00:00:00Z', '2026-10-28T00:00:00Z'],
+      ['* 9 * * *', 'UTC', '2026-01-01T00:00:00Z', '2026-01-03T15:00:00Z'],
+    ];
+    for (const [cron, timezone, from, to] of cases) {
+      const notBefore = Date.parse(from);
+      const atOrBefore = Date.parse(to);
+      let walked: number | null = null;
+      for (let at = nextSlot({ cron, timezone }, notBefore - 1); at !== null && at <= atOrBefore;) {
+        walked = at;
+        at = nextSlot({ cron, timezone }, at);
+      }
+      expect(lastSlotAtOrBefore({ cron, timezone }, atOrBefore, notBefore), cron).toBe(walked);
+    }
+    // A slot exactly at either bound counts; nothing in the range is null.
+    const hourly = { cron: '0 * * * *', timezone: 'UTC' };
+    const ten = Date.parse('2026-01-01T10:00:00Z');
+    expect(lastSlotAtOrBefore(hourly, ten, ten)).toBe(ten);
+    expect(lastSlotAtOrBefore(hourly, ten + 3_599_999, ten - 1)).toBe(ten);
+    expect(lastSlotAtOrBefore(hourly, ten - 1, ten - 3_599_999)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 
-import { parseDuration, type Duration } from './duration.js';
+import { readDuration } from './duration-parse.js';
+import type { Duration } from './duration.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** What happens to a slot that comes due while the schedule's previous run is still going. */
@@ -71,12 +72,18 @@ export function validateSchedule(options: ScheduleOptions, what = 'schedule'): S
       { path: `${what}.catchUp` },
     );
   }
-  const jitterMs = options.jitter === undefined ? 0 : parseDuration(options.jitter, `${what}.jitter`);
+  const jitterMs = options.jitter === undefined ? 0 : durationAt(options.jitter, `${what}.jitter`);
   const catchUpWindowMs =
     options.catchUpWindow === undefined
       ? DEFAULT_CATCH_UP_WINDOW_MS
-      : parseDuration(options.catchUpWindow, `${what}.catchUpWindow`);
+      : durationAt(options.catchUpWindow, `${what}.catchUpWindow`);
   return { cron, timezone, jitterMs, overlap, catchUp, catchUpWindowMs };
+}
+
+function durationAt(value: Duration, path: string): number {
+  const reading = readDuration(value, path);
+  if (!reading.ok) throw new InvalidArgumentError(reading.problem, { path });
+  return reading.ms;
 }
 
 function validateCron(cron: unknown, path: string): string {
@@ -135,6 +142,36 @@ function validateTimezone(timezone: unknown, path: string): string {
 export function nextSlot(spec: Pick<ScheduleSpec, 'cron' | 'timezone'>, afterMs: number): number | null {
   const next = new Cron(spec.cron, { timezone: spec.timezone, paused: true }).nextRun(new Date(afterMs));
   return next ? next.getTime() : null;
+}
+
+/**
+ * The latest slot of `spec` in [`notBefore`, `atOrBefore`], or null if there is none there.
+ * Found by bisection with {@link nextSlot} (so it agrees with it on DST days), in a few dozen
+ * steps however many slots lie in between: a scheduler that was down for a day does not walk
+ * through 86,400 one-second slots to find the last one.
+ */
+export function lastSlotAtOrBefore(
+  spec: Pick<ScheduleSpec, 'cron' | 'timezone'>,
+  atOrBefore: number,
+  notBefore: number,
+): number | null {
+  const cron = new Cron(spec.cron, { timezone: spec.timezone, paused: true });
+  const after = (ms: number): number | null => cron.nextRun(new Date(ms))?.getTime() ?? null;
+  let best = after(notBefore - 1);
+  if (best === null || best > atOrBefore) return null;
+  // Invariant: `best` is a slot ≤ `high`, and the answer is the last slot in [best, high].
+  let high = atOrBefore;
+  for (;;) {
+    const following = after(best);
+    if (following === null || following > high) return best;
+    const middle = Math.floor((following + high) / 2);
+    const upper = after(middle);
+    if (upper !== null && upper <= high) best = upper;
+    else {
+      best = following;
+      high = middle;
+    }
+  }
 }
 
 /**

@@ -56,6 +56,13 @@ export interface RuntimeEventMap {
   'breaker.closed': { key: string; tool: string };
   /** A dead-lettered run was queued again (in place, or as a new run with edited input). */
   'dead_letter.replayed': { deadLetterId: string; runId: string; replayRunId: string };
+  /**
+   * A schedule's slot started its run (`created: false` when the slot's key found the run that
+   * another scheduler, or an earlier attempt of this one, had started).
+   */
+  'schedule.fired': { scheduleId: string; workflow: string; slot: number; runId: string; created: boolean };
+  /** A due slot started nothing: too late for the catch-up policy, or the previous run was still going. */
+  'schedule.skipped': { scheduleId: string; slot: number; reason: 'late' | 'overlap' };
   /** A worker found it no longer holds a run's lease and stopped executing it. */
   'lease.lost': { runId: string; workerId: string };
   /** Something went wrong that the engine recovered from (a failed poll, a failed write). */

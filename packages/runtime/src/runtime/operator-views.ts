@@ -3,6 +3,7 @@ import type { BreakerRecord } from '../store/breaker-store.js';
 import type { AttemptRecord } from '../store/checkpoint-store.js';
 import type { DeadLetterRecord } from '../store/dead-letter-store.js';
 import type { EscalationRecord } from '../store/escalation-store.js';
+import type { ScheduleOrigin, ScheduleRecord } from '../store/schedule-store.js';
 
 /** An escalation as the client API, HTTP API and CLI present it. Times are ISO 8601. */
 export interface EscalationView {
@@ -54,6 +55,33 @@ export interface BreakerView {
   /** While open: when the cooldown ends and one probe may go through. */
   openUntil: string | null;
   lastError: string | null;
+  updatedAt: string;
+}
+
+/** A cron schedule as the APIs present it. */
+export interface ScheduleView {
+  id: string;
+  workflow: string;
+  cron: string;
+  timezone: string;
+  jitterMs: number;
+  overlap: ScheduleRecord['spec']['overlap'];
+  catchUp: ScheduleRecord['spec']['catchUp'];
+  catchUpWindowMs: number;
+  /** The input of the runs it starts. */
+  input: unknown;
+  paused: boolean;
+  /** `workflow`: declared by the workflow's `schedule` option; `api`: added with `POST /v1/schedules`. */
+  origin: ScheduleOrigin;
+  /** The next slot, and when it fires (the slot plus its jitter); null while paused or if it never fires again. */
+  nextSlotAt: string | null;
+  nextFireAt: string | null;
+  /** A slot held until the previous run finishes (`overlap: 'buffer-one'`). */
+  bufferedSlotAt: string | null;
+  /** The last slot that started a run, and that run. */
+  lastSlotAt: string | null;
+  lastRunId: string | null;
+  createdAt: string;
   updatedAt: string;
 }
 
@@ -143,5 +171,29 @@ export function toAttemptView(a: AttemptRecord): AttemptView {
     startedAt: iso(a.startedAt),
     endedAt: iso(a.endedAt),
     delayMs: a.delayMs,
+  };
+}
+
+export function toScheduleView(s: ScheduleRecord): ScheduleView {
+  return {
+    id: s.id,
+    workflow: s.workflow,
+    cron: s.spec.cron,
+    timezone: s.spec.timezone,
+    jitterMs: s.spec.jitterMs,
+    overlap: s.spec.overlap,
+    catchUp: s.spec.catchUp,
+    catchUpWindowMs: s.spec.catchUpWindowMs,
+    input: parseJson(s.input),
+    paused: s.paused,
+    origin: s.origin,
+    // A paused schedule's stored slot is not what it fires next: resuming starts over from then.
+    nextSlotAt: s.paused ? null : isoOrNull(s.nextSlotAt),
+    nextFireAt: s.paused ? null : isoOrNull(s.nextFireAt),
+    bufferedSlotAt: isoOrNull(s.bufferedSlotAt),
+    lastSlotAt: isoOrNull(s.lastSlotAt),
+    lastRunId: s.lastRunId,
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
   };
 }

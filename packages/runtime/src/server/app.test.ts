@@ -172,6 +172,7 @@ describe('HTTP API', () => {
         tools: '/v1/tools',
         escalations: '/v1/escalations',
         events: '/v1/events',
+        schedules: '/v1/schedules',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
       },

@@ -9,6 +9,7 @@ import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
+import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { toErrorResponse } from './error-response.js';
@@ -17,6 +18,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -30,6 +32,7 @@ export interface AppOptions {
   events: EventClient;
   deadLetters: DeadLetterClient;
   breakers: BreakerClient;
+  schedules: ScheduleClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -76,6 +79,7 @@ export function createApp(options: AppOptions): Hono {
         tools: '/v1/tools',
         escalations: '/v1/escalations',
         events: '/v1/events',
+        schedules: '/v1/schedules',
         webhooks: '/v1/webhooks/:source',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
@@ -89,6 +93,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
   app.route('/v1/events', eventRoutes(options.events, options.maxBodyBytes));
+  app.route('/v1/schedules', scheduleRoutes(options.schedules, options.maxBodyBytes));
   app.route(
     '/v1/webhooks',
     webhookRoutes({

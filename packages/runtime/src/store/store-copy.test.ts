@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { createVigil } from '../compose.js';
 import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from '../core/ids.js';
 import { resolveBreakerPolicy } from '../core/resilience/circuit-breaker.js';
+import { nextSlot, validateSchedule } from '../core/schedule-spec.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { PostgresStore } from './postgres/postgres-store.js';
@@ -27,6 +28,7 @@ const nothing = {
   events: 0,
   event_deliveries: 0,
   event_waits: 0,
+  schedules: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -98,7 +100,7 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   await postgres.close();
 });
 
-it('moves escalations, dead letters, failed attempts, breakers, notifications and events too', async () => {
+it('moves escalations, dead letters, failed attempts, breakers, notifications, events and schedules too', async () => {
   const url = inject('postgresUrl');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
   const schema = `copy_${randomBytes(4).toString('hex')}`;
@@ -193,6 +195,20 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
   await source.queue.finish(leased!.lease, { status: 'dead_lettered', error, deadLetter }, [failedStep], now);
   const policy = resolveBreakerPolicy({ failureThreshold: 1 }, 'copy');
   await source.breakers.record('call', 'call', policy, now, { ok: false, error: 'down' }, false);
+  // A paused schedule that already fired once.
+  const spec = validateSchedule({ cron: '0 * * * *', jitter: '30s', overlap: 'buffer-one' });
+  const nextSlotAt = nextSlot(spec, now)!;
+  await source.schedules.create({
+    id: 'hourly',
+    workflow: 'w',
+    spec,
+    input: '{"n":1}',
+    origin: 'api',
+    nextSlotAt,
+    nextFireAt: nextSlotAt + 5,
+    now,
+  });
+  await source.schedules.pause('hourly', now);
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -207,6 +223,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
     events: 1,
     event_deliveries: 1,
     event_waits: 1,
+    schedules: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -226,6 +243,8 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
   expect(await target.events.deliveries(event.id)).toEqual(await source.events.deliveries(event.id));
   expect(await target.events.waitsFor('order.paid')).toEqual(await source.events.waitsFor('order.paid'));
   expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
+  expect(await target.schedules.get('hourly')).toEqual(await source.schedules.get('hourly'));
+  expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

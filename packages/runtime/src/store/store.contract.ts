@@ -14,6 +14,7 @@ import { eventsContract } from './contract/events.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { runsContract } from './contract/runs.contract.js';
+import { schedulesContract } from './contract/schedules.contract.js';
 
 export type { StoreFixture } from './contract/context.js';
 
@@ -43,5 +44,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('breakers', () => breakersContract(ctx));
     describe('outbox', () => outboxContract(ctx));
     describe('events', () => eventsContract(ctx));
+    describe('schedules', () => schedulesContract(ctx));
   });
 }

@@ -7,6 +7,7 @@ import type { EventStore } from './event-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RunStore } from './run-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { TimerStore } from './timer-store.js';
 
 /**
@@ -31,6 +32,7 @@ export interface Store {
   readonly breakers: BreakerStore;
   readonly outbox: OutboxStore;
   readonly events: EventStore;
+  readonly schedules: ScheduleStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -1,3 +1,4 @@
+import { apiOptions } from '../api-options.js';
 import type { Vigil } from '../compose.js';
 import { createApp } from '../server/app.js';
 import { serve, type RunningServer } from '../server/serve.js';
@@ -27,18 +28,12 @@ export interface ServeApiOptions {
 export async function serveApi(vigil: Vigil, options: ServeApiOptions = {}): Promise<RunningServer> {
   const sources = resolveWebhookSources(options.webhooks, options.env ?? {});
   await vigil.ready();
-  const app = createApp({
-    client: vigil.client,
-    registry: vigil.registry,
-    tools: vigil.tools,
-    escalations: vigil.escalations,
-    events: vigil.eventClient,
-    deadLetters: vigil.deadLetters,
-    breakers: vigil.breakers,
-    logger: vigil.logger,
-    ping: () => vigil.store.ping(),
-    maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 64 * 1024,
-    webhooks: { sources, clock: vigil.store.clock },
-  });
+  const app = createApp(
+    apiOptions(vigil, {
+      logger: vigil.logger,
+      maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 + 64 * 1024,
+      webhookSources: sources,
+    }),
+  );
   return serve(app, { port: options.port ?? 0, hostname: '127.0.0.1' });
 }

@@ -17,6 +17,10 @@ export class Cluster {
     private readonly database: string,
     private readonly cwd: string,
     private readonly leaseTtlMs: number,
+    /** The module of workflows every process loads. */
+    private readonly fixtures = FIXTURES,
+    /** More environment for every process, e.g. `VIGIL_LOG_LEVEL`. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   async startServer(): Promise<void> {
@@ -24,8 +28,9 @@ export class Cluster {
     this.url = (await this.server.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
   }
 
-  async startWorker(): Promise<VigilProcess> {
-    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs)]);
+  /** Starts a `vigil worker`, with `env` on top of the cluster's (to arm a failpoint in it, say). */
+  async startWorker(env: Record<string, string> = {}): Promise<VigilProcess> {
+    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs)], env);
     this.workers.push(worker);
     await worker.waitFor(/worker started/);
     return worker;
@@ -45,8 +50,11 @@ export class Cluster {
     await Promise.all(this.all.map((p) => p.kill('SIGKILL')));
   }
 
-  private spawn(args: string[]): VigilProcess {
-    const child = new VigilProcess([...args, '--db', this.database, '--load', FIXTURES], { cwd: this.cwd });
+  private spawn(args: string[], env: Record<string, string> = {}): VigilProcess {
+    const child = new VigilProcess([...args, '--db', this.database, '--load', this.fixtures], {
+      cwd: this.cwd,
+      env: { ...this.env, ...env },
+    });
     this.all.push(child);
     return child;
   }

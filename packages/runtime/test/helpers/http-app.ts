@@ -1,3 +1,4 @@
+import { apiOptions } from '../../src/api-options.js';
 import type { Vigil } from '../../src/compose.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createApp, type AppOptions } from '../../src/server/app.js';
@@ -9,19 +10,7 @@ export interface ApiAnswer<T> {
 
 /** The options of the HTTP app over `vigil`'s clients (a 64 KiB body limit), with `overrides`. */
 export function appOptions(vigil: Vigil, overrides: Partial<AppOptions> = {}): AppOptions {
-  return {
-    client: vigil.client,
-    registry: vigil.registry,
-    tools: vigil.tools,
-    escalations: vigil.escalations,
-    events: vigil.eventClient,
-    deadLetters: vigil.deadLetters,
-    breakers: vigil.breakers,
-    logger: silentLogger,
-    ping: () => vigil.store.ping(),
-    maxBodyBytes: 64 * 1024,
-    ...overrides,
-  };
+  return { ...apiOptions(vigil, { logger: silentLogger, maxBodyBytes: 64 * 1024 }), ...overrides };
 }
 
 /** The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. */
@@ -31,7 +20,7 @@ export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
   );
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<ApiAnswer<T>> {

@@ -1,3 +1,4 @@
+import { apiOptions } from '../../api-options.js';
 import { createVigil } from '../../compose.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { failpointsFromSpec } from '../../runtime/failpoints.js';
@@ -79,19 +80,9 @@ export async function host(options: HostOptions): Promise<void> {
 
   let server: RunningServer | undefined;
   if (options.api) {
-    const app = createApp({
-      client: vigil.client,
-      registry: vigil.registry,
-      tools: vigil.tools,
-      escalations: vigil.escalations,
-      events: vigil.eventClient,
-      deadLetters: vigil.deadLetters,
-      breakers: vigil.breakers,
-      logger,
-      ping: () => vigil.store.ping(),
-      maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES,
-      webhooks: { sources: webhookSources, clock: vigil.store.clock },
-    });
+    const app = createApp(
+      apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources }),
+    );
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
     server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
     logger.info('API listening', { url: server.url, webhookSources: webhookSources.map((s) => s.name) });

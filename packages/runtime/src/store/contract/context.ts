@@ -5,11 +5,14 @@ import type { NewEvent } from '../event-store.js';
 import type { NewOutboxMessage } from '../outbox-store.js';
 import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { NewRun } from '../run-store.js';
+import type { NewSchedule } from '../schedule-store.js';
 import type { Store } from '../store.js';
 
 export interface StoreFixture {
   store: Store;
   clock: FakeClock;
+  /** Another connection to the same database, as another process would have; closed by `close`. */
+  connect(): Store;
   /** Changes a stored step payload behind the store's back, as a bad disk would. */
   corruptStep(runId: string, seq: number): Promise<void>;
   close(): Promise<void>;
@@ -113,6 +116,32 @@ export function newEvent(now: number, overrides: Partial<NewEvent> = {}): NewEve
     source: 'api',
     principal: null,
     receivedAt: now,
+    ...overrides,
+  };
+}
+
+/**
+ * An hourly schedule of {@link WF} added through the API, due at `nextSlotAt` (by default an
+ * hour after `now`) without jitter.
+ */
+export function newSchedule(now: number, overrides: Partial<NewSchedule> = {}): NewSchedule {
+  const nextSlotAt = overrides.nextSlotAt === undefined ? now + 3_600_000 : overrides.nextSlotAt;
+  return {
+    id: `schedule-${nextId().slice(-6)}`,
+    workflow: WF.name,
+    spec: {
+      cron: '0 * * * *',
+      timezone: 'UTC',
+      jitterMs: 0,
+      overlap: 'skip',
+      catchUp: 'latest',
+      catchUpWindowMs: 86_400_000,
+    },
+    input: '{"n":1}',
+    origin: 'api',
+    nextSlotAt,
+    nextFireAt: nextSlotAt,
+    now,
     ...overrides,
   };
 }

@@ -19,9 +19,15 @@ describeStoreContract('postgres', () => {
   const schema = schemaName();
   const clock = new FakeClock();
   const store = new PostgresStore({ url, schema, clock });
+  const others: PostgresStore[] = [];
   return Promise.resolve({
     store,
     clock,
+    connect: () => {
+      const other = new PostgresStore({ url, schema, clock });
+      others.push(other);
+      return other;
+    },
     corruptStep: async (runId, seq) => {
       await admin.query(`UPDATE ${schema}.steps SET output = '{"seq":666}' WHERE run_id = $1 AND seq = $2`, [
         runId,
@@ -29,6 +35,7 @@ describeStoreContract('postgres', () => {
       ]);
     },
     close: async () => {
+      await Promise.all(others.map((other) => other.close()));
       await store.close();
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     },
@@ -41,7 +48,7 @@ describe('PostgresStore', () => {
     const stores = Array.from({ length: 4 }, () => new PostgresStore({ url, schema }));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -14,6 +14,7 @@ import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
 import { PgRunStore } from './runs.js';
+import { PgScheduleStore } from './schedules.js';
 import { PgTimerStore } from './timers.js';
 
 export interface PostgresStoreOptions {
@@ -48,6 +49,7 @@ export class PostgresStore implements Store {
   readonly breakers: PgBreakerStore;
   readonly outbox: PgOutboxStore;
   readonly events: PgEventStore;
+  readonly schedules: PgScheduleStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -79,6 +81,7 @@ export class PostgresStore implements Store {
     this.breakers = new PgBreakerStore(this.conn);
     this.outbox = new PgOutboxStore(this.conn);
     this.events = new PgEventStore(this.conn, channel);
+    this.schedules = new PgScheduleStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -281,6 +284,28 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     match: 'text',
     since: 'bigint',
     deadline: 'bigint',
+  },
+  schedules: {
+    id: 'text',
+    workflow: 'text',
+    cron: 'text',
+    timezone: 'text',
+    jitter_ms: 'bigint',
+    overlap: 'text',
+    catch_up: 'text',
+    catch_up_window_ms: 'bigint',
+    input: 'text',
+    paused: 'boolean',
+    origin: 'text',
+    next_slot_at: 'bigint',
+    next_fire_at: 'bigint',
+    buffered_slot_at: 'bigint',
+    last_slot_at: 'bigint',
+    last_run_id: 'text',
+    claim_owner: 'text',
+    claim_expires_at: 'bigint',
+    created_at: 'bigint',
+    updated_at: 'bigint',
   },
 };
 

@@ -26,16 +26,25 @@ describeStoreContract('sqlite', () => {
   const path = tempPath();
   const clock = new FakeClock();
   const store = new SqliteStore({ path, clock });
+  const others: SqliteStore[] = [];
   return Promise.resolve({
     store,
     clock,
+    connect: () => {
+      const other = new SqliteStore({ path, clock });
+      others.push(other);
+      return other;
+    },
     corruptStep: (runId, seq) => {
       const db = new BetterSqlite3(path);
       db.prepare(`UPDATE steps SET output = '{"seq":666}' WHERE run_id = ? AND seq = ?`).run(runId, seq);
       db.close();
       return Promise.resolve();
     },
-    close: () => store.close(),
+    close: async () => {
+      await Promise.all(others.map((other) => other.close()));
+      await store.close();
+    },
   });
 });
 
@@ -61,6 +70,7 @@ describe('SqliteStore', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
     db.close();
     await a.runs.create({

@@ -16,6 +16,7 @@ import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteRunStore } from './runs.js';
+import { SqliteScheduleStore } from './schedules.js';
 import { SqliteTimerStore } from './timers.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   readonly breakers: SqliteBreakerStore;
   readonly outbox: SqliteOutboxStore;
   readonly events: SqliteEventStore;
+  readonly schedules: SqliteScheduleStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -70,6 +72,7 @@ export class SqliteStore implements Store {
     this.breakers = new SqliteBreakerStore(conn);
     this.outbox = new SqliteOutboxStore(conn);
     this.events = new SqliteEventStore(conn, notify);
+    this.schedules = new SqliteScheduleStore(conn);
   }
 
   migrate(): Promise<void> {

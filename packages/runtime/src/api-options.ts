@@ -1,0 +1,28 @@
+import type { Vigil } from './compose.js';
+import type { Logger } from './core/logger.js';
+import type { AppOptions } from './server/app.js';
+import type { WebhookSource } from './server/webhook-sources.js';
+
+/**
+ * The HTTP app's options over `vigil`'s clients: what `vigil dev`, `vigil server` and
+ * `serveApi` serve. Webhook timestamps are judged by the store's clock.
+ */
+export function apiOptions(
+  vigil: Vigil,
+  options: { logger: Logger; maxBodyBytes: number; webhookSources?: readonly WebhookSource[] },
+): AppOptions {
+  return {
+    client: vigil.client,
+    registry: vigil.registry,
+    tools: vigil.tools,
+    escalations: vigil.escalations,
+    events: vigil.eventClient,
+    deadLetters: vigil.deadLetters,
+    breakers: vigil.breakers,
+    schedules: vigil.schedules,
+    logger: options.logger,
+    ping: () => vigil.store.ping(),
+    maxBodyBytes: options.maxBodyBytes,
+    ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, clock: vigil.store.clock } } : {}),
+  };
+}

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+
+import type { CreateSchedule, ScheduleClient } from '../../runtime/schedule-client.js';
+import { parseWith, readJsonBody } from '../request-body.js';
+
+/** The cron options are checked by `validateSchedule`, whose messages say what is wrong with them. */
+const CreateScheduleBody = z
+  .object({
+    id: z.string().optional(),
+    workflow: z.string().min(1, 'workflow must name a registered workflow'),
+    cron: z.string(),
+    timezone: z.string().optional(),
+    jitter: z.union([z.string(), z.number()]).optional(),
+    overlap: z.string().optional(),
+    catchUp: z.string().optional(),
+    catchUpWindow: z.union([z.string(), z.number()]).optional(),
+    input: z.unknown().optional(),
+  })
+  .strict();
+
+const ListSchedulesQuery = z
+  .object({
+    workflow: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `/v1/schedules`: cron schedules: add, list, show, pause, resume, run now, remove. */
+export function scheduleRoutes(schedules: ScheduleClient, maxBodyBytes: number): Hono {
+  const app = new Hono();
+
+  app.get('/', async (c) => {
+    const query = parseWith(ListSchedulesQuery, c.req.query(), 'invalid_request');
+    return c.json(await schedules.list(query));
+  });
+
+  app.post('/', async (c) => {
+    const body = await readJsonBody(c, CreateScheduleBody, maxBodyBytes);
+    // The options are strings here; `create` checks them (validateSchedule) before anything is written.
+    return c.json(await schedules.create(body as CreateSchedule), 201);
+  });
+
+  app.get('/:id', async (c) => c.json(await schedules.get(c.req.param('id'))));
+
+  app.post('/:id/pause', async (c) => c.json(await schedules.pause(c.req.param('id'))));
+
+  app.post('/:id/resume', async (c) => c.json(await schedules.resume(c.req.param('id'))));
+
+  app.post('/:id/trigger', async (c) => {
+    const run = await schedules.trigger(c.req.param('id'));
+    if (!run.created) c.header('Idempotent-Replayed', 'true');
+    return c.json({ id: run.id, status: run.status }, 202);
+  });
+
+  app.delete('/:id', async (c) => c.json(await schedules.remove(c.req.param('id'))));
+
+  return app;
+}
