@@ -11,7 +11,9 @@ const HOUR_MS = 3_600_000;
 export const ReconciliationInput = z.object({
   /**
    * The start of the hour to reconcile, e.g. `2026-05-01T09:00:00Z`, for a backfill. Default:
-   * the last whole hour before the run started (what the hourly schedule wants).
+   * the last whole hour before the slot the schedule started the run for (`ctx.scheduledAt`), so
+   * a run that catches up after downtime reconciles the hour it was meant for; for a run started
+   * by hand, the last whole hour before it started.
    */
   hour: z.iso
     .datetime()
@@ -56,7 +58,9 @@ export function reconciliationWorkflow(tools: ReconciliationTools) {
       ],
     },
     async (ctx, input) => {
-      const from = input.hour ? Date.parse(input.hour) : Math.floor(ctx.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
+      const from = input.hour
+        ? Date.parse(input.hour)
+        : Math.floor((ctx.scheduledAt ?? ctx.now()) / HOUR_MS) * HOUR_MS - HOUR_MS;
       const window: Window = { from: new Date(from).toISOString(), to: new Date(from + HOUR_MS).toISOString() };
       const ledger = await ctx.tool(tools.ledgerEntries, window, { name: 'ledger' });
       // Polled together: one processor's backoff does not delay the others.

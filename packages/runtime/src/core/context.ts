@@ -22,6 +22,13 @@ export interface WorkflowContext {
    * one more after every crash, suspension (sleep) or hand-back.
    */
   readonly attempt: number;
+  /**
+   * For a run a schedule started: the slot it was started for (epoch milliseconds), which after
+   * downtime or with jitter is earlier than the run's start — reconcile "the hour before the
+   * slot", not "the hour before now". For `vigil schedules trigger`, the moment of the trigger.
+   * Null for runs started any other way.
+   */
+  readonly scheduledAt: number | null;
   /** A logger bound to this run; silent while replaying history, so each line appears once. */
   readonly log: Logger;
 

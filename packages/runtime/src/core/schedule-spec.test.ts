@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { lastSlotAtOrBefore, nextSlot, slotIdempotencyKey, slotJitter, validateSchedule } from './schedule-spec.js';
+import {
+  lastSlotAtOrBefore,
+  nextSlot,
+  slotIdempotencyKey,
+  slotJitter,
+  slotOfKey,
+  validateSchedule,
+} from './schedule-spec.js';
 
 /** The next `count` slots after `from`, as ISO strings. */
 function slots(cron: string, timezone: string, from: string, count: number): string[] {
@@ -98,6 +105,10 @@ describe('cron slots', () => {
     const spread = new Set(Array.from({ length: 50 }, (_, i) => slotJitter(`s${i}`, slot, 60_000)));
     expect(spread.size).toBeGreaterThan(40);
     expect(slotIdempotencyKey('hourly-recon', slot)).toBe('schedule:hourly-recon:2026-11-26T10:00:00.000Z');
+    expect(slotOfKey(slotIdempotencyKey('hourly-recon', slot))).toBe(slot);
+    expect(slotOfKey('schedule:hourly-recon:manual:2026-11-26T10:00:00.000Z')).toBe(slot);
+    expect(slotOfKey('order-42')).toBeNull();
+    expect(slotOfKey(null)).toBeNull();
   });
 
   it('finds the last slot before a time as walking slot by slot would, DST days included', () => {

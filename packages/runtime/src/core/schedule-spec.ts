@@ -193,3 +193,14 @@ export function slotJitter(scheduleId: string, slotMs: number, jitterMs: number)
 export function slotIdempotencyKey(scheduleId: string, slotMs: number): string {
   return `schedule:${scheduleId}:${new Date(slotMs).toISOString()}`;
 }
+
+const SLOT_KEY = /^schedule:[A-Za-z0-9][A-Za-z0-9._:-]{0,127}:(?:manual:)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/;
+
+/**
+ * The slot a run was started for, read back from its idempotency key (`slotIdempotencyKey`, or
+ * `schedule:<id>:manual:<time>` for a manual trigger); null for any other key.
+ */
+export function slotOfKey(idempotencyKey: string | null): number | null {
+  const match = idempotencyKey === null ? null : SLOT_KEY.exec(idempotencyKey);
+  return match?.[1] ? Date.parse(match[1]) : null;
+}

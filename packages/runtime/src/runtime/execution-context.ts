@@ -18,6 +18,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { validateIdempotencyKey } from '../core/ids.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
+import { slotOfKey } from '../core/schedule-spec.js';
 import { JOURNAL_NAMES, validateStepName, type JournalKind } from '../core/step-identity.js';
 import type { Tool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
@@ -40,6 +41,7 @@ export class ExecutionContext implements WorkflowContext {
   readonly runId: string;
   readonly workflow: { readonly name: string; readonly version: number };
   readonly log: Logger;
+  readonly scheduledAt: number | null;
 
   constructor(
     private readonly execution: RunExecution,
@@ -48,6 +50,7 @@ export class ExecutionContext implements WorkflowContext {
   ) {
     this.runId = execution.runId;
     this.workflow = { name: workflow.name, version: workflow.version };
+    this.scheduledAt = slotOfKey(execution.idempotencyKey);
     this.log = replaySilenced(execution.log, () => execution.replaying);
   }
 

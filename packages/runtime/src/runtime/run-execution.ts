@@ -83,6 +83,11 @@ export class RunExecution implements PolicyHost {
     this.leaseExpiresAt = Math.max(this.leaseExpiresAt, expiresAt);
   }
 
+  /** The key the run was started with, while it holds it. */
+  get idempotencyKey(): string | null {
+    return this.claimed.run.idempotencyKey;
+  }
+
   get attempt(): number {
     return this.claimed.run.attempt;
   }

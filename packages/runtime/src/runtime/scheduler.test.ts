@@ -65,7 +65,7 @@ describe.each(DIALECTS)('scheduler on %s', (dialect: Dialect) => {
   it('fires each slot once, a jitter within its bound after the slot, the same jitter any process computes', async () => {
     const every10s = defineWorkflow(
       { name: 'sched.every10s', input: z.object({}), schedule: { cron: '*/10 * * * * *', jitter: '5s' } },
-      async () => 'ok',
+      async (ctx) => ctx.scheduledAt,
     );
     const vigil = h.vigil([every10s], fine);
     await synced(vigil, 'sched.every10s');
@@ -87,6 +87,9 @@ describe.each(DIALECTS)('scheduler on %s', (dialect: Dialect) => {
     expect(jitters.size).toBeGreaterThan(3);
     expect(Math.max(...jitters)).toBeLessThan(5_000);
     expect((await vigil.schedules.get('sched.every10s')).lastSlotAt).toBe(iso(fired[fired.length - 1]!.slot));
+    // Each run knows the slot it was started for, though it started a jitter later.
+    const first = (await vigil.listRuns({ limit: 500 })).runs.find((r) => r.idempotencyKey?.endsWith(iso(slots[0]!)));
+    expect(await h.result(vigil, first!.id)).toBe(slots[0]);
   });
 
   it('after an outage fires the slots its catch-up policy says: none, the latest, or all within the window', async () => {
