@@ -42,15 +42,17 @@ export class ExecutionContext implements WorkflowContext {
   readonly workflow: { readonly name: string; readonly version: number };
   readonly log: Logger;
   readonly scheduledAt: number | null;
+  readonly attempt: number;
 
   constructor(
     private readonly execution: RunExecution,
     workflow: AnyWorkflow,
-    readonly attempt: number,
+    run: { attempt: number; idempotencyKey: string | null },
   ) {
+    this.attempt = run.attempt;
     this.runId = execution.runId;
     this.workflow = { name: workflow.name, version: workflow.version };
-    this.scheduledAt = slotOfKey(execution.idempotencyKey);
+    this.scheduledAt = slotOfKey(run.idempotencyKey);
     this.log = replaySilenced(execution.log, () => execution.replaying);
   }
 

@@ -83,11 +83,6 @@ export class RunExecution implements PolicyHost {
     this.leaseExpiresAt = Math.max(this.leaseExpiresAt, expiresAt);
   }
 
-  /** The key the run was started with, while it holds it. */
-  get idempotencyKey(): string | null {
-    return this.claimed.run.idempotencyKey;
-  }
-
   get attempt(): number {
     return this.claimed.run.attempt;
   }
@@ -121,7 +116,7 @@ export class RunExecution implements PolicyHost {
       void this.finish({ status: 'failed', error: toErrorRecord(error) });
       return;
     }
-    const ctx = new ExecutionContext(this, this.workflow, this.claimed.run.attempt);
+    const ctx = new ExecutionContext(this, this.workflow, this.claimed.run);
     // An async function, or a plain one that throws synchronously: both end in the same handlers.
     void Promise.resolve()
       .then(() => this.workflow.run(ctx, input))
