@@ -10,5 +10,6 @@ export const COPIED_TABLES = [
   'events',
   'event_deliveries',
   'event_waits',
+  'flow_timers',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -27,6 +27,7 @@ const nothing = {
   events: 0,
   event_deliveries: 0,
   event_waits: 0,
+  flow_timers: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -207,6 +208,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications an
     events: 1,
     event_deliveries: 1,
     event_waits: 1,
+    flow_timers: 0,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 

@@ -61,6 +61,7 @@ describe('SqliteStore', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 5 },
     ]);
     db.close();
     await a.runs.create({
