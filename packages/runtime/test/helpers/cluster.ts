@@ -24,8 +24,9 @@ export class Cluster {
     this.url = (await this.server.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
   }
 
-  async startWorker(): Promise<VigilProcess> {
-    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs)]);
+  /** Starts a `vigil worker`, with `extra` arguments (e.g. `--concurrency 1`). */
+  async startWorker(extra: string[] = []): Promise<VigilProcess> {
+    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs), ...extra]);
     this.workers.push(worker);
     await worker.waitFor(/worker started/);
     return worker;
