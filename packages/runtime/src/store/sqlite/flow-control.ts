@@ -18,13 +18,16 @@ import type { SqliteConnection } from './connection.js';
 const candidates = (of: string): string =>
   `SELECT ${GATED_COLUMNS} FROM runs INDEXED BY runs_gated
    WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= ? AND ${of} ORDER BY ready_at, id LIMIT ?`;
-const firstWaiting = (of: string): string =>
-  `SELECT ready_at FROM runs INDEXED BY runs_gated
-   WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= ? AND ${of} ORDER BY ready_at, id LIMIT 1`;
+const inNames = (names: number): string => `workflow IN (${Array.from({ length: names }, () => '?').join(', ')})`;
+// One statement for what a plain claim must know: where the limited queue starts, and whether a
+// rate limit's timer is due. Both are index probes that find nothing when no workflow has limits.
+const probe = (of: string, names: number): string =>
+  `SELECT (SELECT ready_at FROM runs INDEXED BY runs_gated
+     WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= ? AND ${of} ORDER BY ready_at, id LIMIT 1) AS head,
+   EXISTS (SELECT 1 FROM flow_timers INDEXED BY flow_timers_due WHERE release_at <= ? AND ${inNames(names)}) AS due`;
 const dueTimers = (names: number): string =>
   `SELECT workflow, gate FROM flow_timers INDEXED BY flow_timers_due
-   WHERE release_at <= ? AND workflow IN (${Array.from({ length: names }, () => '?').join(', ')})
-   ORDER BY release_at LIMIT 64`;
+   WHERE release_at <= ? AND ${inNames(names)} ORDER BY release_at LIMIT 64`;
 const DELETE_TIMER = 'DELETE FROM flow_timers WHERE workflow = ? AND gate = ?';
 const SET_TIMER = `INSERT INTO flow_timers (workflow, gate, release_at) VALUES (?, ?, ?)
   ON CONFLICT (workflow, gate) DO UPDATE SET release_at = min(release_at, excluded.release_at)`;
@@ -93,15 +96,30 @@ export class SqliteFlowControl {
 
   /**
    * The queue position (`ready_at`) of the first run waiting under limits that may be admitted
-   * now, if any: the plain claim takes runs queued before it, then this claim its turn.
+   * now, if any: the plain claim takes runs queued before it, then this claim its turn. Applies
+   * the rate limits' timers that are due first (each releases one held run); `released` says
+   * whether any did.
    */
-  head(now: number, of: { sql: string; params: Array<string | number> }): number | undefined {
-    const row = this.conn.statement(firstWaiting(of.sql)).get(now, ...of.params) as { ready_at: number } | undefined;
-    return row?.ready_at;
+  head(
+    now: number,
+    of: { sql: string; params: Array<string | number> },
+    workflows: readonly string[],
+  ): { head: number | undefined; released: boolean } {
+    const look = (): { head: number | null; due: number } =>
+      this.conn.statement(probe(of.sql, workflows.length)).get(now, ...of.params, now, ...workflows) as {
+        head: number | null;
+        due: number;
+      };
+    let found = look();
+    let released = false;
+    if (found.due) {
+      released = this.releaseDue(now, workflows);
+      found = look();
+    }
+    return { head: found.head ?? undefined, released };
   }
 
-  /** Applies the rate limits' timers that are due: each releases one held run. True if any did. */
-  releaseDue(now: number, workflows: readonly string[]): boolean {
+  private releaseDue(now: number, workflows: readonly string[]): boolean {
     const due = this.conn.statement(dueTimers(workflows.length)).all(now, ...workflows) as Array<{
       workflow: string;
       gate: string;

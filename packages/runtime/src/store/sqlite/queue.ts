@@ -62,9 +62,11 @@ export class SqliteQueueStore implements QueueStore {
       const rows = leaseAll(
         this.conn.statement(selectExpired(of.sql)).all(now, ...of.params, limit) as Array<{ id: string }>,
       );
-      let released = this.flow.releaseDue(now, [...new Set(request.workflows.map((w) => w.name))]);
+      const names = [...new Set(request.workflows.map((w) => w.name))];
+      let released = false;
       for (let pass = 0; pass < 3 && rows.length < limit; pass++) {
-        const head = this.flow.head(now, of);
+        const { head, released: due } = this.flow.head(now, of, names);
+        released ||= due;
         const ready = this.conn
           .statement(selectReady(of.sql))
           .all(head ?? now, ...of.params, limit - rows.length) as Array<{ id: string }>;
