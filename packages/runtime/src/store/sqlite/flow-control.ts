@@ -18,7 +18,16 @@ import type { SqliteConnection } from './connection.js';
 const candidates = (of: string): string =>
   `SELECT ${GATED_COLUMNS} FROM runs INDEXED BY runs_gated
    WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= ? AND ${of} ORDER BY ready_at, id LIMIT ?`;
-const inNames = (names: number): string => `workflow IN (${Array.from({ length: names }, () => '?').join(', ')})`;
+const inNamesSql = new Map<number, string>();
+/** `workflow IN (?, …)` for `names` parameters; built once per count (this is on every claim). */
+function inNames(names: number): string {
+  let sql = inNamesSql.get(names);
+  if (sql === undefined) {
+    sql = `workflow IN (${Array.from({ length: names }, () => '?').join(', ')})`;
+    inNamesSql.set(names, sql);
+  }
+  return sql;
+}
 // One statement for what a plain claim must know: where the limited queue starts, and whether a
 // rate limit's timer is due. Both are index probes that find nothing when no workflow has limits.
 const probe = (of: string, names: number): string =>
