@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventRecord } from '../store/event-store.js';
 import type { Store } from '../store/store.js';
 import type { VigilClient } from './client.js';
+import { isRefusedByFlowFunction } from './run-flow.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 /** What dispatching one event did. */
@@ -37,8 +38,9 @@ export class EventDispatcher {
         started.push(run.id);
       } catch (error) {
         const record = toErrorRecord(error);
-        // A payload the workflow's input refuses will never start it: say so, and go on.
-        if (record.code !== 'input_invalid') throw error;
+        // A payload the workflow's input (or its concurrency key or priority function) refuses
+        // will never start it: say so, and go on.
+        if (record.code !== 'input_invalid' && !isRefusedByFlowFunction(error)) throw error;
         logger.warn('an event does not fit the input of the workflow it triggers', {
           eventId: event.id,
           workflow: workflow.name,

@@ -69,6 +69,40 @@ describe('starting runs under flow control', () => {
   });
 });
 
+describe('flow control of runs started by events', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.cleanup());
+
+  it('starts runs under the limits, and skips an event whose payload the key function refuses', async () => {
+    const discharge = defineWorkflow(
+      {
+        name: 'discharge.on-order',
+        input: z.object({ patientId: z.string() }),
+        on: { event: 'discharge.ordered' },
+        concurrency: {
+          limit: 1,
+          key: (input) => {
+            if (input.patientId === 'unknown') throw new Error('no such patient');
+            return input.patientId;
+          },
+        },
+      },
+      async (ctx, input) => ctx.step('go', () => input.patientId),
+    );
+    const vigil = h.vigil([discharge], { worker: { pollMs: 60_000 } });
+    const first = await vigil.sendEvent('discharge.ordered', { patientId: 'P-1' });
+    const second = await vigil.sendEvent('discharge.ordered', { patientId: 'P-1' });
+    expect(await vigil.getRun(second.runs[0]!)).toMatchObject({ concurrencyKey: 'P-1' });
+    // Stored and dispatched, but it starts nothing, and no sweep will try again.
+    expect(await vigil.sendEvent('discharge.ordered', { patientId: 'unknown' })).toMatchObject({ runs: [] });
+    expect(await h.result(vigil, first.runs[0]!)).toBe('P-1');
+    expect(await h.result(vigil, second.runs[0]!)).toBe('P-1');
+  });
+});
+
 describe.each(DIALECTS)('flow control with a worker on %s', (dialect: Dialect) => {
   let h: Harness;
   beforeEach(() => {

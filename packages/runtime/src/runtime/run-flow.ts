@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, isVigilError } from '../core/errors.js';
 import { validatePriority, type FlowControl } from '../core/flow-control.js';
 import type { NewRunFlow } from '../store/run-store.js';
 
@@ -22,10 +22,7 @@ export function runFlowOf<Input>(
     priority !== undefined
       ? validatePriority(priority)
       : typeof flow.priority === 'function'
-        ? validatePriority(
-            call(() => (flow.priority as (input: Input) => number)(input), `${name}: priority`),
-            `Workflow ${name}: the priority function's result`,
-          )
+        ? priorityOf(flow.priority, input, name)
         : flow.priority;
   if (flow.concurrency === null && flow.keyedConcurrency === null && flow.rateLimit === null) {
     return { priority: chosen, flow: null };
@@ -46,6 +43,24 @@ export function runFlowOf<Input>(
         : null,
     },
   };
+}
+
+/**
+ * Whether `error` is a key or priority function refusing this input: the same input will always
+ * be refused, so a trigger (an event) that carries it can only be skipped, like an invalid input.
+ */
+export function isRefusedByFlowFunction(error: unknown): boolean {
+  return isVigilError(error) && error.code === 'invalid_argument' && error.path === 'input';
+}
+
+function priorityOf<Input>(fn: (input: Input) => number, input: Input, name: string): number {
+  const priority = call(() => fn(input), `${name}: priority`);
+  try {
+    return validatePriority(priority, `Workflow ${name}: the priority function's result`);
+  } catch (error) {
+    // The input made the workflow's function return it: say so, as for a key.
+    throw new InvalidArgumentError((error as Error).message, { path: 'input' });
+  }
 }
 
 function keyOf<Input>(fn: (input: Input) => string, input: Input, what: string): string {
