@@ -114,6 +114,7 @@ export function buildProgram(): Command {
     .option('--input <json>', 'input as JSON, or @file')
     .option('--wait', 'follow the run until it finishes; exit 1 unless it completed')
     .option('--idempotency-key <key>', 'the same key returns the same run')
+    .option('--priority <seconds>', 'go ahead of runs queued up to this many seconds earlier (0–600)')
     .addOption(output())
     .addOption(url())
     .action((workflow: string, options: { url: string } & Parameters<typeof startCommand>[2]) =>

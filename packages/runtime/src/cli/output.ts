@@ -38,6 +38,12 @@ function duration(startedAt: string, endedAt: string | null): string {
   return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
+const WAITING_FOR: Record<NonNullable<RunSummary['waitingFor']>, (run: RunSummary) => string> = {
+  concurrency: () => 'for a free slot (the workflow’s concurrency limit is reached)',
+  concurrency_key: (run) => `for a free slot (concurrency limit of key ${JSON.stringify(run.concurrencyKey)} reached)`,
+  rate_limit: () => 'for the start-rate limit to allow another start',
+};
+
 /** A run for people: header, progress, the step timeline (journaled values left out), result. */
 export function formatRunDetails(run: RunDetails): string {
   const lines = [
@@ -49,6 +55,8 @@ export function formatRunDetails(run: RunDetails): string {
   ];
   if (run.finishedAt) lines.push(`Finished  ${run.finishedAt}`);
   if (run.wakeAt && !run.finishedAt) lines.push(`Wakes     ${run.wakeAt}`);
+  if (run.waitingFor && !run.finishedAt) lines.push(`Waiting   ${WAITING_FOR[run.waitingFor](run)}`);
+  if (run.priority > 0) lines.push(`Priority  ${run.priority}s`);
   if (run.summary) lines.push(`Summary   ${run.summary}`);
   if (run.replayOf) lines.push(`Replays   ${run.replayOf}`);
   const steps = run.steps.filter((step) => !step.name.startsWith('$'));

@@ -9,6 +9,7 @@ import type { AnyWorkflow } from '../core/workflow.js';
 import type { CreateRunResult } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
+import { runFlowOf } from './run-flow.js';
 import type { RuntimeEvents } from './events.js';
 import type { ProgressWorkflow } from './progress.js';
 import { workflowTitle } from './run-ending.js';
@@ -26,6 +27,11 @@ export interface StartOptions {
   principal?: string;
   /** The dead-lettered run this one replays with edited input (set by dead-letter replay). */
   replayOf?: string;
+  /**
+   * Seconds (integer, 0–600) this run goes ahead of runs queued at the same time; overrides the
+   * workflow's `priority`.
+   */
+  priority?: number;
 }
 
 export interface StartResult {
@@ -72,20 +78,29 @@ export class VigilClient {
   constructor(private readonly deps: ClientDeps) {}
 
   /**
-   * Validates `input` against the workflow's schema, then commits a queued run. Nothing is
-   * written when validation fails.
+   * Validates `input` against the workflow's schema and computes its priority and flow-control
+   * keys, then commits a queued run. Nothing is written when any of that fails.
    *
    * @throws NotFoundError (`workflow_not_found`) for an unknown workflow name.
    * @throws ValidationError (`input_invalid`) naming the first bad field as `input.<path>`.
+   * @throws InvalidArgumentError for a bad priority, or a key function that throws or returns no key.
    * @throws ConflictError (`idempotency_conflict`) when the key was used with another input.
    */
   async start(workflow: AnyWorkflow | string, input: unknown, options: StartOptions = {}): Promise<StartResult> {
     const definition = typeof workflow === 'string' ? this.deps.registry.latest(workflow) : workflow;
     const idempotencyKey = options.idempotencyKey === undefined ? null : validateIdempotencyKey(options.idempotencyKey);
     const text = encodeJson(input, 'The input', this.deps.maxPayloadBytes);
-    checkSchema(definition.input, JSON.parse(text), 'input_invalid', 'input', `Invalid input for ${definition.name}`);
+    const parsed: unknown = checkSchema(
+      definition.input,
+      JSON.parse(text),
+      'input_invalid',
+      'input',
+      `Invalid input for ${definition.name}`,
+    );
+    const { priority, flow } = runFlowOf(definition, parsed, options.priority);
     const now = this.deps.clock.now();
-    const slot = this.deps.localWorker?.()?.reserve(definition);
+    // A run under limits waits for a claim to admit it: it never starts directly on this worker.
+    const slot = flow === null ? this.deps.localWorker?.()?.reserve(definition) : undefined;
     let result: CreateRunResult;
     try {
       result = await this.deps.store.runs.create({
@@ -99,6 +114,8 @@ export class VigilClient {
         principal: options.principal ?? null,
         replayOf: options.replayOf ?? null,
         now,
+        priority,
+        flow,
         ...(slot ? { leaseTo: { owner: slot.owner, leaseTtlMs: slot.leaseTtlMs } } : {}),
       });
     } catch (error) {

@@ -3,7 +3,8 @@ import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
 /**
  * A place on a worker in this process, held for a run about to be created. The run is inserted
  * already leased to that worker and starts executing at once: no claim transaction, no wait for
- * the worker to wake up and poll.
+ * the worker to wake up and poll. Never for a run under concurrency or rate limits: only a
+ * claim, which counts the active runs, may start one (`VigilClient.start` asks for no slot).
  */
 export interface DirectSlot {
   owner: string;

@@ -6,6 +6,7 @@ import type { AnyWorkflow } from '../core/workflow.js';
 import type { EventRecord } from '../store/event-store.js';
 import type { Store } from '../store/store.js';
 import type { VigilClient } from './client.js';
+import { isRefusedByFlowFunction } from './run-flow.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 /** What dispatching one event did. */
@@ -111,8 +112,9 @@ export class EventDispatcher {
   private skipOrThrow(error: unknown, event: EventRecord, workflow: AnyWorkflow, keyFromPayload: boolean): void {
     const record = toErrorRecord(error);
     const fields = { eventId: event.id, event: event.name, workflow: workflow.name, error: record.message };
-    // A payload the workflow's input refuses will never start it: say so, and go on.
-    if (record.code === 'input_invalid') {
+    // A payload the workflow's input (or its concurrency key or priority function) refuses will
+    // never start it: say so, and go on.
+    if (record.code === 'input_invalid' || isRefusedByFlowFunction(error)) {
       this.deps.logger.warn('an event does not fit the input of the workflow it triggers', fields);
       return;
     }

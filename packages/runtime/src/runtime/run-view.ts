@@ -3,7 +3,7 @@ import type { RunStatus } from '../core/run-status.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { AttemptRecord, StepRecord } from '../store/checkpoint-store.js';
 import type { EscalationRecord } from '../store/escalation-store.js';
-import type { RunRecord } from '../store/run-store.js';
+import type { FlowLimitKind, RunRecord } from '../store/run-store.js';
 import { toAttemptView, toEscalationView, type AttemptView, type EscalationView } from './operator-views.js';
 import { computeProgress, type Progress, type ProgressWorkflow } from './progress.js';
 
@@ -18,8 +18,17 @@ export interface RunSummary {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
-  /** When a sleeping or queued run becomes claimable. */
+  /**
+   * When a sleeping or queued run becomes claimable. Null while a limit holds it: it starts
+   * when a slot or the rate window frees, which no time can say.
+   */
   wakeAt: string | null;
+  /** Seconds (0–600) it went ahead of runs queued at the same time. */
+  priority: number;
+  /** The key its workflow's keyed concurrency limit counts it under, if any. */
+  concurrencyKey: string | null;
+  /** The limit a queued run waits on before its first start, if one is full. */
+  waitingFor: FlowLimitKind | null;
 }
 
 export interface RunDetails extends RunSummary {
@@ -69,8 +78,20 @@ export function toRunSummary(run: RunRecord): RunSummary {
     createdAt: iso(run.createdAt),
     updatedAt: iso(run.updatedAt),
     finishedAt: isoOrNull(run.finishedAt),
-    wakeAt: isoOrNull(run.readyAt),
+    wakeAt: wakeAt(run),
+    priority: run.priority,
+    concurrencyKey: run.concurrencyKey,
+    waitingFor: run.heldBy,
   };
+}
+
+/**
+ * A new run's `readyAt` is its creation time minus its priority, a place in the queue rather
+ * than a time: it is claimable from its creation on.
+ */
+function wakeAt(run: RunRecord): string | null {
+  if (run.readyAt === null || run.heldBy !== null) return null;
+  return iso(Math.max(run.readyAt, run.createdAt));
 }
 
 export function toRunDetails(

@@ -77,6 +77,22 @@ describe('HTTP API', () => {
     });
   });
 
+  it('starts a run with a priority, and answers 400 naming `priority` for a bad one', async () => {
+    const { request, count } = await setup();
+    const body = (priority: unknown) =>
+      JSON.stringify({ workflow: 'patient.discharge', input: { patientId: 'P-1' }, priority });
+    const res = await request('POST', '/v1/runs', body(90));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await (await request('GET', `/v1/runs/${id}`)).json()).toMatchObject({ priority: 90, status: 'queued' });
+    for (const bad of [601, -1, 2.5, '30', null]) {
+      const refused = await request('POST', '/v1/runs', body(bad));
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { code: 'invalid_argument', path: 'priority' } });
+    }
+    expect(await count()).toBe(1);
+  });
+
   it('deduplicates on Idempotency-Key and answers 409 for the same key with other input', async () => {
     const { request, count } = await setup();
     const body = JSON.stringify({ workflow: 'patient.discharge', input: { patientId: 'P-7' } });

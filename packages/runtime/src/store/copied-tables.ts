@@ -11,5 +11,6 @@ export const COPIED_TABLES = [
   'event_deliveries',
   'event_waits',
   'schedules',
+  'flow_timers',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

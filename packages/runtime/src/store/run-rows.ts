@@ -1,7 +1,7 @@
 import { sha256 } from '../core/checksum.js';
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
-import type { RunRecord } from './run-store.js';
+import type { FlowLimitKind, NewRun, RunRecord } from './run-store.js';
 
 /** A row of the `runs` table, as both dialects return it (times as epoch milliseconds). */
 export interface RunRow {
@@ -25,11 +25,15 @@ export interface RunRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  priority: number;
+  concurrency_key: string | null;
+  held_on: string | null;
 }
 
 export const RUN_COLUMNS =
   'id, workflow, version, status, input, input_checksum, output, error, summary, replay_of, idempotency_key, ' +
-  'principal, attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at';
+  'principal, attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, finished_at, ' +
+  'priority, concurrency_key, held_on';
 
 /** Maps a row to a record, verifying the input against its checksum. */
 export function toRunRecord(row: RunRow): RunRecord {
@@ -55,7 +59,17 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    priority: row.priority,
+    concurrencyKey: row.concurrency_key,
+    heldBy: heldBy(row.held_on),
   };
+}
+
+/** What `held_on` names: `c` (the workflow-wide limit), `k:<key>` or `r:<key>`. */
+function heldBy(gate: string | null): FlowLimitKind | null {
+  if (gate === null) return null;
+  if (gate === 'c') return 'concurrency';
+  return gate.startsWith('k:') ? 'concurrency_key' : 'rate_limit';
 }
 
 function parseError(text: string): ErrorRecord {
@@ -64,4 +78,39 @@ function parseError(text: string): ErrorRecord {
   } catch {
     return { name: 'Error', message: 'The stored error could not be read', code: 'error_unreadable' };
   }
+}
+
+/** The flow-control columns of a new run, and its place in the queue. */
+export interface NewRunFlowColumns {
+  priority: number;
+  /** Creation time minus the priority: runs are claimed in `ready_at` order. */
+  readyAt: number;
+  /** 1 when its first claim must pass limits, else 0. */
+  flowState: 0 | 1;
+  concurrencyLimit: number | null;
+  concurrencyKey: string | null;
+  keyLimit: number | null;
+  rateLimit: number | null;
+  ratePeriodMs: number | null;
+  rateKey: string | null;
+}
+
+export function newRunFlowColumns(run: NewRun): NewRunFlowColumns {
+  const priority = run.priority ?? 0;
+  const flow = run.flow ?? null;
+  const limited = flow !== null && (flow.concurrency !== null || flow.keyed !== null || flow.rate !== null);
+  if (limited && run.leaseTo) {
+    throw new Error(`run ${run.id} is under flow control: only a claim may lease it, not its creation`);
+  }
+  return {
+    priority,
+    readyAt: run.now - priority * 1000,
+    flowState: limited ? 1 : 0,
+    concurrencyLimit: flow?.concurrency ?? null,
+    concurrencyKey: flow?.keyed?.key ?? null,
+    keyLimit: flow?.keyed?.limit ?? null,
+    rateLimit: flow?.rate?.limit ?? null,
+    ratePeriodMs: flow?.rate?.periodMs ?? null,
+    rateKey: flow?.rate?.key ?? null,
+  };
 }

@@ -27,12 +27,39 @@ export interface RunRecord {
   principal: string | null;
   /** How many times a worker has claimed the run. */
   attempt: number;
-  /** When the run may next be claimed (queued, sleeping, handed back); null while leased or finished. */
+  /**
+   * When the run may next be claimed (queued, sleeping, handed back); null while leased or finished.
+   * A new run's is its creation time minus its priority, so it can be in the past.
+   */
   readyAt: number | null;
+  /** Seconds (0–600) it was put ahead of runs queued at the same time. */
+  priority: number;
+  /** The key its keyed concurrency limit counts it under, if its workflow has one. */
+  concurrencyKey: string | null;
+  /**
+   * The limit holding this queued run back from its first claim, until a slot or the rate window
+   * frees: the workflow-wide or keyed concurrency limit, or the rate limit. Null otherwise.
+   */
+  heldBy: FlowLimitKind | null;
   lease: { owner: string; epoch: number; expiresAt: number } | null;
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+}
+
+export type FlowLimitKind = 'concurrency' | 'concurrency_key' | 'rate_limit';
+
+/**
+ * The limits a run's first claim must pass, fixed when it is created (decision record 7): taken
+ * from its workflow's definition, with the keys computed from its input.
+ */
+export interface NewRunFlow {
+  /** Active runs of the workflow, all versions. */
+  concurrency: number | null;
+  /** Active runs of the workflow with this key. */
+  keyed: { limit: number; key: string } | null;
+  /** First claims per period, of the workflow (`key` '') or of runs with this key. */
+  rate: { limit: number; periodMs: number; key: string } | null;
 }
 
 export interface NewRun {
@@ -54,6 +81,13 @@ export interface NewRun {
   /** The dead-lettered run this one replays with edited input. */
   replayOf?: string | null;
   now: number;
+  /** Seconds (0–600): the run is queued as if created that much earlier (`ready_at = now - priority`). */
+  priority?: number;
+  /**
+   * Limits its first claim must pass; null or absent for none. A run with limits is never created
+   * with `leaseTo`: only a claim may admit it.
+   */
+  flow?: NewRunFlow | null;
   /**
    * Create the run already leased to this worker (epoch 1, first attempt), for a trigger in a
    * process whose own worker has a free slot: no claim, no wait for a poll.
@@ -81,7 +115,7 @@ export interface RunFilter {
 /** The runs aggregate: creating, reading and cancelling runs. */
 export interface RunStore {
   /**
-   * Inserts a queued run, ready at once (or leased, with `leaseTo`). With an idempotency key held by a
+   * Inserts a queued run, ready at once or earlier by its priority (or leased, with `leaseTo`). With an idempotency key held by a
    * run created within `idempotencyRetentionMs`: returns that run when the workflow and input hash
    * match, otherwise throws `ConflictError` (`idempotency_conflict`). A holder older than that
    * loses the key to the new run in the same transaction, so concurrent creates with one expired
@@ -94,7 +128,7 @@ export interface RunStore {
   /**
    * Cancels a run that has not finished: marks it `cancelled`, clears its lease and bumps the
    * lease epoch, so a worker still executing it can commit nothing more. Its open escalations
-   * are marked `cancelled`. Returns the run as it
+   * are marked `cancelled`. A run under flow control releases a held run of each of its limits. Returns the run as it
    * is afterwards (unchanged when it had already finished), or null when there is no such run.
    */
   cancel(id: string, now: number): Promise<RunRecord | null>;

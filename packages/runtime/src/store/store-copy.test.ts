@@ -29,6 +29,7 @@ const nothing = {
   event_deliveries: 0,
   event_waits: 0,
   schedules: 0,
+  flow_timers: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -224,6 +225,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     event_deliveries: 1,
     event_waits: 1,
     schedules: 1,
+    flow_timers: 0,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 

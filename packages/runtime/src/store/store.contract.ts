@@ -11,6 +11,7 @@ import type { ContractContext, StoreFixture } from './contract/context.js';
 import { deadLettersContract } from './contract/dead-letters.contract.js';
 import { escalationsContract } from './contract/escalations.contract.js';
 import { eventsContract } from './contract/events.contract.js';
+import { flowControlContract } from './contract/flow-control.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { runsContract } from './contract/runs.contract.js';
@@ -45,5 +46,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('outbox', () => outboxContract(ctx));
     describe('events', () => eventsContract(ctx));
     describe('schedules', () => schedulesContract(ctx));
+    describe('flow control', () => flowControlContract(ctx));
   });
 }

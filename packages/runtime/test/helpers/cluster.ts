@@ -28,9 +28,12 @@ export class Cluster {
     this.url = (await this.server.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
   }
 
-  /** Starts a `vigil worker`, with `env` on top of the cluster's (to arm a failpoint in it, say). */
-  async startWorker(env: Record<string, string> = {}): Promise<VigilProcess> {
-    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs)], env);
+  /**
+   * Starts a `vigil worker`, with `extra` arguments (e.g. `--concurrency 1`) and `env` on top of
+   * the cluster's (to arm a failpoint in it, say).
+   */
+  async startWorker(extra: string[] = [], env: Record<string, string> = {}): Promise<VigilProcess> {
+    const worker = this.spawn(['worker', '--lease-ttl', String(this.leaseTtlMs), ...extra], env);
     this.workers.push(worker);
     await worker.waitFor(/worker started/);
     return worker;

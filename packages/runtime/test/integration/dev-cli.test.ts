@@ -74,7 +74,18 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
 
   it('sleeps across a restart, and --idempotency-key with --wait follows the same run to its end', async () => {
     const input = JSON.stringify({ sleepMs: 2500, ledger });
-    const first = await cli('start', 'test.napper', '--input', input, '--idempotency-key', 'nap-1', '-o', 'json');
+    const first = await cli(
+      'start',
+      'test.napper',
+      '--input',
+      input,
+      '--idempotency-key',
+      'nap-1',
+      '--priority',
+      '30',
+      '-o',
+      'json',
+    );
     const { id } = JSON.parse(first.stdout) as { id: string };
     await eventually(async () => ((await show(id)).status === 'sleeping' ? true : undefined), 20_000);
     await dev.kill('SIGKILL');
@@ -93,7 +104,7 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
     );
     expect(waited.code).toBe(0);
     const run = JSON.parse(waited.stdout) as RunDetails;
-    expect(run).toMatchObject({ id, status: 'completed', output: true });
+    expect(run).toMatchObject({ id, status: 'completed', output: true, priority: 30 });
     expect(run.steps.map((s) => [s.name, s.kind, s.attempts])).toEqual([
       ['before', 'step', 1],
       ['nap', 'sleep', 1],
@@ -108,6 +119,16 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
     const notJson = await cli('start', 'test.chain', '--input', '{steps:1}');
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toContain('--input is not valid JSON');
+    const urgent = await cli(
+      'start',
+      'test.chain',
+      '--input',
+      '{"steps":1,"stepMs":1,"ledger":"x"}',
+      '--priority',
+      '601',
+    );
+    expect(urgent.code).toBe(1);
+    expect(urgent.stderr).toMatch(/priority must be an integer number of seconds from 0 to 600.*\(at priority\)/);
     const unknown = await cli('start', 'no.such.flow');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('[workflow_not_found]');

@@ -75,7 +75,7 @@ async function soak(database: string, dir: string): Promise<Outcome> {
   const cluster = new Cluster(database, dir, 5_000, FIXTURES, { VIGIL_LOG_LEVEL: 'debug' });
   cleanups.push(() => cluster.stop());
   await cluster.startServer();
-  const victim = await cluster.startWorker({ VIGIL_FAILPOINTS: 'schedule.after-fire=kill@10' });
+  const victim = await cluster.startWorker([], { VIGIL_FAILPOINTS: 'schedule.after-fire=kill@10' });
   await Promise.all([cluster.startWorker(), cluster.startWorker()]);
   await Promise.all(cluster.workers.map((worker) => worker.waitFor(/scheduler started/)));
   let killedAt = 0;

@@ -8,6 +8,8 @@ export interface StartCommandOptions {
   input?: string;
   wait?: boolean;
   idempotencyKey?: string;
+  /** Seconds (0–600), as typed; the server checks it. */
+  priority?: string;
   output: OutputFormat;
 }
 
@@ -16,13 +18,18 @@ export function readInput(value: string | undefined): unknown {
   return value === undefined ? {} : readJsonArgument(value, '--input');
 }
 
+/** `--priority 30` is sent as the number 30; anything else as typed, for the server to name what is wrong. */
+function readPriority(value: string): number | string {
+  return /^\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
 /** `vigil start <workflow>`: starts a run, and with `--wait` follows it to the end. */
 export async function startCommand(api: ApiClient, workflow: string, options: StartCommandOptions): Promise<void> {
   const input = readInput(options.input);
   const headers: Record<string, string> =
     options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
   const started = await api.request<{ id: string; status: RunStatus }>('POST', '/v1/runs', {
-    body: { workflow, input },
+    body: { workflow, input, ...(options.priority === undefined ? {} : { priority: readPriority(options.priority) }) },
     headers,
   });
   if (!options.wait) {

@@ -9,6 +9,8 @@ const StartRunBody = z
   .object({
     workflow: z.string().min(1, 'workflow must name a registered workflow'),
     input: z.unknown().optional(),
+    /** Seconds (0–600) ahead of runs queued at the same time; checked by the client, which names it. */
+    priority: z.unknown().optional(),
   })
   .strict();
 
@@ -30,6 +32,7 @@ export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono {
     const idempotencyKey = c.req.header('idempotency-key');
     const result = await client.start(body.workflow, body.input ?? {}, {
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(body.priority === undefined ? {} : { priority: body.priority as number }),
     });
     if (!result.created) c.header('Idempotent-Replayed', 'true');
     return c.json({ id: result.id, status: result.status }, 202);

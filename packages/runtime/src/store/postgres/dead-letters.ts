@@ -52,7 +52,7 @@ export class PgDeadLetterStore implements DeadLetterStore {
          SELECT run_id FROM dead_letters WHERE id = $1 AND replayed_at IS NULL FOR UPDATE
        ), requeued AS (
          UPDATE runs SET status = 'queued', ready_at = $3, error = NULL, output = NULL, summary = NULL,
-           finished_at = NULL, updated_at = $3
+           finished_at = NULL, updated_at = $3, flow_state = CASE WHEN flow_state = 2 THEN 1 ELSE flow_state END
          WHERE id = (SELECT run_id FROM letter) AND status = 'dead_lettered'
          RETURNING id
        ), steps_deleted AS (

@@ -73,7 +73,7 @@ export class PostgresStore implements Store {
     this.clock = options.clock ?? this.databaseClock!;
     const channel = `vigil_work_${schema}`;
     this.runs = new PgRunStore(this.conn, channel);
-    this.queue = new PgQueueStore(this.conn);
+    this.queue = new PgQueueStore(this.conn, channel);
     this.checkpoints = new PgCheckpointStore(this.conn);
     this.timers = new PgTimerStore(this.conn, channel);
     this.escalations = new PgEscalationStore(this.conn, channel);
@@ -172,6 +172,21 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     created_at: 'bigint',
     updated_at: 'bigint',
     finished_at: 'bigint',
+    priority: 'int',
+    flow_state: 'smallint',
+    concurrency_limit: 'int',
+    concurrency_key: 'text',
+    key_limit: 'int',
+    rate_limit: 'int',
+    rate_period_ms: 'bigint',
+    rate_key: 'text',
+    admitted_at: 'bigint',
+    held_on: 'text',
+  },
+  flow_timers: {
+    workflow: 'text',
+    gate: 'text',
+    release_at: 'bigint',
   },
   steps: {
     run_id: 'text',

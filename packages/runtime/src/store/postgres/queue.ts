@@ -1,58 +1,46 @@
 import { LeaseLostError } from '../../core/errors.js';
 import type { StepWrite } from '../checkpoint-store.js';
-import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore, WorkflowKey } from '../queue-store.js';
+import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore } from '../queue-store.js';
 import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import { stepsOfRuns } from './checkpoints.js';
 import type { PgConnection } from './connection.js';
+import { FLOW_COLUMNS, PgFlowControl, releaseLimitsSql } from './flow-control.js';
 import { stepWritesSql } from './step-arrays.js';
+import { ofWorkflows, workflowParams } from './workflow-filter.js';
 
-/**
- * A condition on the workflow version against an array parameter `$n` of `name@version`. It is
- * an expression on purpose: a condition on the `workflow` column would let the planner reach
- * ready runs through `runs_workflow`, reading every run of the workflow, finished ones too.
- */
-export function ofWorkflows(parameter: number): string {
-  return `(workflow || '@' || version) = ANY($${parameter}::text[])`;
-}
-
-export function workflowParams(workflows: readonly WorkflowKey[]): [string[]] {
-  return [workflows.map((w) => `${w.name}@${w.version}`)];
-}
+const CLAIMED_COLUMNS = RUN_COLUMNS.split(', ')
+  .map((column) => `r.${column}`)
+  .join(', ');
 
 export class PgQueueStore implements QueueStore {
-  constructor(private readonly conn: PgConnection) {}
+  private readonly flow: PgFlowControl;
+
+  constructor(
+    private readonly conn: PgConnection,
+    private readonly channel: string,
+  ) {
+    this.flow = new PgFlowControl(conn, channel);
+  }
 
   /**
    * One statement leases the runs: candidates are locked with SKIP LOCKED, so workers claiming
    * at the same time take different runs and never wait on each other. Expired leases first.
+   *
+   * Runs waiting for a first claim under limits queue apart (flow_state 1). The same statement
+   * looks at the head of that queue (an index probe, empty without limits): plain runs are taken
+   * only up to its place, and it names the workflows with limited runs to admit or rate-limit
+   * timers due. Only then does the flow-control claim take its short transaction under those
+   * workflows' locks, and a last plain claim fills what slots are left.
    */
   async claim(request: ClaimRequest): Promise<ClaimedRun[]> {
     if (request.limit <= 0 || request.workflows.length === 0) return [];
-    const rows = await this.conn.query<RunRow>(
-      `WITH expired AS (
-         SELECT id FROM runs WHERE lease_owner IS NOT NULL AND lease_expires_at <= $1 AND ${ofWorkflows(2)}
-         ORDER BY lease_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED
-       ), ready AS (
-         SELECT id, ready_at FROM runs WHERE ready_at <= $1 AND ${ofWorkflows(2)}
-         ORDER BY ready_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
-       ), picked AS (
-         SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM ready) candidates
-         ORDER BY rank LIMIT $3
-       )
-       UPDATE runs r SET status = 'running', lease_owner = $4, lease_epoch = r.lease_epoch + 1, lease_expires_at = $5,
-         ready_at = NULL, attempt = r.attempt + 1, updated_at = $1
-       FROM picked WHERE r.id = picked.id
-       RETURNING ${RUN_COLUMNS.split(', ')
-         .map((column) => `r.${column}`)
-         .join(', ')}`,
-      [
-        request.now,
-        ...workflowParams(request.workflows),
-        request.limit,
-        request.owner,
-        request.now + request.leaseTtlMs,
-      ],
-    );
+    const rows: RunRow[] = [];
+    for (let pass = 0; pass < 3 && rows.length < request.limit; pass++) {
+      const { claimed, gated } = await this.claimPlain(request, request.limit - rows.length);
+      rows.push(...claimed);
+      if (gated.length === 0 || rows.length === request.limit) break;
+      rows.push(...(await this.flow.claim(request, request.limit - rows.length, gated)));
+    }
     const steps = await stepsOfRuns(
       this.conn,
       rows.map((row) => row.id),
@@ -65,6 +53,49 @@ export class PgQueueStore implements QueueStore {
         steps: steps.get(run.id) ?? [],
       };
     });
+  }
+
+  private async claimPlain(request: ClaimRequest, limit: number): Promise<{ claimed: RunRow[]; gated: string[] }> {
+    const result = await this.conn.query<RunRow & { gated_workflows: string[] }>(
+      `WITH head AS (
+         SELECT ready_at FROM runs WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= $1 AND ${ofWorkflows(2)}
+         ORDER BY ready_at, id LIMIT 1
+       ), expired AS (
+         SELECT id FROM runs WHERE lease_owner IS NOT NULL AND lease_expires_at <= $1 AND ${ofWorkflows(2)}
+         ORDER BY lease_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), ready AS (
+         SELECT id, ready_at FROM runs
+         WHERE ready_at <= COALESCE((SELECT ready_at FROM head), $1) AND flow_state <> 1 AND ${ofWorkflows(2)}
+         ORDER BY ready_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         SELECT id FROM (SELECT id, 0 AS rank FROM expired UNION ALL SELECT id, 1 FROM ready) candidates
+         ORDER BY rank LIMIT $3
+       ), claimed AS (
+         UPDATE runs r SET status = 'running', lease_owner = $4, lease_epoch = r.lease_epoch + 1,
+           lease_expires_at = $5, ready_at = NULL, attempt = r.attempt + 1, updated_at = $1
+         FROM picked WHERE r.id = picked.id
+         RETURNING ${CLAIMED_COLUMNS}
+       ), gated AS (
+         SELECT ARRAY(
+           SELECT workflow FROM (
+             SELECT workflow FROM runs WHERE flow_state = 1 AND held_on IS NULL AND ready_at <= $1 AND ${ofWorkflows(2)}
+             ORDER BY ready_at, id LIMIT $3) AS waiting
+           UNION SELECT workflow FROM flow_timers WHERE release_at <= $1 AND workflow = ANY($6::text[])
+         ) AS gated_workflows
+       )
+       SELECT claimed.*, gated.gated_workflows FROM gated LEFT JOIN claimed ON true`,
+      [
+        request.now,
+        ...workflowParams(request.workflows),
+        limit,
+        request.owner,
+        request.now + request.leaseTtlMs,
+        [...new Set(request.workflows.map((w) => w.name))],
+      ],
+    );
+    const claimed: RunRow[] = [];
+    for (const { gated_workflows: _gated, ...row } of result) if (row.id !== null) claimed.push(row);
+    return { claimed, gated: result[0]?.gated_workflows ?? [] };
   }
 
   async renew(leases: readonly Lease[], now: number, leaseTtlMs: number): Promise<Lease[]> {
@@ -102,13 +133,16 @@ export class PgQueueStore implements QueueStore {
          FROM finished r)`
       : '';
     if (letter) params.push(letter.id, letter.reason, letter.failedSeq, letter.failedStep, letter.context);
+    params.push(this.channel);
+    const channel = params.length;
     const [result] = await this.conn.query<{ fenced: number }>(
       `WITH finished AS (
          UPDATE runs SET status = $4, output = $5, error = $6, summary = $8, lease_owner = NULL, lease_expires_at = NULL,
            ready_at = NULL, updated_at = $7, finished_at = $7
-         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id, workflow, version
-       ), ${writes.ctes}${deadLetter}
-       SELECT count(*)::int AS fenced FROM finished`,
+         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING version, ${FLOW_COLUMNS}
+       ), ${writes.ctes}${deadLetter},
+       ${releaseLimitsSql('finished', '$7', `$${channel}`, false)}
+       SELECT count(*)::int AS fenced, (SELECT count(*) FROM flow_woken) AS notified FROM finished`,
       params,
     );
     if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);

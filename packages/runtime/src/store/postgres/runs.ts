@@ -1,9 +1,10 @@
 import { sha256 } from '../../core/checksum.js';
 import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
-import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
+import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
 import type { PgConnection } from './connection.js';
+import { releaseLimitsSql } from './flow-control.js';
 
 const TERMINAL = `('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
 
@@ -15,6 +16,7 @@ export class PgRunStore implements RunStore {
 
   async create(run: NewRun): Promise<CreateRunResult> {
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
+    const flow = newRunFlowColumns(run);
     // One statement: the release of a key held past the retention, the insert (or nothing, on a
     // key or id still taken) and, for a queued run, the notification that wakes idle workers when
     // it commits. The insert reads `released` so the release runs first; the unique check then
@@ -30,9 +32,11 @@ export class PgRunStore implements RunStore {
          RETURNING id
        ), ins AS (
          INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key, principal,
-           attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, replay_of)
+           attempt, ready_at, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, replay_of,
+           priority, flow_state, concurrency_limit, concurrency_key, key_limit, rate_limit, rate_period_ms, rate_key)
          SELECT $1::text, $2::text, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::int,
-           $11::bigint, $12::text, $13::bigint, $14::bigint, $15::bigint, $15::bigint, $17::text
+           $11::bigint, $12::text, $13::bigint, $14::bigint, $15::bigint, $15::bigint, $17::text,
+           $19::int, $20::smallint, $21::int, $22::text, $23::int, $24::int, $25::bigint, $26::text
          FROM (SELECT count(*) FROM released) AS release_first
          ON CONFLICT DO NOTHING
          RETURNING ${RUN_COLUMNS}
@@ -49,7 +53,7 @@ export class PgRunStore implements RunStore {
         idempotencyKey,
         principal,
         leaseTo ? 1 : 0,
-        leaseTo ? null : now,
+        leaseTo ? null : flow.readyAt,
         leaseTo?.owner ?? null,
         leaseTo ? 1 : 0,
         leaseTo ? now + leaseTo.leaseTtlMs : null,
@@ -57,6 +61,14 @@ export class PgRunStore implements RunStore {
         this.channel,
         run.replayOf ?? null,
         run.idempotencyRetentionMs,
+        flow.priority,
+        flow.flowState,
+        flow.concurrencyLimit,
+        flow.concurrencyKey,
+        flow.keyLimit,
+        flow.rateLimit,
+        flow.ratePeriodMs,
+        flow.rateKey,
       ],
     );
     if (inserted) return this.created(inserted, run);
@@ -116,23 +128,25 @@ export class PgRunStore implements RunStore {
   async cancel(id: string, now: number): Promise<RunRecord | null> {
     // Modifying CTEs do not show their effects to the rest of the statement, so the cancelled
     // row comes from RETURNING and the unchanged row, if nothing was cancelled, from the snapshot.
+    // A run under limits records the releases of its limits with the cancel (see releaseLimitsSql).
     const [row] = await this.conn.query<RunRow>(
       `WITH cancelled AS (
          UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
-           ready_at = NULL, updated_at = $2, finished_at = $2
+           ready_at = NULL, held_on = NULL, updated_at = $2, finished_at = $2
          WHERE id = $1 AND status NOT IN ${TERMINAL}
-         RETURNING ${RUN_COLUMNS}
-       ), open_steps AS (
+         RETURNING ${RUN_COLUMNS}, flow_state, concurrency_limit, key_limit, rate_limit, rate_period_ms, rate_key
+       ), ${releaseLimitsSql('cancelled', '$2', '$3', true)},
+       open_steps AS (
          UPDATE steps SET status = 'cancelled', ended_at = $2
          WHERE run_id IN (SELECT id FROM cancelled) AND status IN ('running', 'sleeping', 'retrying', 'waiting')
        ), open_escalations AS (
          UPDATE escalations SET status = 'cancelled', resolved_at = $2
          WHERE run_id IN (SELECT id FROM cancelled) AND status = 'open'
        )
-       SELECT * FROM cancelled
+       SELECT ${RUN_COLUMNS}, (SELECT count(*) FROM flow_woken) AS notified FROM cancelled
        UNION ALL
-       SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM cancelled)`,
-      [id, now],
+       SELECT ${RUN_COLUMNS}, 0 FROM runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM cancelled)`,
+      [id, now, this.channel],
     );
     return row ? toRunRecord(row) : null;
   }

@@ -3,7 +3,7 @@ import type { StepWrite } from '../checkpoint-store.js';
 import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { Suspension, TimerStore } from '../timer-store.js';
 import type { PgConnection } from './connection.js';
-import { ofWorkflows, workflowParams } from './queue.js';
+import { ofWorkflows, workflowParams } from './workflow-filter.js';
 import { stepWritesSql } from './step-arrays.js';
 
 export class PgTimerStore implements TimerStore {
@@ -38,12 +38,16 @@ export class PgTimerStore implements TimerStore {
 
   async nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {
     if (workflows.length === 0) return null;
+    // Runs held by a full limit are left out: a finish or a rate limit's timer (flow_timers) releases them.
     const [row] = await this.conn.query<{ at: number | null }>(
       `SELECT LEAST(
-         (SELECT min(ready_at) FROM runs WHERE ready_at IS NOT NULL AND ${ofWorkflows(1)}),
-         (SELECT min(lease_expires_at) FROM runs WHERE lease_owner IS NOT NULL AND ${ofWorkflows(1)})
+         (SELECT min(ready_at) FROM runs WHERE ready_at IS NOT NULL AND flow_state <> 1 AND ${ofWorkflows(1)}),
+         (SELECT min(ready_at) FROM runs
+          WHERE flow_state = 1 AND held_on IS NULL AND ready_at IS NOT NULL AND ${ofWorkflows(1)}),
+         (SELECT min(lease_expires_at) FROM runs WHERE lease_owner IS NOT NULL AND ${ofWorkflows(1)}),
+         (SELECT min(release_at) FROM flow_timers WHERE workflow = ANY($2::text[]))
        ) AS at`,
-      workflowParams(workflows),
+      [...workflowParams(workflows), [...new Set(workflows.map((w) => w.name))]],
     );
     return row?.at ?? null;
   }

@@ -4,8 +4,10 @@ import type { DeadLetterFilter, DeadLetterRecord, DeadLetterStore } from '../dea
 import type { SqliteConnection } from './connection.js';
 
 const SELECT_BY_ID = `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE id = ?`;
+// A run under limits queues for a slot again, as a new run would: it had stopped counting.
 const REQUEUE_RUN = `UPDATE runs SET status = 'queued', ready_at = ?, error = NULL, output = NULL, summary = NULL,
-  finished_at = NULL, updated_at = ? WHERE id = ? AND status = 'dead_lettered'`;
+  finished_at = NULL, updated_at = ?, flow_state = CASE WHEN flow_state = 2 THEN 1 ELSE flow_state END
+  WHERE id = ? AND status = 'dead_lettered'`;
 const DELETE_STEPS = 'DELETE FROM steps WHERE run_id = ? AND seq >= ?';
 const DELETE_ATTEMPTS = 'DELETE FROM step_attempts WHERE run_id = ? AND seq >= ?';
 const MARK_REPLAYED = `UPDATE dead_letters SET replayed_at = ?, replay_run_id = ?, replayed_by = ?

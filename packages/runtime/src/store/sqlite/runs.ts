@@ -1,31 +1,39 @@
 import { sha256 } from '../../core/checksum.js';
 import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
-import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
+import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
 import type { SqliteConnection } from './connection.js';
+import { FLOW_COLUMNS, SqliteFlowControl, type FlowRow } from './flow-control.js';
 
 const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash, created_at FROM runs WHERE idempotency_key = ?';
 // The run keeps everything but the key: it stays readable, and the key is free for the new run.
 const RELEASE_KEY = 'UPDATE runs SET idempotency_key = NULL WHERE id = ?';
 const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
-  principal, replay_of, ready_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  principal, replay_of, ready_at, created_at, updated_at, priority, flow_state, concurrency_limit, concurrency_key,
+  key_limit, rate_limit, rate_period_ms, rate_key)
+  VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_LEASED = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
-  principal, replay_of, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at)
-  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
+  principal, replay_of, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, priority)
+  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
 const CANCEL = `UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
-  lease_epoch = lease_epoch + 1, ready_at = NULL, updated_at = ?, finished_at = ?
-  WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')`;
+  lease_epoch = lease_epoch + 1, ready_at = NULL, held_on = NULL, updated_at = ?, finished_at = ?
+  WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')
+  RETURNING ${FLOW_COLUMNS}`;
 const CANCEL_OPEN_STEPS = `UPDATE steps SET status = 'cancelled', ended_at = ? WHERE run_id = ?
   AND status IN ('running', 'sleeping', 'retrying', 'waiting')`;
 const CANCEL_OPEN_ESCALATIONS = `UPDATE escalations SET status = 'cancelled', resolved_at = ? WHERE run_id = ? AND status = 'open'`;
 
 export class SqliteRunStore implements RunStore {
+  private readonly flow: SqliteFlowControl;
+
   constructor(
     private readonly conn: SqliteConnection,
     private readonly notifyWorkAvailable: () => void,
-  ) {}
+  ) {
+    this.flow = new SqliteFlowControl(conn);
+  }
 
   async create(run: NewRun): Promise<CreateRunResult> {
     const result = await this.conn.batcher.run(() => this.insert(run));
@@ -54,6 +62,7 @@ export class SqliteRunStore implements RunStore {
     }
     const checksum = sha256(run.input);
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
+    const flow = newRunFlowColumns(run);
     const replayOf = run.replayOf ?? null;
     if (leaseTo) {
       const row = this.conn
@@ -72,6 +81,7 @@ export class SqliteRunStore implements RunStore {
           now + leaseTo.leaseTtlMs,
           now,
           now,
+          flow.priority,
         ) as RunRow;
       const record = toRunRecord(row);
       return {
@@ -83,7 +93,28 @@ export class SqliteRunStore implements RunStore {
     }
     this.conn
       .statement(INSERT)
-      .run(id, workflow, version, input, checksum, inputHash, idempotencyKey, principal, replayOf, now, now, now);
+      .run(
+        id,
+        workflow,
+        version,
+        input,
+        checksum,
+        inputHash,
+        idempotencyKey,
+        principal,
+        replayOf,
+        flow.readyAt,
+        now,
+        now,
+        flow.priority,
+        flow.flowState,
+        flow.concurrencyLimit,
+        flow.concurrencyKey,
+        flow.keyLimit,
+        flow.rateLimit,
+        flow.ratePeriodMs,
+        flow.rateKey,
+      );
     return { id, status: 'queued', created: true };
   }
 
@@ -114,14 +145,17 @@ export class SqliteRunStore implements RunStore {
     return Promise.resolve(rows.map(toRunRecord));
   }
 
-  cancel(id: string, now: number): Promise<RunRecord | null> {
-    return this.conn.batcher.run(() => {
-      if (this.conn.statement(CANCEL).run(now, now, id).changes > 0) {
+  async cancel(id: string, now: number): Promise<RunRecord | null> {
+    const { run, released } = await this.conn.batcher.run(() => {
+      const cancelled = this.conn.statement(CANCEL).get(now, now, id) as FlowRow | undefined;
+      if (cancelled) {
         this.conn.statement(CANCEL_OPEN_STEPS).run(now, id);
         this.conn.statement(CANCEL_OPEN_ESCALATIONS).run(now, id);
       }
       const row = this.conn.statement(SELECT_BY_ID).get(id) as RunRow | undefined;
-      return row ? toRunRecord(row) : null;
+      return { run: row ? toRunRecord(row) : null, released: this.flow.releaseCancelled(cancelled) };
     });
+    if (released) this.notifyWorkAvailable();
+    return run;
   }
 }

@@ -71,6 +71,7 @@ describe('SqliteStore', () => {
       { version: 2 },
       { version: 3 },
       { version: 4 },
+      { version: 5 },
     ]);
     db.close();
     await a.runs.create({

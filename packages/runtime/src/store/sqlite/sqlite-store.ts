@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
     const conn = new SqliteConnection(this.db, this.batcher);
     const notify = (): void => this.notifyWorkAvailable();
     this.runs = new SqliteRunStore(conn, notify);
-    this.queue = new SqliteQueueStore(conn);
+    this.queue = new SqliteQueueStore(conn, notify);
     this.checkpoints = new SqliteCheckpointStore(conn);
     this.timers = new SqliteTimerStore(conn, notify);
     this.escalations = new SqliteEscalationStore(conn, notify);

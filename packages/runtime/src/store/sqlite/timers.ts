@@ -7,10 +7,17 @@ import { ofWorkflows } from './queue.js';
 
 const SUSPEND = `UPDATE runs SET status = ?, ready_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
   WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`;
-const nextWake = (of: string): string => `SELECT min(at) AS at FROM (
-  SELECT min(ready_at) AS at FROM runs INDEXED BY runs_ready WHERE ready_at IS NOT NULL AND ${of}
+// Runs held by a full limit are left out: a finish or a rate limit's timer (flow_timers) releases them.
+const nextWake = (of: string, names: number): string => `SELECT min(at) AS at FROM (
+  SELECT min(ready_at) AS at FROM runs INDEXED BY runs_ready WHERE ready_at IS NOT NULL AND flow_state <> 1 AND ${of}
   UNION ALL
-  SELECT min(lease_expires_at) AS at FROM runs INDEXED BY runs_lease_expiry WHERE lease_owner IS NOT NULL AND ${of})`;
+  SELECT min(ready_at) AS at FROM runs INDEXED BY runs_gated
+  WHERE flow_state = 1 AND held_on IS NULL AND ready_at IS NOT NULL AND ${of}
+  UNION ALL
+  SELECT min(lease_expires_at) AS at FROM runs INDEXED BY runs_lease_expiry WHERE lease_owner IS NOT NULL AND ${of}
+  UNION ALL
+  SELECT min(release_at) AS at FROM flow_timers
+  WHERE workflow IN (${Array.from({ length: names }, () => '?').join(', ')}))`;
 
 export class SqliteTimerStore implements TimerStore {
   constructor(
@@ -33,7 +40,10 @@ export class SqliteTimerStore implements TimerStore {
   nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {
     if (workflows.length === 0) return Promise.resolve(null);
     const of = ofWorkflows(workflows);
-    const row = this.conn.statement(nextWake(of.sql)).get(...of.params, ...of.params) as { at: number | null };
+    const names = [...new Set(workflows.map((w) => w.name))];
+    const row = this.conn
+      .statement(nextWake(of.sql, names.length))
+      .get(...of.params, ...of.params, ...of.params, ...names) as { at: number | null };
     return Promise.resolve(row.at);
   }
 }
