@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  chainEntry,
+  GENESIS_HASH,
+  signHead,
+  verifyChain,
+  verifyHead,
+  type AuditEntry,
+  type AuditEntryInput,
+} from './audit-chain.js';
+
+const KEY = 'audit-key-kept-outside-the-db';
+
+function trail(count: number): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const input: AuditEntryInput = {
+      type: i % 2 ? 'step.completed' : 'tool.called',
+      at: 1_790_000_000_000 + i,
+      principal: i === 0 ? 'key:ops' : null,
+      runId: 'run-1',
+      data: { step: `s${i}`, args: { patientId: 'P-1', dose: i } },
+    };
+    entries.push(chainEntry(entries.at(-1) ?? null, input));
+  }
+  return entries;
+}
+
+describe('audit hash chain', () => {
+  it('numbers entries from 1, links each to the one before, and verifies an intact trail', () => {
+    const entries = trail(5);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(entries[0]!.prevHash).toBe(GENESIS_HASH);
+    expect(entries[3]!.prevHash).toBe(entries[2]!.hash);
+    expect(verifyChain(entries)).toEqual({ ok: true, count: 5, head: { seq: 5, hash: entries[4]!.hash } });
+    // From a verified point onwards, as an incremental check would.
+    expect(verifyChain(entries.slice(3), { seq: 3, hash: entries[2]!.hash })).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it('hashes a canonical encoding: the key order of the details does not matter', () => {
+    const a = chainEntry(null, { type: 't', at: 1, principal: null, runId: null, data: { x: 1, y: [1, 2] } });
+    const b = chainEntry(null, { type: 't', at: 1, principal: null, runId: null, data: { y: [1, 2], x: 1 } });
+    expect(a.hash).toBe(b.hash);
+  });
+
+  it('reports the first entry that was edited, removed or inserted', () => {
+    const edited = trail(5);
+    edited[2] = { ...edited[2]!, data: { step: 's2', args: { patientId: 'P-2', dose: 2 } } };
+    const afterEdit = verifyChain(edited);
+    expect(afterEdit).toMatchObject({ ok: false, seq: 3 });
+    expect(afterEdit.ok ? '' : afterEdit.reason).toMatch(/entry 3 was changed/);
+
+    const removed = trail(5).filter((e) => e.seq !== 2);
+    const afterRemoval = verifyChain(removed);
+    expect(afterRemoval).toMatchObject({ ok: false, seq: 2 });
+    expect(afterRemoval.ok ? '' : afterRemoval.reason).toMatch(/entry 2 is missing/);
+
+    // Rewritten from entry 3 on with valid hashes: the chain itself holds, the link to 2 does not.
+    const original = trail(5);
+    const forged = chainEntry({ seq: 2, hash: 'not-the-real-hash' }, { ...original[2]!, data: 'forged' });
+    expect(verifyChain([...original.slice(0, 2), forged])).toMatchObject({ ok: false, seq: 3 });
+  });
+
+  it('detects a trail cut short or rewritten with a signed head, and a head signed by another key', () => {
+    const entries = trail(6);
+    const head = signHead({ seq: 6, hash: entries[5]!.hash }, KEY);
+    expect(verifyHead(head, KEY, entries[5]!)).toBeNull();
+
+    // The last two entries deleted: the shorter trail verifies on its own, the head does not.
+    expect(verifyChain(entries.slice(0, 4)).ok).toBe(true);
+    expect(verifyHead(head, KEY, null)).toMatch(/entry 6, named by a signed head, is gone/);
+
+    // Rebuilt from entry 1 with other content: hashes differ at the head's entry.
+    const rebuilt: AuditEntry[] = [];
+    for (const e of entries) rebuilt.push(chainEntry(rebuilt.at(-1) ?? null, { ...e, data: 'rewritten' }));
+    expect(verifyChain(rebuilt).ok).toBe(true);
+    expect(verifyHead(head, KEY, rebuilt[5]!)).toMatch(/differs from the signed head/);
+
+    expect(verifyHead(head, 'another-key-of-enough-length', entries[5]!)).toMatch(/bad signature/);
+    expect(verifyHead({ ...head, seq: 5 }, KEY, entries[4]!)).toMatch(/bad signature/);
+    expect(() => signHead(head, 'short')).toThrow(/at least 16 characters/);
+  });
+});
