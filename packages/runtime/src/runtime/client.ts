@@ -2,8 +2,8 @@ import { sha256 } from '../core/checksum.js';
 import { WAKE_UP, type Clock } from '../core/clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError } from '../core/errors.js';
 import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
-import { canonicalJson, encodeJson } from '../core/json.js';
-import { checkSchema } from '../core/schema-check.js';
+import { canonicalJson } from '../core/json.js';
+import { encodeInput } from '../core/schema-check.js';
 import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { CreateRunResult } from '../store/run-store.js';
@@ -89,14 +89,12 @@ export class VigilClient {
   async start(workflow: AnyWorkflow | string, input: unknown, options: StartOptions = {}): Promise<StartResult> {
     const definition = typeof workflow === 'string' ? this.deps.registry.latest(workflow) : workflow;
     const idempotencyKey = options.idempotencyKey === undefined ? null : validateIdempotencyKey(options.idempotencyKey);
-    const text = encodeJson(input, 'The input', this.deps.maxPayloadBytes);
-    const parsed: unknown = checkSchema(
-      definition.input,
-      JSON.parse(text),
-      'input_invalid',
-      'input',
-      `Invalid input for ${definition.name}`,
-    );
+    const { text, json, parsed } = encodeInput<unknown>(definition.input, input, {
+      subject: 'The input',
+      root: 'input',
+      what: `Invalid input for ${definition.name}`,
+      maxBytes: this.deps.maxPayloadBytes,
+    });
     const { priority, flow } = runFlowOf(definition, parsed, options.priority);
     const now = this.deps.clock.now();
     // A run under limits waits for a claim to admit it: it never starts directly on this worker.
@@ -108,7 +106,7 @@ export class VigilClient {
         workflow: definition.name,
         version: definition.version,
         input: text,
-        inputHash: sha256(canonicalJson(JSON.parse(text))),
+        inputHash: sha256(canonicalJson(json)),
         idempotencyKey,
         idempotencyRetentionMs: this.deps.idempotencyRetentionMs,
         principal: options.principal ?? null,

@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 
 import type { Clock } from '../core/clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, isVigilError } from '../core/errors.js';
-import { encodeJson } from '../core/json.js';
-import { nextSlot, validateSchedule, type ScheduleOptions, type ScheduleSpec } from '../core/schedule-spec.js';
-import { checkSchema } from '../core/schema-check.js';
+import { validateSchedule, type ScheduleOptions, type ScheduleSpec } from '../core/schedule-spec.js';
+import { encodeInput } from '../core/schema-check.js';
 import type { ScheduleRecord } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import type { StartResult, VigilClient } from './client.js';
 import { pageLimit } from './escalation-client.js';
 import { toScheduleView, type ScheduleView } from './operator-views.js';
-import { fireTime } from './schedule-plan.js';
+import { firstSlotAfter } from './schedule-plan.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 export interface CreateSchedule extends ScheduleOptions {
@@ -83,19 +82,21 @@ export class ScheduleClient {
     }
     const workflow = this.deps.registry.latest(request.workflow);
     const spec = validateFields(request);
-    const input = encodeJson(request.input ?? {}, 'The schedule input', this.deps.maxPayloadBytes);
-    checkSchema(workflow.input, JSON.parse(input), 'input_invalid', 'input', `Invalid input for ${workflow.name}`);
+    const input = encodeInput(workflow.input, request.input ?? {}, {
+      subject: 'The schedule input',
+      root: 'input',
+      what: `Invalid input for ${workflow.name}`,
+      maxBytes: this.deps.maxPayloadBytes,
+    }).text;
     const now = this.deps.clock.now();
     const scheduleId = id ?? `${workflow.name.slice(0, 119)}:${randomBytes(4).toString('hex')}`;
-    const nextSlotAt = nextSlot(spec, now);
     const record = await this.deps.store.schedules.create({
       id: scheduleId,
       workflow: workflow.name,
       spec,
       input,
       origin: 'api',
-      nextSlotAt,
-      nextFireAt: fireTime(scheduleId, spec, nextSlotAt),
+      ...firstSlotAfter(scheduleId, spec, now),
       now,
     });
     return toScheduleView(record);
@@ -112,12 +113,7 @@ export class ScheduleClient {
   async resume(id: string): Promise<ScheduleView> {
     const { spec } = await this.record(id);
     const now = this.deps.clock.now();
-    const nextSlotAt = nextSlot(spec, now);
-    const record = await this.deps.store.schedules.resume(
-      id,
-      { nextSlotAt, nextFireAt: fireTime(id, spec, nextSlotAt) },
-      now,
-    );
+    const record = await this.deps.store.schedules.resume(id, firstSlotAfter(id, spec, now), now);
     if (!record) throw notFound(id);
     return toScheduleView(record);
   }

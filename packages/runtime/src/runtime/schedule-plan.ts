@@ -76,3 +76,13 @@ export function planSlots(
 export function fireTime(id: string, spec: ScheduleSpec, slot: number | null): number | null {
   return slot === null ? null : slot + slotJitter(id, slot, spec.jitterMs);
 }
+
+/** A schedule's first slot after `now` and when it is due: where adding, resuming or re-timing one starts it. */
+export function firstSlotAfter(
+  id: string,
+  spec: ScheduleSpec,
+  now: number,
+): { nextSlotAt: number | null; nextFireAt: number | null } {
+  const nextSlotAt = nextSlot(spec, now);
+  return { nextSlotAt, nextFireAt: fireTime(id, spec, nextSlotAt) };
+}

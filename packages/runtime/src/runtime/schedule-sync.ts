@@ -1,11 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { isVigilError } from '../core/errors.js';
-import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
-import { nextSlot } from '../core/schedule-spec.js';
-import { checkSchema } from '../core/schema-check.js';
+import { encodeInput } from '../core/schema-check.js';
 import type { Store } from '../store/store.js';
-import { fireTime } from './schedule-plan.js';
+import { firstSlotAfter } from './schedule-plan.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 export interface SyncDeps {
@@ -40,14 +38,12 @@ export async function syncDeclaredSchedules(deps: SyncDeps): Promise<string[]> {
     }
     let input: string;
     try {
-      input = encodeJson(declared.input, `Workflow ${workflow.name}: scheduleInput`, deps.maxPayloadBytes);
-      checkSchema(
-        workflow.input,
-        JSON.parse(input),
-        'input_invalid',
-        'scheduleInput',
-        `Workflow ${workflow.name}: scheduleInput does not fit its input`,
-      );
+      input = encodeInput(workflow.input, declared.input, {
+        subject: `Workflow ${workflow.name}: scheduleInput`,
+        root: 'scheduleInput',
+        what: `Workflow ${workflow.name}: scheduleInput does not fit its input`,
+        maxBytes: deps.maxPayloadBytes,
+      }).text;
     } catch (error) {
       if (!isVigilError(error)) throw error;
       logger.error('a declared schedule was not synced: its input does not fit the workflow', {
@@ -57,15 +53,13 @@ export async function syncDeclaredSchedules(deps: SyncDeps): Promise<string[]> {
       continue;
     }
     const now = clock.now();
-    const nextSlotAt = nextSlot(declared.spec, now);
     const { schedule, changed } = await store.schedules.upsertDeclared({
       id: workflow.name,
       workflow: workflow.name,
       spec: declared.spec,
       input,
       origin: 'workflow',
-      nextSlotAt,
-      nextFireAt: fireTime(workflow.name, declared.spec, nextSlotAt),
+      ...firstSlotAfter(workflow.name, declared.spec, now),
       now,
     });
     if (schedule.origin === 'workflow') synced.push(schedule.id);
