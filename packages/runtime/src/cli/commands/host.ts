@@ -1,6 +1,7 @@
 import { apiOptions } from '../../api-options.js';
 import { createVigil } from '../../compose.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { failpointsFromSpec } from '../../runtime/failpoints.js';
 import { createLogger } from '../../runtime/pino-logger.js';
 import type { WorkerOptions } from '../../runtime/worker.js';
@@ -70,16 +71,18 @@ export async function host(options: HostOptions): Promise<void> {
       : {}),
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
   });
+  // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
+  const stop = stopSignal(logger);
   await vigil.ready();
   logger.info('store opened', { store: vigil.store.describe() });
   logger.info('workflows registered', {
     workflows: vigil.registry.list().map((w) => `${w.name}@${w.version}`),
     config: project.configPath,
   });
-  if (options.worker) vigil.startWorker(workerOptions);
+  if (options.worker && !stop.requested) vigil.startWorker(workerOptions);
 
   let server: RunningServer | undefined;
-  if (options.api) {
+  if (options.api && !stop.requested) {
     const app = createApp(
       apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources }),
     );
@@ -92,29 +95,33 @@ export async function host(options: HostOptions): Promise<void> {
     process.stdout.write(`${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows })}\n`);
   }
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
+  const signal = await stop.signal;
+  logger.info('stopping', { signal });
+  try {
+    await server?.close();
+    await vigil.close();
+  } catch (error) {
+    logger.error('error while stopping', { error: String(error) });
+    process.exitCode = 1;
+  }
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one exits at once (130). */
+function stopSignal(logger: Logger): { readonly requested: boolean; signal: Promise<NodeJS.Signals> } {
+  const state = { requested: false, signal: Promise.resolve<NodeJS.Signals>('SIGTERM') };
+  state.signal = new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
+      if (state.requested) {
         logger.warn('second signal: exiting now', { signal });
         process.exit(130);
       }
-      stopping = true;
-      logger.info('stopping', { signal });
-      void (async () => {
-        try {
-          await server?.close();
-          await vigil.close();
-        } catch (error) {
-          logger.error('error while stopping', { error: String(error) });
-          process.exitCode = 1;
-        }
-        resolve();
-      })();
+      state.requested = true;
+      resolve(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  return state;
 }
 
 function positiveInt(value: string, flag: string, min = 1): number {
