@@ -8,7 +8,14 @@ import type { StepStatus } from '../core/step-identity.js';
  */
 export interface RuntimeEventMap {
   /** A trigger committed a new run (not emitted when an idempotency key matched an existing run). */
-  'run.created': { runId: string; workflow: string; version: number; idempotencyKey: string | null };
+  'run.created': {
+    runId: string;
+    workflow: string;
+    version: number;
+    idempotencyKey: string | null;
+    /** Who triggered it (see `Principal` in governance): `key:<id>`, `schedule:<id>`, `event:<id>`, `code`… */
+    principal?: string | null;
+  };
   /** A worker leased a run and is about to execute it. `attempt` counts claims. */
   'run.claimed': { runId: string; workerId: string; attempt: number; epoch: number };
   /**
@@ -27,7 +34,7 @@ export interface RuntimeEventMap {
   'run.failed': { runId: string; workflow: string; error: ErrorRecord };
   /** Failed permanently and parked for an operator to replay. */
   'run.dead_lettered': { runId: string; workflow: string; deadLetterId: string; error: ErrorRecord };
-  'run.cancelled': { runId: string };
+  'run.cancelled': { runId: string; principal?: string | null };
   /** A step's "started" record committed; its body runs next. */
   'step.started': { runId: string; seq: number; name: string; attempt: number };
   /** `status` is `degraded` when it finished on its fallback, `escalated` when a human was asked. */
@@ -54,8 +61,62 @@ export interface RuntimeEventMap {
   'escalation.resolved': { escalationId: string; runId: string; decision: string; resolvedBy: string | null };
   'breaker.opened': { key: string; tool: string; openUntil: number; error: string | null };
   'breaker.closed': { key: string; tool: string };
+  /** An operator closed a breaker by hand. */
+  'breaker.reset': { key: string; tool: string; principal?: string | null };
   /** A dead-lettered run was queued again (in place, or as a new run with edited input). */
-  'dead_letter.replayed': { deadLetterId: string; runId: string; replayRunId: string };
+  'dead_letter.replayed': { deadLetterId: string; runId: string; replayRunId: string; principal?: string | null };
+  /** An operator added, paused, resumed, removed or triggered a schedule. */
+  'schedule.changed': {
+    scheduleId: string;
+    action: 'added' | 'paused' | 'resumed' | 'removed' | 'triggered';
+    principal?: string | null;
+  };
+  /** An API key was created or revoked. Never carries the key itself. */
+  'key.created': { keyId: string; name: string; role: string; expiresAt: number | null; principal?: string | null };
+  'key.revoked': { keyId: string; principal?: string | null };
+  /**
+   * The tool access policy decided on one tool call, before it could reach the tool. Emitted
+   * for every tool call, with or without a policy (\`rule\` null, \`decision\` allowed). \`args\` are
+   * the arguments as checked against the tool's schema; the audit trail redacts them.
+   */
+  'policy.decided': {
+    runId: string;
+    seq: number;
+    step: string;
+    tool: string;
+    decision: 'allowed' | 'denied' | 'approval_requested' | 'approved' | 'rejected' | 'rate_limited';
+    /** The rule that decided, e.g. \`constraints.ehr.read.patientId\`; null when no rule applied. */
+    rule: string | null;
+    reason: string | null;
+    args: unknown;
+    principal?: string | null;
+  };
+  /** A call's cost was settled in the spend ledger. */
+  'spend.recorded': {
+    runId: string;
+    seq: number;
+    step: string;
+    kind: 'tool' | 'llm';
+    /** The tool's name or the model's. */
+    target: string;
+    usd: number;
+    tokens?: { input: number; output: number; cached: number; reasoning: number };
+  };
+  /** Spend crossed a soft limit (once per scope key and period). */
+  'budget.soft_limit': { scope: string; key: string; limitUsd: number; spentUsd: number; runId: string | null };
+  /** A reservation was refused by a hard limit: the call did not happen. */
+  'budget.exceeded': {
+    scope: string;
+    key: string;
+    limitUsd: number;
+    spentUsd: number;
+    requestedUsd: number;
+    runId: string;
+    seq: number;
+    step: string;
+  };
+  /** An operator set a budget limit (e.g. raised a run's budget so it may go on). */
+  'budget.changed': { scope: string; key: string; usd: number | null; principal?: string | null };
   /**
    * A schedule's slot started its run (`created: false` when the slot's key found the run that
    * another scheduler, or an earlier attempt of this one, had started).
