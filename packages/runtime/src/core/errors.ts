@@ -161,6 +161,37 @@ export class PayloadTooLargeError extends VigilError {
   }
 }
 
+/** Why a request's API key was refused; each is its own stable code (HTTP 401). */
+export type AuthenticationFailure =
+  | 'api_key_missing'
+  | 'api_key_malformed'
+  | 'api_key_invalid'
+  | 'api_key_revoked'
+  | 'api_key_expired';
+
+/**
+ * A request did not prove who sent it: no key, a key that is not one, or one revoked or
+ * expired. The message says what to fix, never which keys exist.
+ */
+export class AuthenticationError extends VigilError {
+  constructor(code: AuthenticationFailure, message: string) {
+    super(code, message);
+  }
+  static is(error: unknown): error is AuthenticationError {
+    return isVigilError(error) && error.name === 'AuthenticationError';
+  }
+}
+
+/** The caller is known, but its role lacks the permission the action needs (HTTP 403). */
+export class PermissionDeniedError extends VigilError {
+  constructor(message: string, options: VigilErrorOptions = {}) {
+    super('permission_denied', message, options);
+  }
+  static is(error: unknown): error is PermissionDeniedError {
+    return hasCode(error, 'permission_denied');
+  }
+}
+
 /**
  * On replay, the workflow called a different step at a sequence number than the one recorded:
  * the code changed under a running run, or it is not deterministic. Never silently continued.

@@ -17,6 +17,13 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   webhook_timestamp_invalid: 401,
   webhook_timestamp_stale: 401,
   webhook_signature_invalid: 401,
+  // API keys (server/auth.ts): who is calling, then whether their role may.
+  api_key_missing: 401,
+  api_key_malformed: 401,
+  api_key_invalid: 401,
+  api_key_revoked: 401,
+  api_key_expired: 401,
+  permission_denied: 403,
   input_invalid: 422,
   idempotency_conflict: 409,
   run_finished: 409,

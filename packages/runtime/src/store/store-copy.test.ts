@@ -30,6 +30,7 @@ const nothing = {
   event_waits: 0,
   schedules: 0,
   flow_timers: 0,
+  api_keys: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -127,7 +128,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     inputHash: 'h',
     idempotencyKey: null,
     idempotencyRetentionMs: DEFAULT_IDEMPOTENCY_RETENTION_MS,
-    principal: null,
+    principal: 'key:0123456789ab',
     now,
     leaseTo: { owner: 'w1', leaseTtlMs: 10_000 },
   });
@@ -210,6 +211,17 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     now,
   });
   await source.schedules.pause('hourly', now);
+  // A revoked API key: it stays revoked after the move, its hash verbatim.
+  await source.apiKeys.create({
+    id: '0123456789ab',
+    name: 'ci',
+    role: 'trigger',
+    hash: 'ab'.repeat(32),
+    createdBy: 'cli:ops',
+    expiresAt: now + 86_400_000,
+    now,
+  });
+  await source.apiKeys.revoke('0123456789ab', now, 'key:ffffffffffff');
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -226,6 +238,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     event_waits: 1,
     schedules: 1,
     flow_timers: 0,
+    api_keys: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -247,6 +260,8 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
   expect(await target.schedules.get('hourly')).toEqual(await source.schedules.get('hourly'));
   expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
+  expect(await target.apiKeys.get('0123456789ab')).toEqual(await source.apiKeys.get('0123456789ab'));
+  expect(await target.apiKeys.get('0123456789ab')).toMatchObject({ revokedBy: 'key:ffffffffffff', lastUsedAt: null });
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ApiKeyStore } from './api-key-store.js';
 import type { BreakerStore } from './breaker-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
@@ -33,6 +34,7 @@ export interface Store {
   readonly outbox: OutboxStore;
   readonly events: EventStore;
   readonly schedules: ScheduleStore;
+  readonly apiKeys: ApiKeyStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../store.js';
 import type { CopiedTable } from '../copied-tables.js';
+import { SqliteApiKeyStore } from './api-keys.js';
 import { SqliteBreakerStore } from './breakers.js';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutboxStore;
   readonly events: SqliteEventStore;
   readonly schedules: SqliteScheduleStore;
+  readonly apiKeys: SqliteApiKeyStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutboxStore(conn);
     this.events = new SqliteEventStore(conn, notify);
     this.schedules = new SqliteScheduleStore(conn);
+    this.apiKeys = new SqliteApiKeyStore(conn);
   }
 
   migrate(): Promise<void> {
