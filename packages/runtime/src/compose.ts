@@ -26,6 +26,7 @@ import { EventClient, type SendEvent, type SendResult } from './runtime/event-cl
 import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
+import { KeyClient } from './runtime/key-client.js';
 import { ScheduleClient } from './runtime/schedule-client.js';
 import { Scheduler, type SchedulerOptions } from './runtime/scheduler.js';
 import { Executor } from './runtime/executor.js';
@@ -98,6 +99,8 @@ export class Vigil {
   readonly eventClient: EventClient;
   /** Cron schedules: add, list, pause, resume, remove, trigger (after `ready()`). */
   readonly schedules: ScheduleClient;
+  /** API keys: create, list, revoke, authenticate (after `ready()`). */
+  readonly keys: KeyClient;
   private readonly dispatcher: EventDispatcher;
   private sweeper: EventSweeper | undefined;
   private scheduler: Scheduler | undefined;
@@ -164,8 +167,10 @@ export class Vigil {
       registry: this.registry,
       clock: this.store.clock,
       runs: this.client,
+      events: this.events,
       maxPayloadBytes: this.maxPayloadBytes,
     });
+    this.keys = new KeyClient(operator);
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.schedulerOptions = options.scheduler ?? {};
     this.migrated = this.store.migrate();
@@ -267,9 +272,9 @@ export class Vigil {
     return this.client.listRuns(options);
   }
 
-  async cancel(id: string): Promise<RunSummary> {
+  async cancel(id: string, options?: { principal?: string | null }): Promise<RunSummary> {
     await this.migrated;
-    return this.client.cancel(id);
+    return this.client.cancel(id, options);
   }
 
   /**

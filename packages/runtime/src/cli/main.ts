@@ -39,7 +39,7 @@ function hostCommand(
   program: Command,
   name: string,
   description: string,
-  mode: Pick<HostOptions, 'api' | 'worker' | 'banner'>,
+  mode: Pick<HostOptions, 'api' | 'worker' | 'banner' | 'devKey'>,
 ): void {
   const command = program
     .command(name)
@@ -59,7 +59,7 @@ function hostCommand(
       .option('--lease-ttl <ms>', 'lease time-to-live in milliseconds (default 10000)')
       .option('--grace <ms>', 'on SIGTERM, how long in-flight steps may finish (default 10000)');
   }
-  command.action(async (options: Omit<HostOptions, 'api' | 'worker'>) => {
+  command.action(async (options: Omit<HostOptions, 'api' | 'worker' | 'devKey'>) => {
     const { host } = await import('./commands/host.js');
     await host({ ...options, ...mode });
   });
@@ -71,13 +71,20 @@ export function buildProgram(): Command {
   hostCommand(program, 'dev', 'API and worker in one process on SQLite, for development', {
     api: true,
     worker: true,
-    banner: ({ url, store, workflows }) =>
+    devKey: true,
+    banner: ({ url, store, workflows, apiKey }) =>
       [
         '',
         'Vigil dev is running',
         `  API        ${url}`,
         `  Store      ${store}`,
         `  Workflows  ${workflows.length ? workflows.join(', ') : '(none: pass --load <module>)'}`,
+        ...(apiKey
+          ? [
+              `  API key    ${apiKey.key}`,
+              `             (admin; in ${apiKey.file}, which the CLI in this directory reads; curl: -H "Authorization: Bearer $(cat ${apiKey.file})")`,
+            ]
+          : []),
         '',
         workflows.includes('patient.discharge@1')
           ? `Try:  npx vigil start patient.discharge --input '{"patientId":"P-1001"}' --wait`
@@ -96,6 +103,8 @@ export function buildProgram(): Command {
       const { migrateCommand } = await import('./commands/migrate.js');
       await migrateCommand(options.db);
     });
+
+  registerKeyCommands(program);
 
   program
     .command('copy')
@@ -287,6 +296,51 @@ function registerOperatorCommands(program: Command): void {
     .addOption(output())
     .addOption(url())
     .action((key: string, options: Common) => resetBreakerCommand(new ApiClient(options.url), key, options.output));
+}
+
+/** `vigil keys`: on the database directly (`--db`), so the first key needs no key. */
+function registerKeyCommands(program: Command): void {
+  const db = (): Option =>
+    new Option(
+      '--db <database>',
+      'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
+    );
+  const keys = program.command('keys').description('API keys and their roles (works on the database directly)');
+  keys
+    .command('create')
+    .description('create an API key and print it once')
+    .addOption(
+      new Option('--role <role>', 'what the key may do')
+        .choices(['admin', 'operator', 'trigger', 'viewer'])
+        .makeOptionMandatory(),
+    )
+    .option('--name <name>', 'to tell keys apart (default "<role> key")')
+    .option('--expires <when>', 'a duration from now (30d, 12h) or an ISO date (default: never)')
+    .addOption(db())
+    .addOption(output())
+    .action(async (options: { role: string; name?: string; expires?: string; db?: string; output: OutputFormat }) => {
+      const { createKeyCommand } = await import('./commands/keys.js');
+      await createKeyCommand(options);
+    });
+  keys
+    .command('list')
+    .description('every key with its role and status (active, revoked, expired); never the keys themselves')
+    .addOption(db())
+    .addOption(output())
+    .action(async (options: { db?: string; output: OutputFormat }) => {
+      const { listKeysCommand } = await import('./commands/keys.js');
+      await listKeysCommand(options);
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key: it is refused from now on')
+    .argument('<id>', 'key id, as `vigil keys list` shows it')
+    .addOption(db())
+    .addOption(output())
+    .action(async (id: string, options: { db?: string; output: OutputFormat }) => {
+      const { revokeKeyCommand } = await import('./commands/keys.js');
+      await revokeKeyCommand(id, options);
+    });
 }
 
 export async function main(argv: string[]): Promise<void> {

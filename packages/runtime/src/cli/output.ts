@@ -53,6 +53,7 @@ export function formatRunDetails(run: RunDetails): string {
     `Progress  ${run.progress.summary}`,
     `Created   ${run.createdAt}`,
   ];
+  if (run.principal) lines.push(`By        ${run.principal}`);
   if (run.finishedAt) lines.push(`Finished  ${run.finishedAt}`);
   if (run.wakeAt && !run.finishedAt) lines.push(`Wakes     ${run.wakeAt}`);
   if (run.waitingFor && !run.finishedAt) lines.push(`Waiting   ${WAITING_FOR[run.waitingFor](run)}`);

@@ -163,11 +163,7 @@ export class PayloadTooLargeError extends VigilError {
 
 /** Why a request's API key was refused; each is its own stable code (HTTP 401). */
 export type AuthenticationFailure =
-  | 'api_key_missing'
-  | 'api_key_malformed'
-  | 'api_key_invalid'
-  | 'api_key_revoked'
-  | 'api_key_expired';
+  'api_key_missing' | 'api_key_malformed' | 'api_key_invalid' | 'api_key_revoked' | 'api_key_expired';
 
 /**
  * A request did not prove who sent it: no key, a key that is not one, or one revoked or

@@ -13,12 +13,7 @@
  * Other parts treat a principal as `string | null` (null: recorded before principals existed).
  */
 export type Principal =
-  | `key:${string}`
-  | `schedule:${string}`
-  | `event:${string}`
-  | `webhook:${string}`
-  | `cli:${string}`
-  | 'code';
+  `key:${string}` | `schedule:${string}` | `event:${string}` | `webhook:${string}` | `cli:${string}` | 'code';
 
 /** What a start from code records when it names no principal. */
 export const CODE_PRINCIPAL = 'code' satisfies Principal;

@@ -17,11 +17,12 @@ export class BreakerClient {
    *
    * @throws NotFoundError `breaker_not_found`
    */
-  async reset(key: string): Promise<BreakerView> {
+  async reset(key: string, principal: string | null = null): Promise<BreakerView> {
     const record = await this.deps.store.breakers.reset(key, this.deps.clock.now());
     if (!record)
       throw new NotFoundError('breaker_not_found', `No breaker with key ${JSON.stringify(key)}`, { path: 'key' });
     this.deps.events.emit('breaker.closed', { key, tool: record.tool });
+    this.deps.events.emit('breaker.reset', { key, tool: record.tool, principal });
     return toBreakerView(record);
   }
 }

@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/json.js';
 import { encodeInput } from '../core/schema-check.js';
 import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import { CODE_PRINCIPAL } from '../governance/principal.js';
 import type { CreateRunResult } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
@@ -23,7 +24,10 @@ export interface StartOptions {
    * after it, the key starts a new run.
    */
   idempotencyKey?: string;
-  /** Who is starting the run, recorded with it. */
+  /**
+   * Who is starting the run, recorded with it (see `Principal`): `key:<id>` from the API,
+   * `schedule:<id>`, `event:<id>`. Default `code`.
+   */
   principal?: string;
   /** The dead-lettered run this one replays with edited input (set by dead-letter replay). */
   replayOf?: string;
@@ -96,6 +100,7 @@ export class VigilClient {
       maxBytes: this.deps.maxPayloadBytes,
     });
     const { priority, flow } = runFlowOf(definition, parsed, options.priority);
+    const principal = options.principal ?? CODE_PRINCIPAL;
     const now = this.deps.clock.now();
     // A run under limits waits for a claim to admit it: it never starts directly on this worker.
     const slot = flow === null ? this.deps.localWorker?.()?.reserve(definition) : undefined;
@@ -109,7 +114,7 @@ export class VigilClient {
         inputHash: sha256(canonicalJson(json)),
         idempotencyKey,
         idempotencyRetentionMs: this.deps.idempotencyRetentionMs,
-        principal: options.principal ?? null,
+        principal,
         replayOf: options.replayOf ?? null,
         now,
         priority,
@@ -126,6 +131,7 @@ export class VigilClient {
         workflow: definition.name,
         version: definition.version,
         idempotencyKey,
+        principal,
       });
     }
     if (slot) {
@@ -183,14 +189,14 @@ export class VigilClient {
    *
    * @throws NotFoundError (`run_not_found`); ConflictError (`run_finished`) for a finished run.
    */
-  async cancel(id: string): Promise<RunSummary> {
+  async cancel(id: string, options: { principal?: string | null } = {}): Promise<RunSummary> {
     assertRunId(id);
     const run = await this.deps.store.runs.cancel(id, this.deps.clock.now());
     if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
     if (run.status !== 'cancelled') {
       throw new ConflictError('run_finished', `Run ${id} already finished (${run.status}); it cannot be cancelled`);
     }
-    this.deps.events.emit('run.cancelled', { runId: id });
+    this.deps.events.emit('run.cancelled', { runId: id, principal: options.principal ?? null });
     return toRunSummary(run);
   }
 

@@ -75,7 +75,12 @@ export class DeadLetterClient {
         ...(principal === null ? {} : { principal }),
       });
       const marked = await this.deps.store.deadLetters.markReplayed(id, { runId: started.id, principal, now: now() });
-      this.deps.events.emit('dead_letter.replayed', { deadLetterId: id, runId: letter.runId, replayRunId: started.id });
+      this.deps.events.emit('dead_letter.replayed', {
+        deadLetterId: id,
+        runId: letter.runId,
+        replayRunId: started.id,
+        principal,
+      });
       return { deadLetter: toDeadLetterView(marked), runId: started.id, fromSeq: null };
     }
     const steps = await this.deps.store.checkpoints.list(letter.runId);
@@ -98,7 +103,12 @@ export class DeadLetterClient {
       fromSeq = firstBad ? firstBad.seq : (steps.at(-1)?.seq ?? 0) + 1;
     }
     const replayed = await this.deps.store.deadLetters.replay(id, { fromSeq, principal, now: now() });
-    this.deps.events.emit('dead_letter.replayed', { deadLetterId: id, runId: letter.runId, replayRunId: letter.runId });
+    this.deps.events.emit('dead_letter.replayed', {
+      deadLetterId: id,
+      runId: letter.runId,
+      replayRunId: letter.runId,
+      principal,
+    });
     return { deadLetter: toDeadLetterView(replayed), runId: letter.runId, fromSeq };
   }
 

@@ -20,7 +20,12 @@ export interface ResolveEscalation {
   /** Required for `provide`: the step's result, as JSON. */
   value?: unknown;
   note?: string;
-  /** Who resolved it: an API key's name, a user. */
+  /**
+   * The person who decided, when the caller acts for someone (a nurse's name given by the
+   * dashboard). Default: `principal`.
+   */
+  resolvedBy?: string;
+  /** Who made the call: `key:<id>` over HTTP. Recorded in the event, and as `resolvedBy` if none is named. */
   principal?: string | null;
 }
 
@@ -79,6 +84,14 @@ export class EscalationClient {
         path: 'value',
       });
     }
+    if (
+      resolution.resolvedBy !== undefined &&
+      (typeof resolution.resolvedBy !== 'string' ||
+        resolution.resolvedBy.trim() === '' ||
+        resolution.resolvedBy.length > 200)
+    ) {
+      throw new InvalidArgumentError('resolvedBy must be a name of 1–200 characters', { path: 'resolvedBy' });
+    }
     if (resolution.note !== undefined && (typeof resolution.note !== 'string' || resolution.note.length > 2000)) {
       throw new InvalidArgumentError('note must be a string of at most 2000 characters', { path: 'note' });
     }
@@ -89,7 +102,7 @@ export class EscalationClient {
     const record = await this.deps.store.escalations.resolve(id, {
       decision: resolution.decision,
       value,
-      resolvedBy: resolution.principal ?? null,
+      resolvedBy: resolution.resolvedBy ?? resolution.principal ?? null,
       note: resolution.note ?? null,
       now: this.deps.clock.now(),
     });
@@ -98,6 +111,7 @@ export class EscalationClient {
       runId: record.runId,
       decision: resolution.decision,
       resolvedBy: record.resolvedBy,
+      principal: resolution.principal ?? null,
     });
     return toEscalationView(record);
   }

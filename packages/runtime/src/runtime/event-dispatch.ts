@@ -3,6 +3,7 @@ import { eventMatches } from '../core/event-match.js';
 import { validateIdempotencyKey } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import { eventPrincipal } from '../governance/principal.js';
 import type { EventRecord } from '../store/event-store.js';
 import type { Store } from '../store/store.js';
 import type { VigilClient } from './client.js';
@@ -44,7 +45,8 @@ export class EventDispatcher {
       try {
         const run = await runs.start(workflow, payload, {
           idempotencyKey: key.value,
-          ...(event.principal === null ? {} : { principal: event.principal }),
+          // The run's principal is the event; the event records who sent it.
+          principal: eventPrincipal(event.id),
         });
         started.push(run.id);
       } catch (error) {

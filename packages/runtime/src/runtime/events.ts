@@ -58,7 +58,14 @@ export interface RuntimeEventMap {
     assignee: string | null;
     blocking: boolean;
   };
-  'escalation.resolved': { escalationId: string; runId: string; decision: string; resolvedBy: string | null };
+  /** `resolvedBy` is who decided; `principal` who made the call (they differ when someone acts for another). */
+  'escalation.resolved': {
+    escalationId: string;
+    runId: string;
+    decision: string;
+    resolvedBy: string | null;
+    principal?: string | null;
+  };
   'breaker.opened': { key: string; tool: string; openUntil: number; error: string | null };
   'breaker.closed': { key: string; tool: string };
   /** An operator closed a breaker by hand. */

@@ -14,6 +14,8 @@ export interface RunSummary {
   version: number;
   status: RunStatus;
   idempotencyKey: string | null;
+  /** Who started it: `key:<id>`, `schedule:<id>`, `event:<id>`, `code`…; null for runs older than principals. */
+  principal: string | null;
   attempt: number;
   createdAt: string;
   updatedAt: string;
@@ -74,6 +76,7 @@ export function toRunSummary(run: RunRecord): RunSummary {
     version: run.version,
     status: run.status,
     idempotencyKey: run.idempotencyKey,
+    principal: run.principal,
     attempt: run.attempt,
     createdAt: iso(run.createdAt),
     updatedAt: iso(run.updatedAt),

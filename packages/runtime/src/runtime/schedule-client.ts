@@ -4,10 +4,12 @@ import type { Clock } from '../core/clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, isVigilError } from '../core/errors.js';
 import { validateSchedule, type ScheduleOptions, type ScheduleSpec } from '../core/schedule-spec.js';
 import { encodeInput } from '../core/schema-check.js';
+import { schedulePrincipal } from '../governance/principal.js';
 import type { ScheduleRecord } from '../store/schedule-store.js';
 import type { Store } from '../store/store.js';
 import type { StartResult, VigilClient } from './client.js';
 import { pageLimit } from './escalation-client.js';
+import type { RuntimeEventMap, RuntimeEvents } from './events.js';
 import { toScheduleView, type ScheduleView } from './operator-views.js';
 import { firstSlotAfter } from './schedule-plan.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
@@ -38,6 +40,7 @@ export class ScheduleClient {
       registry: WorkflowRegistry;
       clock: Clock;
       runs: VigilClient;
+      events: RuntimeEvents;
       maxPayloadBytes: number;
     },
   ) {}
@@ -72,7 +75,7 @@ export class ScheduleClient {
    * @example
    * await vigil.schedules.create({ id: 'recon.hourly', workflow: 'reconcile', cron: '0 * * * *', jitter: '2m' });
    */
-  async create(request: CreateSchedule): Promise<ScheduleView> {
+  async create(request: CreateSchedule, principal: string | null = null): Promise<ScheduleView> {
     const { id } = request;
     if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) {
       throw new InvalidArgumentError(
@@ -99,22 +102,25 @@ export class ScheduleClient {
       ...firstSlotAfter(scheduleId, spec, now),
       now,
     });
+    this.changed(record.id, 'added', principal);
     return toScheduleView(record);
   }
 
   /** Stops firing it until resumed. Pausing a paused schedule changes nothing. */
-  async pause(id: string): Promise<ScheduleView> {
+  async pause(id: string, principal: string | null = null): Promise<ScheduleView> {
     const record = await this.deps.store.schedules.pause(id, this.deps.clock.now());
     if (!record) throw notFound(id);
+    this.changed(id, 'paused', principal);
     return toScheduleView(record);
   }
 
   /** Fires it again from the first slot after now: the slots of the pause are not caught up. */
-  async resume(id: string): Promise<ScheduleView> {
+  async resume(id: string, principal: string | null = null): Promise<ScheduleView> {
     const { spec } = await this.record(id);
     const now = this.deps.clock.now();
     const record = await this.deps.store.schedules.resume(id, firstSlotAfter(id, spec, now), now);
     if (!record) throw notFound(id);
+    this.changed(id, 'resumed', principal);
     return toScheduleView(record);
   }
 
@@ -124,7 +130,7 @@ export class ScheduleClient {
    * @throws ConflictError `schedule_declared` for a schedule declared by a workflow;
    *   NotFoundError `schedule_not_found`.
    */
-  async remove(id: string): Promise<ScheduleView> {
+  async remove(id: string, principal: string | null = null): Promise<ScheduleView> {
     const record = await this.record(id);
     if (record.origin === 'workflow') {
       throw new ConflictError(
@@ -135,20 +141,32 @@ export class ScheduleClient {
       );
     }
     if (!(await this.deps.store.schedules.remove(id, 'api'))) throw notFound(id);
+    this.changed(id, 'removed', principal);
     return toScheduleView(record);
   }
 
   /**
    * Starts a run of the schedule's workflow with its input now, keyed `schedule:<id>:manual:<now
-   * ISO>`. It is not a slot: the schedule's next slot and last run stay as they are.
+   * ISO>`. It is not a slot: the schedule's next slot and last run stay as they are. The run's
+   * principal is whoever triggered it, else the schedule.
    */
-  async trigger(id: string, principal?: string): Promise<StartResult> {
+  async trigger(id: string, principal?: string | null): Promise<StartResult> {
     const schedule = await this.record(id);
     const now = new Date(this.deps.clock.now()).toISOString();
-    return this.deps.runs.start(schedule.workflow, JSON.parse(schedule.input) as unknown, {
+    const run = await this.deps.runs.start(schedule.workflow, JSON.parse(schedule.input) as unknown, {
       idempotencyKey: `schedule:${id}:manual:${now}`,
-      principal: principal ?? `schedule:${id}`,
+      principal: principal ?? schedulePrincipal(id),
     });
+    if (run.created) this.changed(id, 'triggered', principal ?? null);
+    return run;
+  }
+
+  private changed(
+    scheduleId: string,
+    action: RuntimeEventMap['schedule.changed']['action'],
+    principal: string | null,
+  ): void {
+    this.deps.events.emit('schedule.changed', { scheduleId, action, principal });
   }
 
   private async record(id: string): Promise<ScheduleRecord> {

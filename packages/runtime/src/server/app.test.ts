@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { Harness } from '../../test/helpers/harness.js';
-import { appOptions } from '../../test/helpers/http-app.js';
+import { appOptions, createKey } from '../../test/helpers/http-app.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { createApp } from './app.js';
 
@@ -36,10 +36,11 @@ async function setup(options: { worker?: boolean; maxBodyBytes?: number } = {}) 
       ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     }),
   );
+  const key = await createKey(vigil);
   const request = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
     app.request(path, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
       ...(body === undefined ? {} : { body }),
     });
   const count = async () => (await vigil.listRuns()).runs.length;

@@ -9,14 +9,18 @@ import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
+import type { KeyClient } from '../runtime/key-client.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
+import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
+import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
+import { keyRoutes } from './routes/keys.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { toolRoutes } from './routes/tools.js';
@@ -33,6 +37,8 @@ export interface AppOptions {
   deadLetters: DeadLetterClient;
   breakers: BreakerClient;
   schedules: ScheduleClient;
+  /** API keys: every request but `GET /healthz` and signed webhooks must carry one (see `route-permissions.ts`). */
+  keys: KeyClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -51,6 +57,8 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
+  // First: nothing of a request is read before its key and permission are checked.
+  app.use('*', requireApiKey(options.keys, ROUTE_PERMISSIONS));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -83,6 +91,7 @@ export function createApp(options: AppOptions): Hono {
         webhooks: '/v1/webhooks/:source',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
+        keys: '/v1/keys',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -106,6 +115,7 @@ export function createApp(options: AppOptions): Hono {
   );
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
+  app.route('/v1/keys', keyRoutes(options.keys, options.maxBodyBytes));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

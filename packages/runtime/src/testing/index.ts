@@ -6,5 +6,5 @@ export { ArmedFailpoints, FAILPOINT_PAUSED_MARKER, failpointsFromSpec } from '..
 export type { FailpointAction } from '../runtime/failpoints.js';
 export { FAILPOINT_NAMES, type FailpointName, type FailpointSite } from '../core/failpoints.js';
 export { faults, faultRoll } from './faults.js';
-export { serveApi, type ServeApiOptions } from './serve-api.js';
+export { serveApi, type ServeApiOptions, type ServedApi } from './serve-api.js';
 export type { RunningServer } from '../server/serve.js';

@@ -15,19 +15,32 @@ export interface ServeApiOptions {
   maxBodyBytes?: number;
 }
 
+/** A served API, and an admin key for it. */
+export interface ServedApi extends RunningServer {
+  /**
+   * A new admin API key (named `serveApi`) on `vigil`'s store: send it as
+   * `Authorization: Bearer <apiKey>` (or `VIGIL_API_KEY` for the CLI). Every route but
+   * `/healthz` and signed webhooks needs a key.
+   */
+  apiKey: string;
+}
+
 /**
  * Serves `vigil`'s HTTP API on a real socket at 127.0.0.1, as `vigil dev` does, for tests that
  * go through HTTP: a webhook signed by the sender's own library, a client of your own. Webhook
- * timestamps are judged by the store's clock. Close it before closing `vigil`.
+ * timestamps are judged by the store's clock. Creates an admin key and returns it as `apiKey`.
+ * Close it before closing `vigil`.
  *
  * @example
  * const api = await serveApi(vigil, { webhooks: { sources: { pms: { secrets: [secret] } } } });
+ * await fetch(`${api.url}/v1/runs`, { headers: { authorization: `Bearer ${api.apiKey}` } });
  * await fetch(`${api.url}/v1/webhooks/pms`, { method: 'POST', headers: signedHeaders(secret, id, ts, body), body });
  * await api.close();
  */
-export async function serveApi(vigil: Vigil, options: ServeApiOptions = {}): Promise<RunningServer> {
+export async function serveApi(vigil: Vigil, options: ServeApiOptions = {}): Promise<ServedApi> {
   const sources = resolveWebhookSources(options.webhooks, options.env ?? {});
   await vigil.ready();
+  const { key } = await vigil.keys.create({ role: 'admin', name: 'serveApi', principal: 'code' });
   const app = createApp(
     apiOptions(vigil, {
       logger: vigil.logger,
@@ -35,5 +48,5 @@ export async function serveApi(vigil: Vigil, options: ServeApiOptions = {}): Pro
       webhookSources: sources,
     }),
   );
-  return serve(app, { port: options.port ?? 0, hostname: '127.0.0.1' });
+  return { ...(await serve(app, { port: options.port ?? 0, hostname: '127.0.0.1' })), apiKey: key };
 }

@@ -1,6 +1,7 @@
 import { apiOptions } from '../../src/api-options.js';
 import type { Vigil } from '../../src/compose.js';
 import { silentLogger } from '../../src/core/logger.js';
+import type { Role } from '../../src/governance/api-keys.js';
 import { createApp, type AppOptions } from '../../src/server/app.js';
 
 export interface ApiAnswer<T> {
@@ -13,20 +14,33 @@ export function appOptions(vigil: Vigil, overrides: Partial<AppOptions> = {}): A
   return { ...apiOptions(vigil, { logger: silentLogger, maxBodyBytes: 64 * 1024 }), ...overrides };
 }
 
-/** The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. */
-export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number } = {}) {
+/**
+ * A key of `role` on `vigil`'s store, for a request's `Authorization: Bearer` header.
+ */
+export async function createKey(vigil: Vigil, role: Role = 'admin', expires?: string): Promise<string> {
+  await vigil.ready();
+  return (await vigil.keys.create({ role, name: `test ${role}`, ...(expires ? { expires } : {}) })).key;
+}
+
+/**
+ * The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. Sends
+ * an admin key made on first use, or the key of `options.role`.
+ */
+export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number; role?: Role } = {}) {
   const app = createApp(
     appOptions(vigil, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   );
+  let key: Promise<string> | undefined;
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<ApiAnswer<T>> {
+    key ??= createKey(vigil, options.role);
     const res = await app.request(path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await key}` },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as ApiAnswer<T>['body'] };

@@ -10,6 +10,7 @@ import { serve, type RunningServer } from '../../server/serve.js';
 import { resolveWebhookSources } from '../../server/webhook-sources.js';
 import { DEFAULT_DATABASE } from '../../store/open-store.js';
 import { loadProject } from '../load-workflows.js';
+import { createDevKey } from '../dev-key.js';
 
 export interface HostOptions {
   /** Serve the HTTP API. */
@@ -26,8 +27,18 @@ export interface HostOptions {
   leaseTtl?: string;
   grace?: string;
   dbPool?: string;
+  /**
+   * `vigil dev`: create an admin key named `vigil dev` at each start (revoking the older ones of
+   * that name) and write it to `dev-api-key` beside the SQLite file.
+   */
+  devKey?: boolean;
   /** The line printed once everything is up (for `dev`). */
-  banner?: (info: { url: string | null; store: string; workflows: string[] }) => string;
+  banner?: (info: {
+    url: string | null;
+    store: string;
+    workflows: string[];
+    apiKey: { key: string; file: string } | null;
+  }) => string;
 }
 
 const DEFAULT_PORT = 7400;
@@ -81,6 +92,13 @@ export async function host(options: HostOptions): Promise<void> {
   });
   if (options.worker && !stop.requested) vigil.startWorker(workerOptions);
 
+  const apiKey = options.devKey && !stop.requested ? await createDevKey(vigil, database) : null;
+  if (options.api && !options.devKey && !(await vigil.keys.hasActiveAdmin())) {
+    logger.warn('no active admin API key: every request but /healthz will be refused until one exists', {
+      create: 'vigil keys create --role admin --db <this database>',
+    });
+  }
+
   let server: RunningServer | undefined;
   if (options.api && !stop.requested) {
     const app = createApp(
@@ -92,7 +110,9 @@ export async function host(options: HostOptions): Promise<void> {
   }
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {
-    process.stdout.write(`${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows })}\n`);
+    process.stdout.write(
+      `${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows, apiKey })}\n`,
+    );
   }
 
   const signal = await stop.signal;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 
 import type { DeadLetterClient } from '../../runtime/dead-letter-client.js';
+import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
 
 const ListDeadLettersQuery = z
@@ -30,8 +31,8 @@ const ReplayBody = z
   .optional();
 
 /** `/v1/dead-letters`: runs that failed permanently, and replaying them. */
-export function deadLetterRoutes(deadLetters: DeadLetterClient, maxBodyBytes: number): Hono {
-  const app = new Hono();
+export function deadLetterRoutes(deadLetters: DeadLetterClient, maxBodyBytes: number): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
 
   app.get('/', async (c) => {
     const query = parseWith(ListDeadLettersQuery, c.req.query(), 'invalid_request');
@@ -42,7 +43,7 @@ export function deadLetterRoutes(deadLetters: DeadLetterClient, maxBodyBytes: nu
 
   app.post('/:id/replay', async (c) => {
     const body = (await readJsonBody(c, ReplayBody, maxBodyBytes)) ?? {};
-    return c.json(await deadLetters.replay(c.req.param('id'), body), 202);
+    return c.json(await deadLetters.replay(c.req.param('id'), { ...body, principal: principalOf(c) }), 202);
   });
 
   return app;

@@ -124,13 +124,33 @@ describe('/v1/escalations', () => {
       note: 'halved for weight',
     });
     expect(res.body.resolvedAt).not.toBeNull();
-    expect(await h.result(vigil, runs[0]!)).toEqual({ dose: 450, decision: 'provide', resolvedBy: null });
+    // Resolved by the caller's key, when the body names no one else.
+    expect(await h.result(vigil, runs[0]!)).toEqual({
+      dose: 450,
+      decision: 'provide',
+      resolvedBy: expect.stringMatching(/^key:[0-9a-f]{12}$/),
+    });
 
     const again = await request('POST', `/v1/escalations/${escalations[0]!.id}/resolve`, { decision: 'skip' });
     expect(again.status).toBe(409);
     expect(again.body.error!.code).toBe('escalation_not_open');
     // The other run still waits.
     expect((await vigil.getRun(runs[1]!))!.status).toBe('waiting');
+  });
+
+  it('keeps both the person named in the body (resolvedBy) and the caller (the event\'s principal)', async () => {
+    const { vigil, request, escalations } = await setup();
+    const resolved: Array<{ resolvedBy: string | null; principal?: string | null }> = [];
+    vigil.events.on('escalation.resolved', (event) => resolved.push(event));
+    const res = await request<EscalationView>('POST', `/v1/escalations/${escalations[1]!.id}/resolve`, {
+      decision: 'skip',
+      resolvedBy: 'nurse.ana',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resolvedBy: 'nurse.ana' });
+    expect(resolved).toEqual([
+      expect.objectContaining({ resolvedBy: 'nurse.ana', principal: expect.stringMatching(/^key:[0-9a-f]{12}$/) }),
+    ]);
   });
 
   it('ends the run failed on abort', async () => {

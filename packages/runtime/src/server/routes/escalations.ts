@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import type { EscalationClient } from '../../runtime/escalation-client.js';
 import { ESCALATION_DECISIONS } from '../../store/escalation-store.js';
+import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
 
 const ListEscalationsQuery = z
@@ -20,6 +21,8 @@ const ResolveBody = z
     decision: z.enum(ESCALATION_DECISIONS),
     value: z.unknown().optional(),
     note: z.string().max(2000).optional(),
+    /** The person who decided, when the caller acts for someone; default the caller's key. */
+    resolvedBy: z.string().min(1).max(200).optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -32,8 +35,8 @@ const ResolveBody = z
   });
 
 /** `/v1/escalations`: the inbox of decisions waiting for a human, and resolving them. */
-export function escalationRoutes(escalations: EscalationClient, maxBodyBytes: number): Hono {
-  const app = new Hono();
+export function escalationRoutes(escalations: EscalationClient, maxBodyBytes: number): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
 
   app.get('/', async (c) => {
     const query = parseWith(ListEscalationsQuery, c.req.query(), 'invalid_request');
@@ -44,7 +47,7 @@ export function escalationRoutes(escalations: EscalationClient, maxBodyBytes: nu
 
   app.post('/:id/resolve', async (c) => {
     const body = await readJsonBody(c, ResolveBody, maxBodyBytes);
-    return c.json(await escalations.resolve(c.req.param('id'), body));
+    return c.json(await escalations.resolve(c.req.param('id'), { ...body, principal: principalOf(c) }));
   });
 
   return app;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 
 import type { EventClient } from '../../runtime/event-client.js';
+import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
 
 const SendEventBody = z
@@ -21,12 +22,12 @@ const ListEventsQuery = z
   .strict();
 
 /** `/v1/events`: receive events (deduplicated by `id`), list them, show one with its runs. */
-export function eventRoutes(events: EventClient, maxBodyBytes: number): Hono {
-  const app = new Hono();
+export function eventRoutes(events: EventClient, maxBodyBytes: number): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
 
   app.post('/', async (c) => {
     const body = await readJsonBody(c, SendEventBody, maxBodyBytes);
-    const result = await events.send({ ...body, source: 'api' });
+    const result = await events.send({ ...body, source: 'api', principal: principalOf(c) });
     if (!result.created) c.header('Idempotent-Replayed', 'true');
     return c.json(result, 202);
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { NotFoundError } from '../../core/errors.js';
 import type { VigilClient } from '../../runtime/client.js';
+import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
 
 const StartRunBody = z
@@ -24,8 +25,8 @@ const ListRunsQuery = z
   .strict();
 
 /** `/v1/runs`: start, list, show and cancel runs. */
-export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono {
-  const app = new Hono();
+export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
 
   app.post('/', async (c) => {
     const body = await readJsonBody(c, StartRunBody, maxBodyBytes);
@@ -33,6 +34,7 @@ export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono {
     const result = await client.start(body.workflow, body.input ?? {}, {
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       ...(body.priority === undefined ? {} : { priority: body.priority as number }),
+      principal: principalOf(c),
     });
     if (!result.created) c.header('Idempotent-Replayed', 'true');
     return c.json({ id: result.id, status: result.status }, 202);
@@ -50,7 +52,7 @@ export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono {
     return c.json(run);
   });
 
-  app.post('/:id/cancel', async (c) => c.json(await client.cancel(c.req.param('id'))));
+  app.post('/:id/cancel', async (c) => c.json(await client.cancel(c.req.param('id'), { principal: principalOf(c) })));
 
   return app;
 }

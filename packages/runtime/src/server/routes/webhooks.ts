@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { NotFoundError, PayloadTooLargeError, ValidationError, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { verifyWebhookSignature } from '../../core/webhook-signature.js';
+import { webhookPrincipal } from '../../governance/principal.js';
 import type { EventClient } from '../../runtime/event-client.js';
 import type { WebhookSource } from '../webhook-sources.js';
 
@@ -57,6 +58,8 @@ export function webhookRoutes(options: WebhookRouteOptions): Hono {
       payload,
       id: `webhook:${name}:${delivery.webhookId}`,
       source: `webhook:${name}`,
+      // Signed by the source, not sent with an API key: the source is who acted.
+      principal: webhookPrincipal(name),
     });
     if (result.created) return c.json(result, 202);
     c.header('Idempotent-Replayed', 'true');

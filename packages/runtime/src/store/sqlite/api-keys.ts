@@ -22,7 +22,8 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   create(key: NewApiKey): Promise<ApiKeyRecord> {
     return this.conn.batcher.run(() => {
       const row = this.conn.statement(INSERT).get(...apiKeyInsertValues(key)) as ApiKeyRow | undefined;
-      if (!row) throw new ConflictError('api_key_exists', `An API key with id ${key.id} already exists`, { path: 'id' });
+      if (!row)
+        throw new ConflictError('api_key_exists', `An API key with id ${key.id} already exists`, { path: 'id' });
       return toApiKeyRecord(row);
     });
   }
