@@ -7,6 +7,8 @@ export interface EventView {
   dedupeId: string | null;
   /** `api`, `cli`, `webhook:<source>`, `run:<runId>` (sent by `ctx.sendEvent`). */
   source: string;
+  /** Who sent it: `key:<id>` over the API, `webhook:<source>`, `cli:<user>`; null when unknown. */
+  principal: string | null;
   receivedAt: string;
   dispatchedAt: string | null;
 }

@@ -118,6 +118,7 @@ export function toEventView(event: EventRecord): EventView {
     payload: JSON.parse(event.payload) as unknown,
     dedupeId: event.dedupeKey,
     source: event.source,
+    principal: event.principal,
     receivedAt: new Date(event.receivedAt).toISOString(),
     dispatchedAt: event.dispatchedAt === null ? null : new Date(event.dispatchedAt).toISOString(),
   };

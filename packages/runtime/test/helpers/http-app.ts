@@ -24,13 +24,13 @@ export async function createKey(vigil: Vigil, role: Role = 'admin', expires?: st
 
 /**
  * The HTTP app over `vigil`'s clients, answering in process: `request('GET', '/v1/…')`. Sends
- * an admin key made on first use, or the key of `options.role`.
+ * `options.key`, else a key of `options.role` (default admin) made on first use.
  */
-export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number; role?: Role } = {}) {
+export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number; role?: Role; key?: string } = {}) {
   const app = createApp(
     appOptions(vigil, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   );
-  let key: Promise<string> | undefined;
+  let key: Promise<string> | undefined = options.key === undefined ? undefined : Promise.resolve(options.key);
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'DELETE',

@@ -87,6 +87,9 @@ describe('/v1/breakers', () => {
     ]);
     expect(open.body.breakers[0]!.openUntil).not.toBeNull();
 
+    const operatorActions: unknown[] = [];
+    vigil.events.on('breaker.reset', (event) => operatorActions.push(['breaker.reset', event]));
+    vigil.events.on('dead_letter.replayed', (event) => operatorActions.push(['dead_letter.replayed', event]));
     const reset = await request<BreakerView>('POST', `/v1/breakers/${encodeURIComponent('billing.v2:charge')}/reset`);
     expect(reset.status).toBe(200);
     expect(reset.body).toMatchObject({ key: 'billing.v2:charge', status: 'closed', consecutiveFailures: 0 });
@@ -96,6 +99,12 @@ describe('/v1/breakers', () => {
     const replay = await request<ReplayResult>('POST', `/v1/dead-letters/${letter.id}/replay`);
     expect(replay.status).toBe(202);
     expect(await h.result(vigil, id)).toEqual({ receipt: 'R-5' });
+    // Both operator actions name the caller's key.
+    const principal = expect.stringMatching(/^key:[0-9a-f]{12}$/);
+    expect(operatorActions).toEqual([
+      ['breaker.reset', { key: 'billing.v2:charge', tool: 'billing.v2:charge', principal }],
+      ['dead_letter.replayed', { deadLetterId: letter.id, runId: id, replayRunId: id, principal }],
+    ]);
   });
 
   it('answers 404 for a breaker that does not exist', async () => {

@@ -93,10 +93,14 @@ describe('POST /v1/webhooks/:source', () => {
         payload: { type: 'invoice.paid', data: { invoice: 'INV-1', customer: 'Zoë' } },
         dedupeId: 'webhook:billing:msg_1',
         source: 'webhook:billing',
+        // Signed by the source, with no API key: the source is who acted.
+        principal: 'webhook:billing',
       },
     });
     expect(answer.body.runs).toHaveLength(1);
     expect(await h.result(vigil, answer.body.runs[0]!)).toBe('booked INV-1');
+    // The run it started names the event, which names the source.
+    expect(await vigil.getRun(answer.body.runs[0]!)).toMatchObject({ principal: `event:${answer.body.event.id}` });
   });
 
   it('names the event by the source’s configured event, else <source>.<type>, else <source>', async () => {
