@@ -59,6 +59,19 @@ export interface Caller {
  * directly. Emits `key.created` and `key.revoked`, never with the key.
  */
 export class KeyClient {
+  /**
+   * When this process last recorded each key's use. A burst of requests with one key then
+   * writes once, not once per request that saw the old time before the first write committed.
+   */
+  private readonly touched = new Map<string, number>();
+  /**
+   * Lookups in flight, by key id: requests that arrive while one is running share its answer
+   * instead of each querying the store. Nothing is kept once it settles, so a revocation is
+   * seen by the next request after it committed (a shared answer is as fresh as the request
+   * that started it, which came no earlier than the ones that share it).
+   */
+  private readonly lookups = new Map<string, Promise<ApiKeyRecord | null>>();
+
   constructor(private readonly deps: { store: Store; clock: Clock; events: RuntimeEvents }) {}
 
   /** @throws InvalidArgumentError naming `role`, `name` or `expires` */
@@ -130,7 +143,7 @@ export class KeyClient {
     if (!parsed) {
       throw new AuthenticationError('api_key_malformed', 'The API key is not of the form vgl_<id>_<secret>');
     }
-    const record = await this.deps.store.apiKeys.get(parsed.id);
+    const record = await this.lookup(parsed.id);
     if (!record || !secretMatches(parsed.secret, record.hash) || !isRole(record.role)) {
       throw new AuthenticationError('api_key_invalid', 'The API key is not valid');
     }
@@ -144,10 +157,21 @@ export class KeyClient {
         `API key ${record.id} expired at ${new Date(record.expiresAt).toISOString()}`,
       );
     }
-    if (record.lastUsedAt === null || record.lastUsedAt <= now - TOUCH_INTERVAL_MS) {
+    const lastUsed = Math.max(record.lastUsedAt ?? -Infinity, this.touched.get(record.id) ?? -Infinity);
+    if (lastUsed <= now - TOUCH_INTERVAL_MS) {
+      this.touched.set(record.id, now);
       await this.deps.store.apiKeys.touch(record.id, now);
     }
     return { keyId: record.id, name: record.name, role: record.role, principal: keyPrincipal(record.id) };
+  }
+
+  private lookup(id: string): Promise<ApiKeyRecord | null> {
+    let pending = this.lookups.get(id);
+    if (!pending) {
+      pending = this.deps.store.apiKeys.get(id).finally(() => this.lookups.delete(id));
+      this.lookups.set(id, pending);
+    }
+    return pending;
   }
 
   /** Whether some admin key is neither revoked nor expired (`vigil server` says how to make one if not). */

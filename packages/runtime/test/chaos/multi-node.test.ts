@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 /** POSTs `count` runs, 16 at a time; retries each (same idempotency key) until it is accepted. */
-async function submitRuns(api: string, count: number, ledger: string): Promise<string[]> {
+async function submitRuns(cluster: Cluster, count: number, ledger: string): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
   let next = 0;
   const submitter = async (): Promise<void> => {
@@ -35,9 +35,13 @@ async function submitRuns(api: string, count: number, ledger: string): Promise<s
       const i = next++;
       for (let attempt = 1; ; attempt++) {
         try {
-          const response = await fetch(`${api}/v1/runs`, {
+          const response = await fetch(`${cluster.url}/v1/runs`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': `multi-node-${i}` },
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': `multi-node-${i}`,
+              authorization: `Bearer ${cluster.apiKey}`,
+            },
             body: JSON.stringify({ workflow: 'test.chain', input: { steps: STEPS, stepMs: 20, ledger } }),
           });
           if (response.status === 202) {
@@ -113,7 +117,7 @@ async function runScenario(
     for (const fraction of [0.2, 0.6]) if (await reached(fraction)) await restartPostgres();
   })();
 
-  const ids = await submitRuns(cluster.url, RUNS, ledger);
+  const ids = await submitRuns(cluster, RUNS, ledger);
   await eventually(() => (done ? true : undefined), 240_000, `all ${RUNS} runs to complete`);
   await Promise.all([monitor, killer, restarts]);
   return { ids, kills: cluster.kills, ledger: readLedger(ledger), db };

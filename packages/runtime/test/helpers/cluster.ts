@@ -1,3 +1,4 @@
+import { createVigil } from '../../src/compose.js';
 import { FIXTURES, VigilProcess } from './processes.js';
 
 /**
@@ -8,6 +9,8 @@ export class Cluster {
   readonly workers: VigilProcess[] = [];
   server: VigilProcess | undefined;
   url = '';
+  /** An admin key on the cluster's database, made before the server starts: send it as `Authorization: Bearer`. */
+  apiKey = '';
   /** Every process ever started, to stop them all at the end. */
   private readonly all: VigilProcess[] = [];
   /** When each killed worker died, by pid. */
@@ -24,6 +27,7 @@ export class Cluster {
   ) {}
 
   async startServer(): Promise<void> {
+    if (this.apiKey === '') this.apiKey = await createAdminKey(this.database);
     this.server = this.spawn(['server', '--port', '0']);
     this.url = (await this.server.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
   }
@@ -60,5 +64,16 @@ export class Cluster {
     });
     this.all.push(child);
     return child;
+  }
+}
+
+/** An admin key made on `database` directly, as `vigil keys create --role admin` does. */
+async function createAdminKey(database: string): Promise<string> {
+  const vigil = createVigil({ database, scheduler: false, notifications: false });
+  try {
+    await vigil.ready();
+    return (await vigil.keys.create({ role: 'admin', name: 'cluster' })).key;
+  } finally {
+    await vigil.close();
   }
 }

@@ -12,6 +12,9 @@ export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.ur
 export const FIXTURES = fileURLToPath(new URL('../fixtures/workflows.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
+/** The admin key `vigil dev` prints in its banner. */
+export const DEV_KEY_LINE = /API key\s+(vgl_\S+)/;
+
 /** A `vigil` child process whose output the test can wait on. */
 export class VigilProcess {
   readonly child: ChildProcess;

@@ -2,27 +2,30 @@
  * The user's path through the CLI: `vigil dev`, `vigil start`, `vigil runs …`, a `kill -9` in
  * the middle of a run and a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RunDetails } from '../../src/runtime/run-view.js';
-import { FIXTURES, VigilProcess, eventually, readLedger, runCli } from '../helpers/processes.js';
+import { DEV_KEY_LINE, FIXTURES, VigilProcess, eventually, readLedger, runCli } from '../helpers/processes.js';
 
 let dir: string;
 let db: string;
 let ledger: string;
 let dev: VigilProcess;
 let url: string;
+/** The admin key the running `vigil dev` printed: a new one at each start. */
+let key: string;
 
 async function startDev(): Promise<void> {
   dev = new VigilProcess(['dev', '--port', '0', '--db', db, '--load', FIXTURES, '--lease-ttl', '1500'], { cwd: dir });
   url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
 }
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir });
+const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
 const show = async (id: string): Promise<RunDetails> =>
   JSON.parse((await cli('runs', 'show', id, '-o', 'json')).stdout) as RunDetails;
 
@@ -69,6 +72,8 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
 
     const human = await cli('runs', 'show', id);
     expect(human.stdout).toMatch(/Status\s+completed/);
+    // Started with the dev key: the run names it.
+    expect(human.stdout).toMatch(/By\s+key:[0-9a-f]{12}/);
     expect(human.stdout).toMatch(/step-8\s+step\s+completed\s+1/);
   });
 
@@ -89,7 +94,15 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
     const { id } = JSON.parse(first.stdout) as { id: string };
     await eventually(async () => ((await show(id)).status === 'sleeping' ? true : undefined), 20_000);
     await dev.kill('SIGKILL');
+    const before = key;
     await startDev();
+    // Each start makes a new key, writes it beside the database for its owner only, and revokes the last one.
+    expect(key).not.toBe(before);
+    expect(readFileSync(join(dir, 'dev-api-key'), 'utf8')).toBe(`${key}\n`);
+    expect(statSync(join(dir, 'dev-api-key')).mode & 0o777).toBe(0o600);
+    const stale = await runCli(['runs', 'list', '--url', url], { cwd: dir, env: { VIGIL_API_KEY: before } });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/revoked.*Set VIGIL_API_KEY.*\[api_key_revoked\]/);
 
     const waited = await cli(
       'start',
@@ -132,6 +145,10 @@ describe('vigil CLI against vigil dev', { timeout: 90_000 }, () => {
     const unknown = await cli('start', 'no.such.flow');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('[workflow_not_found]');
+    // No key at all (none set, no .vigil/dev-api-key here): the message says which variable to set.
+    const keyless = await runCli(['runs', 'list', '--url', url], { cwd: dir, env: { VIGIL_API_KEY: '' } });
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toMatch(/needs an API key.*Set VIGIL_API_KEY.*\[api_key_missing\]/);
     const away = await runCli(['runs', 'list', '--url', 'http://127.0.0.1:9'], { cwd: dir });
     expect(away.code).toBe(1);
     expect(away.stderr).toMatch(/Cannot reach Vigil at http:\/\/127\.0\.0\.1:9.*--url or VIGIL_URL/);

@@ -131,7 +131,11 @@ describe.each<Dialect>(['sqlite', 'postgres'])('flow control across processes on
     const post = async (body: unknown, key?: string): Promise<{ status: number; id: string }> => {
       const response = await fetch(`${cluster.url}/v1/runs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${cluster.apiKey}`,
+          ...(key ? { 'idempotency-key': key } : {}),
+        },
         body: JSON.stringify(body),
       });
       return { status: response.status, id: ((await response.json()) as { id: string }).id };

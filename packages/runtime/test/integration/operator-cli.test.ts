@@ -11,20 +11,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DeadLetterView, EscalationView } from '../../src/runtime/operator-views.js';
 import type { RunDetails } from '../../src/runtime/run-view.js';
-import { VigilProcess, eventually, runCli } from '../helpers/processes.js';
+import { DEV_KEY_LINE, VigilProcess, eventually, runCli } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/operator-workflows.ts', import.meta.url));
 
 let dir: string;
 let dev: VigilProcess;
 let url: string;
+/** The admin key `vigil dev` printed. */
+let key: string;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir });
+const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
 /** The API straight, to set up and to wait: a CLI process per poll would cost a second each. */
 const api = async <T>(path: string, body?: unknown): Promise<T> => {
   const res = await fetch(`${url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return (await res.json()) as T;
@@ -45,6 +47,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-operator-'));
   dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
   url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
 });
 afterAll(async () => {
   await dev.kill();

@@ -43,14 +43,14 @@ interface Life {
 }
 
 async function api<T>(
-  base: string,
+  cluster: Cluster,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
+  const res = await fetch(`${cluster.url}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.apiKey}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as T };
@@ -87,7 +87,7 @@ async function soak(database: string, dir: string): Promise<Outcome> {
   const lives: Life[] = [];
   const add = async (): Promise<void> => {
     const id = `soak-${lives.length}`;
-    const created = await api<ScheduleView>(cluster.url, 'POST', '/v1/schedules', {
+    const created = await api<ScheduleView>(cluster, 'POST', '/v1/schedules', {
       id,
       workflow: 'test.tick',
       ...EVERY_SECOND,
@@ -102,7 +102,7 @@ async function soak(database: string, dir: string): Promise<Outcome> {
     const life = lives.slice(2).find((l) => l.removed === null);
     if (!life) return;
     const sentAt = Date.now();
-    const removed = await api(cluster.url, 'DELETE', `/v1/schedules/${life.id}`);
+    const removed = await api(cluster, 'DELETE', `/v1/schedules/${life.id}`);
     expect(removed.status).toBe(200);
     life.removed = { sentAt, doneAt: Date.now() };
   };
@@ -117,14 +117,14 @@ async function soak(database: string, dir: string): Promise<Outcome> {
   }
 
   // The declared schedule, synced by all three processes as they started.
-  const declared = await api<ScheduleView>(cluster.url, 'GET', '/v1/schedules/test.heartbeat');
+  const declared = await api<ScheduleView>(cluster, 'GET', '/v1/schedules/test.heartbeat');
   lives.push({ id: 'test.heartbeat', createdAt: Date.parse(declared.body.createdAt), removed: null });
   const endedAt = Date.now();
   expect(victim.child.signalCode, 'the scheduler armed to die after its 10th slot').toBe('SIGKILL');
   await replaced;
   await eventually(
     async () => {
-      const { body } = await api<{ schedules: ScheduleView[] }>(cluster.url, 'GET', '/v1/schedules?limit=500');
+      const { body } = await api<{ schedules: ScheduleView[] }>(cluster, 'GET', '/v1/schedules?limit=500');
       const live = body.schedules.filter((s) => s.workflow !== 'test.yearly');
       return live.every((s) => s.lastSlotAt !== null && Date.parse(s.lastSlotAt) >= endedAt) ? true : undefined;
     },

@@ -11,18 +11,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ScheduleView } from '../../src/runtime/operator-views.js';
 import type { RunSummary } from '../../src/runtime/run-view.js';
-import { VigilProcess, eventually, runCli, sleep } from '../helpers/processes.js';
+import { DEV_KEY_LINE, VigilProcess, eventually, runCli, sleep } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/schedule-workflows.ts', import.meta.url));
 
 let dir: string;
 let dev: VigilProcess;
 let url: string;
+/** The admin key `vigil dev` printed. */
+let key: string;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir });
+const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
 /** The runs schedule `id` started, by the slot (or `manual:<time>`) in their idempotency keys. */
 const runsOf = async (id: string): Promise<string[]> => {
-  const res = await fetch(`${url}/v1/runs?workflow=test.tick&limit=500`);
+  const res = await fetch(`${url}/v1/runs?workflow=test.tick&limit=500`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   const { runs } = (await res.json()) as { runs: RunSummary[] };
   const prefix = `schedule:${id}:`;
   return runs.flatMap((run) =>
@@ -34,6 +38,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-schedules-'));
   dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
   url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
   await dev.waitFor(/scheduler started/);
 });
 afterAll(async () => {

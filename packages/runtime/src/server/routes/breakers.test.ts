@@ -100,7 +100,7 @@ describe('/v1/breakers', () => {
     expect(replay.status).toBe(202);
     expect(await h.result(vigil, id)).toEqual({ receipt: 'R-5' });
     // Both operator actions name the caller's key.
-    const principal = expect.stringMatching(/^key:[0-9a-f]{12}$/);
+    const principal = expect.stringMatching(/^key:[0-9a-f]{12}$/) as unknown;
     expect(operatorActions).toEqual([
       ['breaker.reset', { key: 'billing.v2:charge', tool: 'billing.v2:charge', principal }],
       ['dead_letter.replayed', { deadLetterId: letter.id, runId: id, replayRunId: id, principal }],

@@ -128,7 +128,7 @@ describe('/v1/escalations', () => {
     expect(await h.result(vigil, runs[0]!)).toEqual({
       dose: 450,
       decision: 'provide',
-      resolvedBy: expect.stringMatching(/^key:[0-9a-f]{12}$/),
+      resolvedBy: expect.stringMatching(/^key:[0-9a-f]{12}$/) as unknown,
     });
 
     const again = await request('POST', `/v1/escalations/${escalations[0]!.id}/resolve`, { decision: 'skip' });
@@ -138,7 +138,7 @@ describe('/v1/escalations', () => {
     expect((await vigil.getRun(runs[1]!))!.status).toBe('waiting');
   });
 
-  it('keeps both the person named in the body (resolvedBy) and the caller (the event\'s principal)', async () => {
+  it("keeps both the person named in the body (resolvedBy) and the caller (the event's principal)", async () => {
     const { vigil, request, escalations } = await setup();
     const resolved: Array<{ resolvedBy: string | null; principal?: string | null }> = [];
     vigil.events.on('escalation.resolved', (event) => resolved.push(event));
@@ -149,7 +149,10 @@ describe('/v1/escalations', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ resolvedBy: 'nurse.ana' });
     expect(resolved).toEqual([
-      expect.objectContaining({ resolvedBy: 'nurse.ana', principal: expect.stringMatching(/^key:[0-9a-f]{12}$/) }),
+      expect.objectContaining({
+        resolvedBy: 'nurse.ana',
+        principal: expect.stringMatching(/^key:[0-9a-f]{12}$/) as unknown,
+      }),
     ]);
   });
 
