@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
+import type { BudgetClient } from '../runtime/budget-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
@@ -19,6 +20,7 @@ import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { budgetRoutes, spendRoutes } from './routes/spend.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -33,6 +35,7 @@ export interface AppOptions {
   deadLetters: DeadLetterClient;
   breakers: BreakerClient;
   schedules: ScheduleClient;
+  budgets: BudgetClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -83,6 +86,8 @@ export function createApp(options: AppOptions): Hono {
         webhooks: '/v1/webhooks/:source',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
+        spend: '/v1/spend',
+        budgets: '/v1/budgets',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -106,6 +111,8 @@ export function createApp(options: AppOptions): Hono {
   );
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
+  app.route('/v1/spend', spendRoutes(options.budgets));
+  app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -12,5 +12,8 @@ export const COPIED_TABLES = [
   'event_waits',
   'schedules',
   'flow_timers',
+  'spend_ledger',
+  'spend_counters',
+  'budget_limits',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

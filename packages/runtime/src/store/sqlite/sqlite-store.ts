@@ -17,6 +17,7 @@ import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
+import { SqliteSpendStore } from './spend.js';
 import { SqliteTimerStore } from './timers.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutboxStore;
   readonly events: SqliteEventStore;
   readonly schedules: SqliteScheduleStore;
+  readonly spend: SqliteSpendStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutboxStore(conn);
     this.events = new SqliteEventStore(conn, notify);
     this.schedules = new SqliteScheduleStore(conn);
+    this.spend = new SqliteSpendStore(conn);
   }
 
   migrate(): Promise<void> {
