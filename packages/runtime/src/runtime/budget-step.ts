@@ -25,16 +25,26 @@ export class StepBudget {
   ) {}
 
   /**
-   * Reserves the expected cost of `attempt` in every scope. Null when it may run (reserved, or
-   * nothing to reserve); the error when a hard limit refused it (`budget.exceeded` is emitted).
+   * The expected cost of one attempt, USD.
+   *
+   * @throws InvalidArgumentError when the tool's cost function answers something other than USD.
    */
-  async reserve(attempt: number): Promise<BudgetExceededError | null> {
-    const usd = this.call.expectedCost!();
+  expectedCost(): number {
+    return this.call.expectedCost!();
+  }
+
+  /**
+   * Reserves `usd`, the expected cost of `attempt`, in every scope. Null when it may run
+   * (reserved, or nothing to reserve); the error when a hard limit refused it
+   * (`budget.exceeded` is emitted).
+   */
+  async reserve(attempt: number, usd: number): Promise<BudgetExceededError | null> {
     const { budgets, clock, events } = this.host.deps;
     if (!budgets.applies(this.host.workflowBudget, usd)) return null;
     const decision = await budgets.reserve(this.budgetedCall(attempt, usd), clock.now());
     if (decision.granted) {
       this.reserved = attempt;
+      await this.host.failpoint('budget.after-reserve', this.call.name, this.call.seq);
       return null;
     }
     const { scope, key, limitUsd, spentUsd, requestedUsd } = decision.refusal;

@@ -156,7 +156,9 @@ export class PolicyStep {
   private async reserveBudget(attempt: number): Promise<BudgetExceededError | null> {
     const budget = this.budget;
     if (!budget) return null;
-    return this.store(() => budget.reserve(attempt));
+    // Outside the store guard: a cost function that fails is the call's failure, not the store's.
+    const usd = budget.expectedCost();
+    return this.store(() => budget.reserve(attempt, usd));
   }
 
   private async settleBudget(attempt: number, outcome: Parameters<StepBudget['settle']>[1]): Promise<void> {
