@@ -112,7 +112,7 @@ export function priceOf(model: string, table: PriceTable = DEFAULT_PRICES): Mode
  *
  * @throws UnknownModelError when the table has no price for `model` and no `default`.
  * @example
- * costOf('gpt-4.1-mini', { input: 1200, output: 300, cached: 4000 }); // 0.00112
+ * costOf('gpt-4.1-mini', { input: 1200, output: 300, cached: 4000 }); // 0.00136
  */
 export function costOf(model: string, usage: TokenUsage, table: PriceTable = DEFAULT_PRICES): number {
   const price = priceOf(model, table);
