@@ -30,6 +30,9 @@ const nothing = {
   event_waits: 0,
   schedules: 0,
   flow_timers: 0,
+  spend_ledger: 0,
+  spend_counters: 0,
+  budget_limits: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -101,7 +104,7 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   await postgres.close();
 });
 
-it('moves escalations, dead letters, failed attempts, breakers, notifications, events and schedules too', async () => {
+it('moves escalations, dead letters, failed attempts, breakers, notifications, events, schedules and spend too', async () => {
   const url = inject('postgresUrl');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
   const schema = `copy_${randomBytes(4).toString('hex')}`;
@@ -210,6 +213,23 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     now,
   });
   await source.schedules.pause('hourly', now);
+  // One call settled, one still reserved, and a raised run limit.
+  const spend = (seq: number) => ({
+    runId,
+    seq,
+    attempt: 1,
+    workflow: 'w',
+    agent: 'w',
+    step: 'call',
+    kind: 'llm' as const,
+    target: 'gpt-4.1',
+    usd: 0.25,
+    scopes: [{ scope: 'run' as const, key: runId, period: '', limitUsd: 1, softAt: 0.5 }],
+  });
+  await source.spend.reserve(spend(2), now);
+  await source.spend.settle(spend(2), { usd: 0.5, tokens: { input: 10, output: 20, cached: 0, reasoning: 5 } }, now);
+  await source.spend.reserve(spend(3), now);
+  await source.spend.setLimit('run', runId, 3, now, 'key:ops');
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -226,6 +246,9 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     event_waits: 1,
     schedules: 1,
     flow_timers: 0,
+    spend_ledger: 2,
+    spend_counters: 1,
+    budget_limits: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -247,6 +270,12 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
   expect(await target.schedules.get('hourly')).toEqual(await source.schedules.get('hourly'));
   expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
+  for (const seq of [2, 3]) expect(await target.spend.get(spend(seq))).toEqual(await source.spend.get(spend(seq)));
+  const counter = [{ scope: 'run' as const, key: runId, period: '' }];
+  expect(await target.spend.counters(counter)).toEqual(await source.spend.counters(counter));
+  expect(await target.spend.counters(counter)).toEqual([{ ...counter[0], settledUsd: 0.5, reservedUsd: 0.25 }]);
+  expect(await target.spend.listLimits()).toEqual(await source.spend.listLimits());
+  expect(await target.spend.runCost(runId)).toEqual([{ seq: 2, usd: 0.5 }]);
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },
