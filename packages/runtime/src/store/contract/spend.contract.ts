@@ -89,15 +89,8 @@ export function spendContract(ctx: () => ContractContext): void {
     await clock.advance(500);
     const tokens = { input: 1200, output: 300, cached: 0, reasoning: 40 };
     const settled = await store.spend.settle({ runId: run, seq: 1, attempt: 1 }, { usd: 0.025, tokens }, clock.now());
-    expect(settled).toEqual({
-      entry: expect.objectContaining({
-        state: 'settled',
-        estimateUsd: 0.04,
-        usd: 0.025,
-        tokens,
-        settledAt: clock.now(),
-        day,
-      }),
+    expect(settled).toMatchObject({
+      entry: { state: 'settled', estimateUsd: 0.04, usd: 0.025, tokens, settledAt: clock.now(), day },
       crossed: [],
     });
     // Settling or releasing again changes nothing.
