@@ -83,6 +83,9 @@ it('discharges a patient through the six declared steps when every system answer
     workflow.steps!.map((name) => [name, 'completed']),
   );
   expect(details.progress.summary).toBe('Discharge completed: 6/6 steps complete.');
+  // Under its budget every call is reserved then settled: the eligibility check, the summary and the SMS cost.
+  expect(details.steps.filter((s) => s.kind === 'tool').map((s) => s.costUsd)).toEqual([0, 0.005, 0, 0, 0.02, 0.0079]);
+  expect(details.costUsd).toBeCloseTo(0.0329, 9);
   expect(systems.notifier.delivered).toEqual([{ channel: 'sms', to: '+1-555-0100', messageId: output.notified }]);
   await expect(vigil.start(workflow, { patientId: '1001' })).rejects.toThrow(
     /input\.patientId: patientId looks like P-1001/,

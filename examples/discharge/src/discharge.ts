@@ -35,6 +35,9 @@ export function dischargeWorkflow(tools: DischargeTools) {
         { name: 'summary', title: 'Discharge summary' },
         { name: 'notify', title: 'Patient notification' },
       ],
+      // Each call's cost is reserved before it runs (see DISCHARGE_COSTS): a discharge never
+      // spends past 50 cents, nor one step past 5, even across retries and a billing retry.
+      budget: { usd: 0.5, perStepUsd: 0.05 },
     },
     async (ctx, input) => {
       const record = await ctx.tool(tools.ehrRead, { patientId: input.patientId }, { name: 'record' });

@@ -50,6 +50,19 @@ export const DISCHARGE_POLICIES = {
   notify: { timeout: '10s', retry: { attempts: 3, initialDelay: '1s' }, effects: 'idempotent' },
 } as const satisfies Record<DischargeStep, ToolPolicy>;
 
+/**
+ * What each call costs, USD, reserved against the discharge's budget before it runs. The EHR,
+ * pharmacy and appointment book are the hospital's own systems (no per-call fee); the insurer's
+ * eligibility check goes through a clearinghouse that bills per request; the summary is an LLM
+ * call (a few thousand tokens on a mid-size model); SMS costs more than email. Illustrative
+ * figures: replace them with your contracts' (or have the tool report its actual cost).
+ */
+export const DISCHARGE_COSTS = {
+  insurance: 0.005,
+  summary: 0.02,
+  notify: ({ channel }: { channel: 'sms' | 'email' }) => (channel === 'sms' ? 0.0079 : 0.001),
+} as const;
+
 /** What the discharge continues with while a pharmacist places the order. */
 export const PENDING_ORDER: PharmacyOrder = Object.freeze({
   orderId: null,
@@ -96,6 +109,7 @@ export function dischargeTools(systems: HospitalSystems, overrides: Partial<Reco
       input: z.object({ insuranceId: z.string() }),
       output: Eligibility,
       ...policy('insurance'),
+      cost: DISCHARGE_COSTS.insurance,
       run: ({ insuranceId }, { idempotencyKey, signal }) =>
         systems.insurer.checkEligibility(insuranceId, { idempotencyKey, signal }),
     }),
@@ -128,6 +142,7 @@ export function dischargeTools(systems: HospitalSystems, overrides: Partial<Reco
       input: z.object({ record: PatientRecord, eligibility: Eligibility, order: PharmacyOrder, followUp: FollowUp }),
       output: DischargeSummary,
       ...policy('summary'),
+      cost: DISCHARGE_COSTS.summary,
       run: async (facts, { signal }) => ({
         text: await systems.summaryService.write(facts, { signal }),
         writtenBy: 'summary-service' as const,
@@ -140,6 +155,7 @@ export function dischargeTools(systems: HospitalSystems, overrides: Partial<Reco
       input: z.object({ to: z.string(), channel: z.enum(['sms', 'email']), text: z.string() }),
       output: Notification,
       ...policy('notify'),
+      cost: DISCHARGE_COSTS.notify,
       run: ({ to, channel, text }, { idempotencyKey, signal }) =>
         systems.notifier.send(to, channel, text, { idempotencyKey, signal }),
     }),

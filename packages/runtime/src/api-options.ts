@@ -21,6 +21,7 @@ export function apiOptions(
     breakers: vigil.breakers,
     schedules: vigil.schedules,
     keys: vigil.keys,
+    budgets: vigil.budgets,
     logger: options.logger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: options.maxBodyBytes,

@@ -1,15 +1,19 @@
 /**
  * The composition root: the one module that sees every layer and wires them together.
  */
+import { validateBudgetSettings, type BudgetSettingsOptions } from './core/budget.js';
 import type { Clock } from './core/clock.js';
 import type { Duration } from './core/duration.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { noFailpoints, type Failpoints } from './core/failpoints.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './core/json.js';
 import { silentLogger, type Logger } from './core/logger.js';
+import { resolvePriceTable, type PriceOverrides, type PriceTable } from './core/pricing.js';
 import type { AnyTool } from './core/tool.js';
 import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
+import { BudgetGate } from './governance/budget-gate.js';
 import { BreakerClient } from './runtime/breaker-client.js';
+import { BudgetClient } from './runtime/budget-client.js';
 import {
   VigilClient,
   type ListRunsOptions,
@@ -75,6 +79,22 @@ export interface VigilOptions {
    * registered workflows. `false`: none in this process.
    */
   scheduler?: SchedulerOptions | false;
+  /**
+   * LLM prices, USD per million input, output and cached-input tokens, written over the
+   * built-in table (`PRICE_TABLE_VERSION`); a `default` entry prices models the table lacks.
+   *
+   * @example
+   * pricing: { 'gpt-4.1-mini': { input: 0.4, output: 1.6, cached: 0.1 }, 'my-finetune': { input: 3, output: 12 } }
+   */
+  pricing?: PriceOverrides;
+  /**
+   * Spend limits beyond one workflow's `budget`: all spend of the deployment per UTC day, and
+   * named agents' daily limits (shared by every workflow with that `agent`).
+   *
+   * @example
+   * budgets: { globalPerDayUsd: 50, agents: { triage: { perDayUsd: 5, softAt: 0.8 } } }
+   */
+  budgets?: BudgetSettingsOptions;
 }
 
 /**
@@ -101,6 +121,11 @@ export class Vigil {
   readonly schedules: ScheduleClient;
   /** API keys: create, list, revoke, authenticate (after `ready()`). */
   readonly keys: KeyClient;
+  /** Spend totals and budget limits (after `ready()`). */
+  readonly budgets: BudgetClient;
+  /** The LLM price table in force: the built-in one with `pricing` over it. */
+  readonly prices: PriceTable;
+  private readonly budgetGate: BudgetGate;
   private readonly dispatcher: EventDispatcher;
   private sweeper: EventSweeper | undefined;
   private scheduler: Scheduler | undefined;
@@ -135,6 +160,9 @@ export class Vigil {
       throw new InvalidArgumentError(`maxPayloadBytes must be a positive integer; got ${options.maxPayloadBytes}`);
     }
     const idempotencyRetentionMs = resolveIdempotencyRetention(options.idempotencyRetention);
+    this.prices = resolvePriceTable(options.pricing);
+    const budgetSettings = validateBudgetSettings(options.budgets);
+    this.budgetGate = new BudgetGate(this.store.spend, budgetSettings);
     this.client = new VigilClient({
       store: this.store,
       registry: this.registry,
@@ -148,6 +176,7 @@ export class Vigil {
     this.escalations = new EscalationClient({ ...operator, maxPayloadBytes: this.maxPayloadBytes });
     this.deadLetters = new DeadLetterClient({ ...operator, runs: this.client });
     this.breakers = new BreakerClient(operator);
+    this.budgets = new BudgetClient({ ...operator, registry: this.registry, settings: budgetSettings });
     this.dispatcher = new EventDispatcher({
       store: this.store,
       registry: this.registry,
@@ -203,6 +232,8 @@ export class Vigil {
         leaseTtlMs,
         maxPayloadBytes: this.maxPayloadBytes,
         sendEvent: (event) => this.eventClient.send(event),
+        budgets: this.budgetGate,
+        prices: this.prices,
       },
       this.registry,
     );

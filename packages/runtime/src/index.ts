@@ -29,6 +29,7 @@ export {
   type AnyTool,
   type Tool,
   type ToolCallContext,
+  type ToolCost,
   type ToolOptions,
   type VerifyResult,
 } from './core/tool.js';
@@ -43,6 +44,7 @@ export type { JsonValue } from './core/json.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminalStatus, type RunStatus } from './core/run-status.js';
 export type { StepKind, StepStatus } from './core/step-identity.js';
 export {
+  BudgetExceededError,
   CheckpointCorruptedError,
   EscalationAbortedError,
   CircuitOpenError,
@@ -96,3 +98,25 @@ export type { Store } from './store/store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { defineConfig, type VigilConfig } from './cli/config.js';
 export type { WebhookConfig, WebhookSourceConfig } from './server/webhook-sources.js';
+export {
+  costOf,
+  DEFAULT_PRICES,
+  priceOf,
+  PRICE_TABLE_VERSION,
+  resolvePriceTable,
+  UnknownModelError,
+  type ModelPrice,
+  type PriceOverrides,
+  type PriceTable,
+  type TokenUsage,
+} from './core/pricing.js';
+export type { BudgetOptions, BudgetSettingsOptions, OnBudgetExceeded } from './core/budget.js';
+export type {
+  BudgetLimitView,
+  BudgetsView,
+  SetLimit,
+  SpendGroupBy,
+  SpendOptions,
+  SpendReport,
+  WorkflowBudgetView,
+} from './runtime/budget-client.js';

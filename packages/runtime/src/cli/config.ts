@@ -1,4 +1,6 @@
+import type { BudgetSettingsOptions } from '../core/budget.js';
 import type { Duration } from '../core/duration.js';
+import type { PriceOverrides } from '../core/pricing.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { WorkerOptions } from '../runtime/worker.js';
@@ -28,6 +30,15 @@ export interface VigilConfig {
    * webhooks: { sources: { github: { secretEnv: 'GITHUB_WEBHOOK_SECRET' }, billing: { event: 'invoice.received' } } }
    */
   webhooks?: WebhookConfig;
+  /** LLM prices written over the built-in table, USD per million tokens (see `VigilOptions.pricing`). */
+  pricing?: PriceOverrides;
+  /**
+   * Daily spend limits of the deployment and of named agents (see `VigilOptions.budgets`).
+   *
+   * @example
+   * budgets: { globalPerDayUsd: 50, agents: { triage: { perDayUsd: 5, softAt: 0.8 } } }
+   */
+  budgets?: BudgetSettingsOptions;
 }
 
 /**

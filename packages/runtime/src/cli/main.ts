@@ -26,6 +26,13 @@ import {
 import type { HostOptions } from './commands/host.js';
 import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
 import { registerScheduleCommands } from './commands/schedules.js';
+import {
+  listBudgetsCommand,
+  setBudgetCommand,
+  spendCommand,
+  type SetBudgetOptions,
+  type SpendCommandOptions,
+} from './commands/spend.js';
 import { startCommand } from './commands/start.js';
 import { listToolsCommand } from './commands/tools.js';
 import { parseOutputFormat, type OutputFormat } from './output.js';
@@ -164,7 +171,48 @@ export function buildProgram(): Command {
 
   registerScheduleCommands(program, output, url);
   registerOperatorCommands(program);
+  registerSpendCommands(program);
   return program;
+}
+
+/** Spend and budget limits. */
+function registerSpendCommands(program: Command): void {
+  program
+    .command('spend')
+    .description('what LLM and tool calls cost, from the spend ledger')
+    .addOption(
+      new Option('--by <grouping>', 'group by')
+        .choices(['workflow', 'model', 'day', 'run', 'agent'])
+        .default('workflow'),
+    )
+    .option('--since <when>', 'from this long ago (7d, 12h) or an ISO 8601 time')
+    .option('--until <when>', 'up to this long ago (1d) or an ISO 8601 time')
+    .option('--workflow <name>', 'only this workflow')
+    .addOption(output())
+    .addOption(url())
+    .action((options: { url: string } & SpendCommandOptions) => spendCommand(new ApiClient(options.url), options));
+
+  const budgets = program.command('budgets').description('spend limits: declared, raised, and what is left');
+  budgets
+    .command('list')
+    .description("the limits in force today with their spend, and the workflows' declared budgets")
+    .addOption(output())
+    .addOption(url())
+    .action((options: { url: string; output: OutputFormat }) =>
+      listBudgetsCommand(new ApiClient(options.url), options.output),
+    );
+  budgets
+    .command('set')
+    .description('set (raise) a limit; a run held by a budget escalation goes on once it is resolved with retry')
+    .addOption(
+      new Option('--scope <scope>', 'what it limits').choices(['run', 'step', 'agent', 'global']).makeOptionMandatory(),
+    )
+    .option('--key <key>', 'a run id, <runId>:<seq> for a step, an agent name (not needed for global)')
+    .option('--usd <amount>', 'the limit in USD')
+    .option('--remove', 'remove the limit set before: the declared one applies again')
+    .addOption(output())
+    .addOption(url())
+    .action((options: { url: string } & SetBudgetOptions) => setBudgetCommand(new ApiClient(options.url), options));
 }
 
 /** Tools, escalations, dead letters and breakers: what an operator looks at when runs go wrong. */

@@ -60,6 +60,7 @@ export function formatRunDetails(run: RunDetails): string {
   if (run.priority > 0) lines.push(`Priority  ${run.priority}s`);
   if (run.summary) lines.push(`Summary   ${run.summary}`);
   if (run.replayOf) lines.push(`Replays   ${run.replayOf}`);
+  if (run.costUsd > 0) lines.push(`Cost      $${run.costUsd}`);
   const steps = run.steps.filter((step) => !step.name.startsWith('$'));
   if (steps.length > 0) {
     const rows = [['SEQ', 'STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION']];

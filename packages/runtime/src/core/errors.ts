@@ -292,6 +292,42 @@ export class EscalationAbortedError extends VigilError {
   }
 }
 
+/**
+ * A call's expected cost would take a scope past its hard limit, so it was not made. Not
+ * retryable by a retry policy (waiting does not add money): the workflow's `budget.onExceeded`
+ * decides — escalate (an operator raises the limit and resolves with `retry`) or fail.
+ */
+export class BudgetExceededError extends VigilError {
+  readonly scope: string;
+  readonly key: string;
+  readonly limitUsd: number;
+  readonly spentUsd: number;
+  readonly requestedUsd: number;
+  /** @param spentUsd settled plus reserved in the scope before this call. */
+  constructor(refusal: { scope: string; key: string; limitUsd: number; spentUsd: number; requestedUsd: number }) {
+    const { scope, key, limitUsd, spentUsd, requestedUsd } = refusal;
+    super(
+      'budget_exceeded',
+      `The ${scope} budget of ${key} is $${usd(limitUsd)}: $${usd(spentUsd)} is spent or reserved, and this call needs $${usd(requestedUsd)}`,
+      { retryable: false, details: { scope, key, limitUsd, spentUsd, requestedUsd } },
+    );
+    this.scope = scope;
+    this.key = key;
+    this.limitUsd = limitUsd;
+    this.spentUsd = spentUsd;
+    this.requestedUsd = requestedUsd;
+  }
+  static is(error: unknown): error is BudgetExceededError {
+    return hasCode(error, 'budget_exceeded');
+  }
+}
+
+/** Dollars for a message: cents when the amount has none finer, else up to 6 decimals. */
+function usd(amount: number): string {
+  const fixed = amount.toFixed(6).replace(/0+$/, '');
+  return fixed.endsWith('.') ? `${fixed}00` : fixed.split('.')[1]!.length < 2 ? `${fixed}0` : fixed;
+}
+
 /** A run ended without a result: failed, cancelled or dead-lettered. Raised by `result(id)`. */
 export class RunFailedError extends VigilError {
   constructor(

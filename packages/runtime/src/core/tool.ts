@@ -16,7 +16,16 @@ export interface ToolCallContext {
   /** 1 on the first attempt. */
   readonly attempt: number;
   readonly log: Logger;
+  /**
+   * Reports what this attempt actually cost, USD: settled in the spend ledger instead of the
+   * tool's declared `cost`. Report 0 from a failure that cost nothing; a failed attempt that
+   * reports nothing is settled at its estimate.
+   */
+  readonly reportCost: (usd: number) => void;
 }
+
+/** USD per call: a number, or a function of the (parsed) arguments that returns one. */
+export type ToolCost<Input> = number | ((input: Input) => number);
 
 /** What `verify` reports about an at-most-once call whose outcome is unknown after a crash. */
 export type VerifyResult<Output> = { happened: true; output: Output } | { happened: false };
@@ -38,6 +47,12 @@ export interface ToolOptions<InputSchema extends z.ZodType, OutputSchema extends
    * unknown. Without it, the run escalates instead of calling the tool again.
    */
   verify?: (input: z.output<InputSchema>, idempotencyKey: string) => Promise<VerifyResult<z.input<OutputSchema>>>;
+  /**
+   * What one call is expected to cost, USD (checked here: finite, ≥ 0). It is reserved against
+   * the run's budgets before each attempt; the body may report the actual cost
+   * (`call.reportCost`).
+   */
+  cost?: ToolCost<z.output<InputSchema>>;
   run: (input: z.output<InputSchema>, call: ToolCallContext) => Promise<z.input<OutputSchema>> | z.input<OutputSchema>;
 }
 
@@ -53,6 +68,8 @@ export interface Tool<Input = unknown, Output = unknown, ParsedInput = Input> {
   /** The options as written, so a call's overrides can be applied over them. */
   readonly options: Readonly<Record<string, unknown>>;
   readonly verify: ((input: ParsedInput, idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
+  /** Its declared cost per call, if any. */
+  readonly cost: ToolCost<ParsedInput> | undefined;
   /** May return a value or a promise of one. */
   readonly run: (input: ParsedInput, call: ToolCallContext) => unknown;
 }
@@ -60,7 +77,7 @@ export interface Tool<Input = unknown, Output = unknown, ParsedInput = Input> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyTool = Tool<any, any, any>;
 
-const TOOL_KEYS = new Set(['name', 'version', 'description', 'input', 'output', 'verify', 'run']);
+const TOOL_KEYS = new Set(['name', 'version', 'description', 'input', 'output', 'verify', 'run', 'cost']);
 
 /**
  * Defines a tool: a typed call to the outside world with its own timeout, retries, circuit
@@ -93,6 +110,7 @@ export function defineTool<InputSchema extends z.ZodType, OutputSchema extends z
   if (options.verify !== undefined && typeof options.verify !== 'function') {
     throw new InvalidArgumentError(`${where}: verify must be a function`);
   }
+  checkCost(options.cost, where);
   const version = String(options.version ?? '1');
   if (version.trim() === '' || version.length > 64) {
     throw new InvalidArgumentError(`${where}: version must be 1–64 characters`);
@@ -110,8 +128,33 @@ export function defineTool<InputSchema extends z.ZodType, OutputSchema extends z
     policy,
     options: Object.freeze(policyOptions),
     verify: options.verify,
+    cost: options.cost,
     run: options.run,
   });
+}
+
+function checkCost(cost: unknown, where: string): void {
+  if (cost === undefined || typeof cost === 'function') return;
+  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
+    throw new InvalidArgumentError(
+      `${where}: cost must be USD per call (a finite number ≥ 0) or a function of the arguments; got ${JSON.stringify(cost)}`,
+    );
+  }
+}
+
+/**
+ * The expected USD cost of one call with `input`: 0 without a declared cost.
+ *
+ * @throws InvalidArgumentError when a cost function returns something other than a finite number ≥ 0.
+ */
+export function expectedToolCost(tool: AnyTool, input: unknown): number {
+  const cost: unknown = typeof tool.cost === 'function' ? tool.cost(input) : (tool.cost ?? 0);
+  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
+    throw new InvalidArgumentError(
+      `Tool ${tool.name}: cost() must return USD (a finite number ≥ 0); got ${String(cost)}`,
+    );
+  }
+  return cost;
 }
 
 /** Whether `value` is a tool made by `defineTool` (from any copy of the package). */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 
+import { validateAgentName, validateBudget, type Budget, type BudgetOptions } from './budget.js';
 import type { WorkflowContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
 import { validateEventMatch, validateEventName, type EventMatch } from './event-match.js';
@@ -45,6 +46,19 @@ export interface WorkflowOptions<Schema extends z.ZodType> extends FlowControlOp
   schedule?: ScheduleOptions;
   /** The input of runs started by `schedule`. Default `{}`. */
   scheduleInput?: z.input<Schema>;
+  /**
+   * Spend limits, USD: per run (`usd`), per step (`perStepUsd`), per UTC day of its agent
+   * (`perDayUsd`); `onExceeded` (default `escalate`) and a soft limit (`softAt`).
+   *
+   * @example
+   * budget: { usd: 0.5, perStepUsd: 0.05 }
+   */
+  budget?: BudgetOptions;
+  /**
+   * The agent whose daily budget this workflow spends from. Default: the workflow's name.
+   * Workflows naming the same agent share one per-day limit.
+   */
+  agent?: string;
 }
 
 /** A registered workflow definition. Create one with {@link defineWorkflow}. */
@@ -70,6 +84,10 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly schedule: { readonly spec: ScheduleSpec; readonly input: unknown } | undefined;
   /** Concurrency limits, priority and start-rate limit. */
   readonly flow: FlowControl<ParsedInput>;
+  /** Its spend limits, if it declares any. */
+  readonly budget: Budget | null;
+  /** The agent whose daily budget it spends from: `agent`, or its name. */
+  readonly agent: string;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
 
@@ -161,6 +179,9 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
         })
       : undefined,
     flow: Object.freeze(validateFlowControl(options, `Workflow ${options.name}`)),
+    budget: validateBudget(options.budget, `Workflow ${options.name}`),
+    agent:
+      options.agent === undefined ? options.name : validateAgentName(options.agent, `Workflow ${options.name}: agent`),
     run: fn,
   });
 }

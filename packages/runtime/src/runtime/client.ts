@@ -147,10 +147,11 @@ export class VigilClient {
     const run = await this.deps.store.runs.get(id);
     if (!run) return null;
     const { store, registry } = this.deps;
-    const [steps, attempts, escalations] = await Promise.all([
+    const [steps, attempts, escalations, costs] = await Promise.all([
       store.checkpoints.list(id),
       store.checkpoints.attempts(id),
       store.escalations.list({ runId: id, limit: 500 }),
+      store.spend.runCost(id),
     ]);
     return toRunDetails(
       run,
@@ -158,6 +159,7 @@ export class VigilClient {
       attempts,
       escalations,
       progressWorkflow(run.workflow, registry.get(run.workflow, run.version)),
+      costs,
     );
   }
 

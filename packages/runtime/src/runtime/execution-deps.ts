@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
+import type { PriceTable } from '../core/pricing.js';
+import type { BudgetGate } from '../governance/budget-gate.js';
 import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
@@ -16,4 +18,8 @@ export interface ExecutionDeps {
   maxPayloadBytes: number;
   /** Stores and dispatches an event, as `vigil.sendEvent` does: what `ctx.sendEvent` calls. */
   sendEvent: (event: SendEvent) => Promise<SendResult>;
+  /** The spend gate: reservations against budgets, and the ledger. */
+  budgets: BudgetGate;
+  /** LLM prices (the built-in table with `VigilOptions.pricing` over it), for `ctx.llm`. */
+  prices: PriceTable;
 }

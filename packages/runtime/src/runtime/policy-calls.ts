@@ -2,8 +2,9 @@ import type { StepContext, StepOptions, ToolCallOptions } from '../core/context.
 import { InvalidArgumentError } from '../core/errors.js';
 import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
-import { assertFallback, isTool, type Tool } from '../core/tool.js';
+import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/tool.js';
 import type { PolicyCall } from './policy-step.js';
+import type { AttemptContext } from './step-runner.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
 
@@ -36,6 +37,7 @@ export function stepCall(
     target: name,
     verify: options.verify,
     checkValue: (value) => value,
+    expectedCost: undefined,
   });
 }
 
@@ -60,13 +62,14 @@ export function toolCall(
     seq,
     name: overrides.name ?? tool.name,
     kind: 'tool',
-    body: async (step: StepContext) =>
+    body: async (step: AttemptContext) =>
       checkValue(
         await tool.run(input, {
           idempotencyKey: step.idempotencyKey,
           signal: step.signal,
           attempt: step.attempt,
           log: step.log,
+          reportCost: (usd) => step.reportCost(usd),
         }),
       ),
     timeoutMs: policy.timeoutMs,
@@ -76,6 +79,7 @@ export function toolCall(
     target: tool.name,
     verify: tool.verify ? (key) => tool.verify!(input, key) : undefined,
     checkValue,
+    expectedCost: () => expectedToolCost(tool, input),
   });
 }
 

@@ -1,6 +1,7 @@
 import {
   CircuitOpenError,
   EscalationAbortedError,
+  type BudgetExceededError,
   StepFailedError,
   toErrorRecord,
   type ErrorRecord,
@@ -11,7 +12,9 @@ import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey, type StepStatus } from '../core/step-identity.js';
 import type { StepPolicy } from '../core/step-policy.js';
 import type { VerifyResult } from '../core/tool.js';
+import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
+import { StepBudget } from './budget-step.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
@@ -27,6 +30,8 @@ export interface PolicyCall extends AttemptCall {
   verify: ((idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
   /** Checks a value that did not come from the body (a human's, `verify`'s): a tool's output schema. */
   checkValue: (value: unknown) => unknown;
+  /** A tool call's expected cost per attempt, USD; undefined for a plain step (nothing to reserve). */
+  expectedCost: (() => number) | undefined;
 }
 
 /** What the policy host adds to a step host. */
@@ -37,6 +42,8 @@ export interface PolicyHost extends StepHost {
   readonly receivedEventIds: ReadonlySet<string>;
   /** A store call failed: stop the execution (the run is picked up again). */
   storeFailed(error: unknown): void;
+  /** The workflow's agent and budget, which the run's calls spend under. */
+  readonly workflowBudget: WorkflowBudget;
 }
 
 export type PolicyResult = { ok: true; value: unknown } | { ok: false; error: unknown } | typeof STOPPED;
@@ -57,6 +64,8 @@ export class PolicyStep {
   private carry: AttemptRecord | undefined;
   /** When the first attempt started: the step's start on the timeline. */
   private firstStartedAt: number | undefined;
+  /** Reserves and settles the cost of a tool call's attempts. */
+  private readonly budget: StepBudget | undefined;
 
   constructor(
     private readonly host: PolicyHost,
@@ -66,6 +75,7 @@ export class PolicyStep {
     this.detail = parseDetail(recorded?.detail);
     this.attempts = recorded?.attempts ?? 0;
     this.firstStartedAt = recorded?.startedAt;
+    this.budget = call.expectedCost ? new StepBudget(host, call) : undefined;
   }
 
   async run(): Promise<PolicyResult> {
@@ -95,9 +105,12 @@ export class PolicyStep {
     }
   }
 
-  /** One attempt, after the breaker lets it through. */
+  /** One attempt, after the budget and the breaker let it through. */
   private async attempt(): Promise<PolicyResult> {
     const { policy } = this.call;
+    const attempt = this.attempts + 1;
+    const overBudget = await this.reserveBudget(attempt);
+    if (overBudget) return this.overBudget(overBudget);
     let probe = false;
     if (policy.breaker) {
       const admission = await this.store(() =>
@@ -110,6 +123,7 @@ export class PolicyStep {
         ),
       );
       if (!admission.admitted) {
+        await this.settleBudget(attempt, { ran: false });
         const error = new CircuitOpenError(this.call.breakerKey!, admission.retryAt);
         if (policy.breaker.whenOpen === 'wait')
           return this.waitRow('retrying', admission.retryAt, toErrorRecord(error));
@@ -117,13 +131,14 @@ export class PolicyStep {
       }
       probe = admission.probe;
     }
-    const attempt = this.attempts + 1;
     const result = await runAttempt(this.host, this.call, attempt, {
       detail: writeDetail(this.detail),
       failedAttempt: this.carry,
       ...(this.firstStartedAt === undefined ? {} : { firstStartedAt: this.firstStartedAt }),
     });
+    // Stopped: a crash-retry of this attempt finds its reservation, or settles it if it ran.
     if (result === STOPPED) return STOPPED;
+    await this.settleBudget(attempt, { ran: true, ok: result.ok, reportedUsd: result.reportedUsd });
     this.attempts = attempt;
     this.carry = undefined;
     this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
@@ -132,6 +147,36 @@ export class PolicyStep {
     }
     if (result.ok) return this.succeed('completed', result.output);
     return this.failed(result.error, result.record);
+  }
+
+  /**
+   * Reserves the attempt's expected cost against every budget (after the tool policy and its
+   * rate limit, before the breaker). Returns the refusal, if a hard limit refused it.
+   */
+  private async reserveBudget(attempt: number): Promise<BudgetExceededError | null> {
+    const budget = this.budget;
+    if (!budget) return null;
+    // Outside the store guard: a cost function that fails is the call's failure, not the store's.
+    const usd = budget.expectedCost();
+    return this.store(() => budget.reserve(attempt, usd));
+  }
+
+  private async settleBudget(attempt: number, outcome: Parameters<StepBudget['settle']>[1]): Promise<void> {
+    const budget = this.budget;
+    if (budget) await this.store(() => budget.settle(attempt, outcome));
+  }
+
+  /**
+   * A hard limit refused the call, so it did not happen. By the workflow's `onExceeded`: fail
+   * the step, or (the default) hold the run on a blocking escalation until an operator raises
+   * the limit and resolves it with `retry`, which reserves again.
+   */
+  private async overBudget(error: BudgetExceededError): Promise<PolicyResult> {
+    if (this.host.workflowBudget.budget?.onExceeded === 'fail') return this.fail(error);
+    const reason =
+      `${error.message}. Raise it (vigil budgets set --scope ${error.scope} --key ${error.key} --usd <amount>) ` +
+      'and resolve this escalation with retry';
+    return this.escalate('budget', reason, toErrorRecord(error));
   }
 
   private async failed(error: unknown, record: AttemptRecord): Promise<PolicyResult> {
@@ -175,12 +220,13 @@ export class PolicyStep {
   }
 
   private async escalate(
-    kind: 'exhausted' | 'outcome_unknown',
+    kind: 'exhausted' | 'outcome_unknown' | 'budget',
     reason: string,
     failure: ErrorRecord | null,
   ): Promise<PolicyResult> {
     const { policy, seq, name } = this.call;
-    const blocking = kind === 'outcome_unknown' || policy.blocking;
+    // Nothing can go on without a decision on an unknown outcome or a spent budget.
+    const blocking = kind !== 'exhausted' || policy.blocking;
     const current = this.carry;
     const context = await this.store(() => this.host.failureContext(seq, name, failure, current));
     const { escalation, notification } = newEscalation(this.host, {
@@ -189,7 +235,8 @@ export class PolicyStep {
       kind,
       reason,
       summary: null,
-      assignee: policy.escalateTo,
+      // A budget is the operators' to raise, not the step's assignee's.
+      assignee: kind === 'budget' ? null : policy.escalateTo,
       blocking,
       context,
       timeoutMs: policy.escalationTimeoutMs,
@@ -228,6 +275,8 @@ export class PolicyStep {
 
   /** The worker running this step died mid-attempt. */
   private async afterInterruption(r: StepRecord): Promise<PolicyResult> {
+    const budget = this.budget;
+    if (budget) await this.store(() => budget.settleInterrupted(r.attempts));
     const record: AttemptRecord = {
       attempt: r.attempts,
       outcome: 'interrupted',

@@ -4,6 +4,7 @@ import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
 import type { StepKind } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
 import type { Suspension } from '../store/timer-store.js';
@@ -93,6 +94,11 @@ export class RunExecution implements PolicyHost {
 
   get workflowName(): string {
     return this.workflow.name;
+  }
+
+  get workflowBudget(): WorkflowBudget {
+    const { name, agent, budget } = this.workflow;
+    return { workflow: name, agent, budget };
   }
 
   get replaying(): boolean {

@@ -44,6 +44,8 @@ export interface RunDetails extends RunSummary {
   /** True while an escalation of this run waits for a human. */
   escalated: boolean;
   steps: StepView[];
+  /** What the run's calls cost so far, USD (settled in the spend ledger). */
+  costUsd: number;
   /** Every escalation this run raised, open or not. */
   escalations: EscalationView[];
   progress: Progress;
@@ -64,6 +66,8 @@ export interface StepView {
   intact: boolean;
   /** Attempts that did not succeed: their errors, and the wait before the next attempt. */
   failedAttempts: AttemptView[];
+  /** What the step's attempts cost, USD; null when none went through the spend ledger. */
+  costUsd: number | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -103,8 +107,10 @@ export function toRunDetails(
   attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
   escalations: readonly EscalationRecord[],
   workflow: ProgressWorkflow,
+  costs: ReadonlyArray<{ seq: number; usd: number }> = [],
 ): RunDetails {
   const open = escalations.filter((e) => e.status === 'open');
+  const costUsd = Math.round(costs.reduce((sum, c) => sum + c.usd, 0) * 1e9) / 1e9;
   return {
     ...toRunSummary(run),
     input: parseStored(run.input),
@@ -113,13 +119,18 @@ export function toRunDetails(
     summary: run.summary,
     replayOf: run.replayOf,
     escalated: open.length > 0,
-    steps: steps.map((step) => toStepView(step, attempts)),
+    steps: steps.map((step) => toStepView(step, attempts, costs)),
+    costUsd,
     escalations: escalations.map(toEscalationView),
     progress: computeProgress(workflow, run.status, steps, open),
   };
 }
 
-function toStepView(step: StepRecord, attempts: ReadonlyArray<AttemptRecord & { seq: number }>): StepView {
+function toStepView(
+  step: StepRecord,
+  attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
+  costs: ReadonlyArray<{ seq: number; usd: number }>,
+): StepView {
   return {
     seq: step.seq,
     name: step.name,
@@ -132,6 +143,7 @@ function toStepView(step: StepRecord, attempts: ReadonlyArray<AttemptRecord & { 
     error: step.intact ? step.error : null,
     intact: step.intact,
     failedAttempts: attempts.filter((a) => a.seq === step.seq).map(toAttemptView),
+    costUsd: costs.find((c) => c.seq === step.seq)?.usd ?? null,
   };
 }
 

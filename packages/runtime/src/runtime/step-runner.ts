@@ -1,5 +1,5 @@
 import type { StepContext } from '../core/context.js';
-import { TimeoutError, toErrorRecord } from '../core/errors.js';
+import { InvalidArgumentError, TimeoutError, toErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
 import type { Logger } from '../core/logger.js';
@@ -37,18 +37,26 @@ export interface StepHost {
 /** The step ended without an outcome to hand back: the execution stopped under it. */
 export const STOPPED = Symbol('stopped');
 
-/** One attempt's result; nothing about its outcome is committed yet. */
+/**
+ * One attempt's result; nothing about its outcome is committed yet. `reportedUsd` is the cost
+ * the body reported (`reportCost`), if it did.
+ */
 export type AttemptResult =
-  | { ok: true; value: unknown; output: string; startedAt: number; endedAt: number }
-  | { ok: false; error: unknown; record: AttemptRecord }
+  | { ok: true; value: unknown; output: string; startedAt: number; endedAt: number; reportedUsd?: number }
+  | { ok: false; error: unknown; record: AttemptRecord; reportedUsd?: number }
   | typeof STOPPED;
+
+/** What a step body receives: the public `StepContext`, and where a tool reports its actual cost. */
+export interface AttemptContext extends StepContext {
+  reportCost(usd: number): void;
+}
 
 /** What identifies a step's row and how its body is called. */
 export interface AttemptCall {
   seq: number;
   name: string;
   kind: 'step' | 'tool';
-  body: (step: StepContext) => unknown;
+  body: (step: AttemptContext) => unknown;
   timeoutMs: number | undefined;
   maxResultBytes: number;
 }
@@ -98,16 +106,24 @@ export async function runAttempt(
   await host.failpoint('step.before-body', call.name, call.seq);
 
   let result: AttemptResult;
+  const cost: { usd?: number } = {};
   try {
     // Without a timeout the body gets the run's own signal: no controllers to make per step.
     const value =
       call.timeoutMs === undefined
-        ? await call.body(stepContext(host, call, attempt, host.signal))
+        ? await call.body(stepContext(host, call, attempt, host.signal, cost))
         : await withTimeout(clock, call.timeoutMs, host.signal, describeCall(call), (signal) =>
-            call.body(stepContext(host, call, attempt, signal)),
+            call.body(stepContext(host, call, attempt, signal, cost)),
           );
     const output = encodeJson(value, `Step "${call.name}" result`, call.maxResultBytes);
-    result = { ok: true, value: JSON.parse(output) as unknown, output, startedAt, endedAt: clock.now() };
+    result = {
+      ok: true,
+      value: JSON.parse(output) as unknown,
+      output,
+      startedAt,
+      endedAt: clock.now(),
+      ...(cost.usd === undefined ? {} : { reportedUsd: cost.usd }),
+    };
   } catch (error) {
     const record: AttemptRecord = {
       attempt,
@@ -117,7 +133,7 @@ export async function runAttempt(
       endedAt: clock.now(),
       delayMs: null,
     };
-    result = { ok: false, error, record };
+    result = { ok: false, error, record, ...(cost.usd === undefined ? {} : { reportedUsd: cost.usd }) };
   }
   if (!host.active) return STOPPED;
   await host.failpoint('step.after-body', call.name, call.seq);
@@ -150,7 +166,13 @@ function describeCall(call: AttemptCall): string {
   return call.kind === 'tool' ? `Tool call "${call.name}"` : `Step "${call.name}"`;
 }
 
-function stepContext(host: StepHost, call: AttemptCall, attempt: number, signal: AbortSignal): StepContext {
+function stepContext(
+  host: StepHost,
+  call: AttemptCall,
+  attempt: number,
+  signal: AbortSignal,
+  cost: { usd?: number },
+): AttemptContext {
   let log: Logger | undefined;
   return {
     runId: host.runId,
@@ -162,6 +184,14 @@ function stepContext(host: StepHost, call: AttemptCall, attempt: number, signal:
     // Made on first use: most steps never log, and a child logger per step is not free.
     get log() {
       return (log ??= host.log.child({ step: call.name, seq: call.seq, attempt }));
+    },
+    reportCost: (usd: number) => {
+      if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {
+        throw new InvalidArgumentError(
+          `reportCost of "${call.name}" needs USD (a finite number ≥ 0); got ${String(usd)}`,
+        );
+      }
+      cost.usd = usd;
     },
   };
 }

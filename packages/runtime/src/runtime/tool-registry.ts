@@ -10,6 +10,10 @@ export interface ToolView {
   description: string | null;
   input: unknown;
   output: unknown;
+  /** Its declared cost per call, USD; null when it declares none or computes it from the arguments. */
+  costUsd: number | null;
+  /** Whether its cost is a function of the arguments. */
+  costFromArgs: boolean;
   policy: {
     timeoutMs: number | null;
     retry: { attempts: number; initialDelayMs: number; factor: number; maxDelayMs: number; jitter: string };
@@ -56,6 +60,8 @@ function toToolView(tool: AnyTool): ToolView {
     description: tool.description ?? null,
     input: jsonSchema(tool.input),
     output: jsonSchema(tool.output),
+    costUsd: typeof tool.cost === 'number' ? tool.cost : null,
+    costFromArgs: typeof tool.cost === 'function',
     policy: {
       timeoutMs: policy.timeoutMs ?? null,
       retry: { ...policy.retry },

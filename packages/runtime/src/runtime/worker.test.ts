@@ -2,11 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { DIALECTS, Harness, gate, type Dialect } from '../../test/helpers/harness.js';
+import { NO_BUDGET_SETTINGS } from '../core/budget.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { noFailpoints } from '../core/failpoints.js';
 import { createVigil } from '../compose.js';
+import { DEFAULT_PRICES } from '../core/pricing.js';
 import { defineWorkflow } from '../core/workflow.js';
+import { BudgetGate } from '../governance/budget-gate.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { RuntimeEvents } from './events.js';
 import { Executor } from './executor.js';
@@ -198,7 +201,14 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     events.on('worker.error', ({ error }) => errors.push(error.message));
     const deps = { store, clock: h.clock, events, failpoints: noFailpoints, logger: silentLogger };
     const executor = new Executor(
-      { ...deps, leaseTtlMs: 10_000, maxPayloadBytes: 1024, sendEvent: noEvents },
+      {
+        ...deps,
+        leaseTtlMs: 10_000,
+        maxPayloadBytes: 1024,
+        sendEvent: noEvents,
+        budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
+        prices: DEFAULT_PRICES,
+      },
       registry,
     );
     const worker = new Worker({ ...deps, executor, workflows: registry.keys() }, { pollMs: 100 });
@@ -216,7 +226,15 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     const registry = new WorkflowRegistry();
     const deps = { store, events: new RuntimeEvents(), failpoints: noFailpoints, logger: silentLogger, workflows: [] };
     const executor = new Executor(
-      { ...deps, clock: store.clock, leaseTtlMs: 1, maxPayloadBytes: 1, sendEvent: noEvents },
+      {
+        ...deps,
+        clock: store.clock,
+        leaseTtlMs: 1,
+        maxPayloadBytes: 1,
+        sendEvent: noEvents,
+        budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
+        prices: DEFAULT_PRICES,
+      },
       registry,
     );
     expect(() => new Worker({ ...deps, executor }, { leaseTtlMs: 1000, heartbeatMs: 1000 })).toThrow(

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
+import type { BudgetClient } from '../runtime/budget-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
@@ -23,6 +24,7 @@ import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { budgetRoutes, spendRoutes } from './routes/spend.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -39,6 +41,7 @@ export interface AppOptions {
   schedules: ScheduleClient;
   /** API keys: every request but `GET /healthz` and signed webhooks must carry one (see `route-permissions.ts`). */
   keys: KeyClient;
+  budgets: BudgetClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -92,6 +95,8 @@ export function createApp(options: AppOptions): Hono {
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
         keys: '/v1/keys',
+        spend: '/v1/spend',
+        budgets: '/v1/budgets',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -116,6 +121,8 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
   app.route('/v1/keys', keyRoutes(options.keys, options.maxBodyBytes));
+  app.route('/v1/spend', spendRoutes(options.budgets));
+  app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -30,6 +30,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   escalation_not_open: 409,
   dead_letter_replayed: 409,
   payload_too_large: 413,
+  // A spend limit refused the call: 402 Payment Required says what is missing, and nothing was spent.
+  budget_exceeded: 402,
+  model_price_unknown: 400,
 };
 
 /**

@@ -13,5 +13,8 @@ export const COPIED_TABLES = [
   'schedules',
   'flow_timers',
   'api_keys',
+  'spend_ledger',
+  'spend_counters',
+  'budget_limits',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -3,9 +3,9 @@ import type { NewOutboxMessage } from './outbox-store.js';
 /**
  * Why an escalation was opened: by the workflow (`ctx.escalate`), because a step exhausted its
  * failure policy, because an at-most-once call's outcome is unknown after a crash, or because a
- * checkpoint failed its checksum.
+ * checkpoint failed its checksum, or because a budget's hard limit refused a call.
  */
-export type EscalationKind = 'manual' | 'exhausted' | 'outcome_unknown' | 'checkpoint_corrupted';
+export type EscalationKind = 'manual' | 'exhausted' | 'outcome_unknown' | 'checkpoint_corrupted' | 'budget';
 
 /** What a human decided: run the step again, go on without it, stop the run, or supply its result. */
 export type EscalationDecision = 'retry' | 'skip' | 'abort' | 'provide';

@@ -31,6 +31,9 @@ const nothing = {
   schedules: 0,
   flow_timers: 0,
   api_keys: 0,
+  spend_ledger: 0,
+  spend_counters: 0,
+  budget_limits: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -102,7 +105,7 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   await postgres.close();
 });
 
-it('moves escalations, dead letters, failed attempts, breakers, notifications, events and schedules too', async () => {
+it('moves escalations, dead letters, failed attempts, breakers, notifications, events, schedules and spend too', async () => {
   const url = inject('postgresUrl');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
   const schema = `copy_${randomBytes(4).toString('hex')}`;
@@ -222,6 +225,23 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     now,
   });
   await source.apiKeys.revoke('0123456789ab', now, 'key:ffffffffffff');
+  // One call settled, one still reserved, and a raised run limit.
+  const spend = (seq: number) => ({
+    runId,
+    seq,
+    attempt: 1,
+    workflow: 'w',
+    agent: 'w',
+    step: 'call',
+    kind: 'llm' as const,
+    target: 'gpt-4.1',
+    usd: 0.25,
+    scopes: [{ scope: 'run' as const, key: runId, period: '', limitUsd: 1, softAt: 0.5 }],
+  });
+  await source.spend.reserve(spend(2), now);
+  await source.spend.settle(spend(2), { usd: 0.5, tokens: { input: 10, output: 20, cached: 0, reasoning: 5 } }, now);
+  await source.spend.reserve(spend(3), now);
+  await source.spend.setLimit('run', runId, 3, now, 'key:ops');
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -239,6 +259,9 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     schedules: 1,
     flow_timers: 0,
     api_keys: 1,
+    spend_ledger: 2,
+    spend_counters: 1,
+    budget_limits: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -262,6 +285,12 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
   expect(await target.apiKeys.get('0123456789ab')).toEqual(await source.apiKeys.get('0123456789ab'));
   expect(await target.apiKeys.get('0123456789ab')).toMatchObject({ revokedBy: 'key:ffffffffffff', lastUsedAt: null });
+  for (const seq of [2, 3]) expect(await target.spend.get(spend(seq))).toEqual(await source.spend.get(spend(seq)));
+  const counter = [{ scope: 'run' as const, key: runId, period: '' }];
+  expect(await target.spend.counters(counter)).toEqual(await source.spend.counters(counter));
+  expect(await target.spend.counters(counter)).toEqual([{ ...counter[0], settledUsd: 0.5, reservedUsd: 0.25 }]);
+  expect(await target.spend.listLimits()).toEqual(await source.spend.listLimits());
+  expect(await target.spend.runCost(runId)).toEqual([{ seq: 2, usd: 0.5 }]);
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

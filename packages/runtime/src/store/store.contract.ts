@@ -17,6 +17,7 @@ import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 import { schedulesContract } from './contract/schedules.contract.js';
+import { spendContract } from './contract/spend.contract.js';
 
 export type { StoreFixture } from './contract/context.js';
 
@@ -49,5 +50,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('schedules', () => schedulesContract(ctx));
     describe('flow control', () => flowControlContract(ctx));
     describe('api keys', () => apiKeysContract(ctx));
+    describe('spend', () => spendContract(ctx));
   });
 }

@@ -9,6 +9,7 @@ import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RunStore } from './run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
+import type { SpendStore } from './spend-store.js';
 import type { TimerStore } from './timer-store.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Store {
   readonly events: EventStore;
   readonly schedules: ScheduleStore;
   readonly apiKeys: ApiKeyStore;
+  /** Spend reservations, the ledger, per-scope counters and raised budget limits. */
+  readonly spend: SpendStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -33,7 +33,7 @@ export function httpApp(vigil: Vigil, options: { maxBodyBytes?: number; role?: R
   let key: Promise<string> | undefined = options.key === undefined ? undefined : Promise.resolve(options.key);
   /** `body` is sent as is when a string (to send malformed JSON), else as JSON. */
   return async function request<T = Record<string, unknown>>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<ApiAnswer<T>> {

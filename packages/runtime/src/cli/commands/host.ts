@@ -81,6 +81,8 @@ export async function host(options: HostOptions): Promise<void> {
       ? { idempotencyRetention: project.config.idempotencyRetention }
       : {}),
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
+    ...(project.config.pricing ? { pricing: project.config.pricing } : {}),
+    ...(project.config.budgets ? { budgets: project.config.budgets } : {}),
   });
   // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
   const stop = stopSignal(logger);

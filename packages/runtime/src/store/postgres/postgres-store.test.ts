@@ -55,6 +55,7 @@ describe('PostgresStore', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 8 },
     ]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));

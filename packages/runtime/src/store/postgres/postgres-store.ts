@@ -16,6 +16,7 @@ import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
+import { PgSpendStore } from './spend.js';
 import { PgTimerStore } from './timers.js';
 
 export interface PostgresStoreOptions {
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly events: PgEventStore;
   readonly schedules: PgScheduleStore;
   readonly apiKeys: PgApiKeyStore;
+  readonly spend: PgSpendStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -85,6 +87,7 @@ export class PostgresStore implements Store {
     this.events = new PgEventStore(this.conn, channel);
     this.schedules = new PgScheduleStore(this.conn);
     this.apiKeys = new PgApiKeyStore(this.conn);
+    this.spend = new PgSpendStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -336,6 +339,43 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     revoked_at: 'bigint',
     revoked_by: 'text',
     last_used_at: 'bigint',
+  },
+  spend_ledger: {
+    run_id: 'text',
+    seq: 'int',
+    attempt: 'int',
+    workflow: 'text',
+    agent: 'text',
+    step: 'text',
+    kind: 'text',
+    target: 'text',
+    state: 'text',
+    estimate_nanos: 'bigint',
+    nanos: 'bigint',
+    scopes: 'text',
+    day: 'text',
+    input_tokens: 'bigint',
+    output_tokens: 'bigint',
+    cached_tokens: 'bigint',
+    reasoning_tokens: 'bigint',
+    reserved_at: 'bigint',
+    settled_at: 'bigint',
+  },
+  spend_counters: {
+    scope: 'text',
+    key: 'text',
+    period: 'text',
+    settled_nanos: 'bigint',
+    reserved_nanos: 'bigint',
+    soft_notified: 'boolean',
+    updated_at: 'bigint',
+  },
+  budget_limits: {
+    scope: 'text',
+    key: 'text',
+    nanos: 'bigint',
+    updated_at: 'bigint',
+    updated_by: 'text',
   },
 };
 

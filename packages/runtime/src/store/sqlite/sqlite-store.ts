@@ -18,6 +18,7 @@ import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
+import { SqliteSpendStore } from './spend.js';
 import { SqliteTimerStore } from './timers.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   readonly events: SqliteEventStore;
   readonly schedules: SqliteScheduleStore;
   readonly apiKeys: SqliteApiKeyStore;
+  readonly spend: SqliteSpendStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
     this.events = new SqliteEventStore(conn, notify);
     this.schedules = new SqliteScheduleStore(conn);
     this.apiKeys = new SqliteApiKeyStore(conn);
+    this.spend = new SqliteSpendStore(conn);
   }
 
   migrate(): Promise<void> {
