@@ -6,6 +6,7 @@ import { validateEventMatch, validateEventName, type EventMatch } from './event-
 import { validateFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { validateSchedule, type ScheduleOptions, type ScheduleSpec } from './schedule-spec.js';
 import { validateStepName } from './step-identity.js';
+import { validateToolAccessPolicy, type ToolAccessPolicy, type ToolAccessPolicyOptions } from './tool-access-policy.js';
 
 const WORKFLOW_BRAND = Symbol.for('vigil.workflow');
 
@@ -45,6 +46,15 @@ export interface WorkflowOptions<Schema extends z.ZodType> extends FlowControlOp
   schedule?: ScheduleOptions;
   /** The input of runs started by `schedule`. Default `{}`. */
   scheduleInput?: z.input<Schema>;
+  /**
+   * The tool access policy: which tools runs may call, constraints on their arguments, calls
+   * that need a human's approval, and rate limits per tool. A call outside it never reaches
+   * the tool. Absent: any tool, any arguments.
+   *
+   * @example
+   * policy: { tools: ['ehr.read', 'notify.send'], constraints: { 'ehr.read': { patientId: '$input.patientId' } } }
+   */
+  policy?: ToolAccessPolicyOptions;
 }
 
 /** A registered workflow definition. Create one with {@link defineWorkflow}. */
@@ -70,6 +80,8 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly schedule: { readonly spec: ScheduleSpec; readonly input: unknown } | undefined;
   /** Concurrency limits, priority and start-rate limit. */
   readonly flow: FlowControl<ParsedInput>;
+  /** Its tool access policy, checked; undefined when it has none. */
+  readonly policy: ToolAccessPolicy | undefined;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
 
@@ -161,6 +173,8 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
         })
       : undefined,
     flow: Object.freeze(validateFlowControl(options, `Workflow ${options.name}`)),
+    policy:
+      options.policy === undefined ? undefined : validateToolAccessPolicy(options.policy, `Workflow ${options.name}`),
     run: fn,
   });
 }

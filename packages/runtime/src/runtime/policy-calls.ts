@@ -4,6 +4,7 @@ import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
 import { assertFallback, isTool, type Tool } from '../core/tool.js';
 import type { PolicyCall } from './policy-step.js';
+import type { ToolAccess } from './tool-access-gate.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
 
@@ -34,6 +35,7 @@ export function stepCall(
     policy,
     breakerKey: policy.breaker ? `step:${name}${policy.breaker.key ? `:${policy.breaker.key}` : ''}` : undefined,
     target: name,
+    access: undefined,
     verify: options.verify,
     checkValue: (value) => value,
   });
@@ -43,13 +45,15 @@ export function stepCall(
  * The policy call of `ctx.tool(tool, args, overrides)`: the arguments are checked against the
  * tool's input schema before anything is recorded (a bad argument never reaches the tool), the
  * overrides are applied over the tool's own policy, and every result is checked against its
- * output schema.
+ * output schema. `access` is the run's side of the tool access policy: the workflow's policy,
+ * the run's input and who started it; the checked arguments complete it.
  */
 export function toolCall(
   tool: Tool<unknown, unknown, unknown>,
   args: unknown,
   overrides: ToolCallOptions,
   maxPayloadBytes: number,
+  access: Omit<ToolAccess, 'tool' | 'args'>,
 ): (seq: number) => PolicyCall {
   if (!isTool(tool)) throw new InvalidArgumentError('ctx.tool() needs a tool made by defineTool as its first argument');
   const input = checkSchema(tool.input, args, 'tool_input_invalid', 'args', `Invalid arguments for tool ${tool.name}`);
@@ -74,6 +78,7 @@ export function toolCall(
     policy,
     breakerKey: policy.breaker ? `${tool.name}${policy.breaker.key ? `:${policy.breaker.key}` : ''}` : undefined,
     target: tool.name,
+    access: { ...access, tool: tool.name, args: input },
     verify: tool.verify ? (key) => tool.verify!(input, key) : undefined,
     checkValue,
   });

@@ -4,6 +4,7 @@ import {
   StepFailedError,
   toErrorRecord,
   type ErrorRecord,
+  type VigilError,
 } from '../core/errors.js';
 import { encodeJson } from '../core/json.js';
 import { decideRetry } from '../core/resilience/backoff.js';
@@ -12,10 +13,21 @@ import { stepIdempotencyKey, type StepStatus } from '../core/step-identity.js';
 import type { StepPolicy } from '../core/step-policy.js';
 import type { VerifyResult } from '../core/tool.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
+import type { EscalationRecord } from '../store/escalation-store.js';
+import { recordBreakerOutcome } from './breaker-outcome.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
 import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
+import {
+  accessGranted,
+  announcePolicy,
+  approvalOutcome,
+  decideAccess,
+  takeToolToken,
+  type PolicyEventDecision,
+  type ToolAccess,
+} from './tool-access-gate.js';
 
 /** A step or tool call with its failure policy. */
 export interface PolicyCall extends AttemptCall {
@@ -24,6 +36,8 @@ export interface PolicyCall extends AttemptCall {
   breakerKey: string | undefined;
   /** The tool's name, or the step's. */
   target: string;
+  /** Tool calls: what the tool access policy decides on. Undefined for plain steps. */
+  access: ToolAccess | undefined;
   verify: ((idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
   /** Checks a value that did not come from the body (a human's, `verify`'s): a tool's output schema. */
   checkValue: (value: unknown) => unknown;
@@ -95,8 +109,13 @@ export class PolicyStep {
     }
   }
 
-  /** One attempt, after the breaker lets it through. */
+  /**
+   * One attempt, after its gates let it through, in order: the tool access policy (decided once
+   * per step), the tool's rate limit, the circuit breaker.
+   */
   private async attempt(): Promise<PolicyResult> {
+    const gated = (await this.checkPolicy()) ?? (await this.takeRateLimit());
+    if (gated) return gated;
     const { policy } = this.call;
     let probe = false;
     if (policy.breaker) {
@@ -128,7 +147,8 @@ export class PolicyStep {
     this.carry = undefined;
     this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
     if (policy.breaker) {
-      await this.recordBreaker(result.ok ? { ok: true } : { ok: false, error: result.record.error!.message }, probe);
+      const outcome = result.ok ? { ok: true as const } : { ok: false as const, error: result.record.error!.message };
+      await this.store(() => recordBreakerOutcome(this.host, this.call, outcome, probe));
     }
     if (result.ok) return this.succeed('completed', result.output);
     return this.failed(result.error, result.record);
@@ -209,10 +229,15 @@ export class PolicyStep {
     if (!id) throw new Error(`Step "${r.name}" of run ${this.host.runId} waits without an escalation`);
     const settled = await this.store(() => settledEscalation(this.host, id));
     if ('waitUntil' in settled) return this.host.wait(stripIntact(r), settled.waitUntil, 'waiting');
+    if (this.detail.policy?.decision === 'approval_requested') return this.afterApproval(settled);
     const failure = r.error;
     switch (settled.decision) {
       case 'retry':
-        this.detail = { escalationId: id };
+        // A new round of attempts; a call the policy let through is not asked about again.
+        this.detail = {
+          escalationId: id,
+          ...(accessGranted(this.detail.policy) ? { policy: this.detail.policy } : {}),
+        };
         return this.attempt();
       case 'skip':
         return this.degrade(failure);
@@ -220,10 +245,80 @@ export class PolicyStep {
         const value = this.call.checkValue(settled.value === null ? null : JSON.parse(settled.value));
         return this.succeed('completed', encodeJson(value, `The value provided for "${r.name}"`));
       }
+      // Approve and reject fit approvals alone (the inbox refuses them elsewhere): stop, to be safe.
+      case 'approve':
+      case 'reject':
       case 'abort':
       case null:
         return this.fail(new EscalationAbortedError(id, settled.resolvedBy, settled.note));
     }
+  }
+
+  /**
+   * The tool access policy's gate: decided once per step, before the first attempt, and kept in
+   * the step's detail (committed with the attempt's "started" row, or with the wait for an
+   * approval), so a resumed run never asks twice. A denied call never reaches the tool: it
+   * follows the failure policy at once, without retries.
+   */
+  private async checkPolicy(): Promise<PolicyResult | null> {
+    const access = this.call.access;
+    if (!access || accessGranted(this.detail.policy)) return null;
+    const { seq, name, policy } = this.call;
+    const verdict = decideAccess(this.host, access, { seq, name, assignee: policy.escalateTo });
+    this.detail = { ...this.detail, policy: verdict.detail };
+    switch (verdict.kind) {
+      case 'go':
+        this.announce('allowed', verdict.detail);
+        return null;
+      case 'deny':
+        this.announce('denied', verdict.detail);
+        return this.exhausted(verdict.error, this.rejected(verdict.error));
+      case 'ask': {
+        const { escalation, notification } = verdict;
+        this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
+        return this.waitRow('waiting', null, null, { escalation, notification }, () => {
+          announceEscalation(this.host, escalation);
+          this.announce('approval_requested', verdict.detail);
+        });
+      }
+    }
+  }
+
+  /** A human approved the exact arguments (the call goes on to its attempt) or rejected them. */
+  private async afterApproval(settled: EscalationRecord): Promise<PolicyResult> {
+    const access = this.call.access;
+    if (!access)
+      throw new Error(`Step "${this.call.name}" of run ${this.host.runId} waits on an approval but is not a tool call`);
+    const outcome = approvalOutcome(access, this.detail.policy!, settled);
+    if (outcome.kind === 'abort')
+      return this.fail(new EscalationAbortedError(settled.id, settled.resolvedBy, settled.note));
+    this.detail = { ...this.detail, policy: outcome.detail };
+    this.announce(outcome.kind, outcome.detail);
+    if (outcome.kind === 'rejected') return this.exhausted(outcome.error, this.rejected(outcome.error));
+    return this.attempt();
+  }
+
+  /**
+   * A token of the tool's rate limit, from the bucket every worker shares. Without one, the
+   * step waits durably for the next token (a `retrying` row; the attempt is not used up) or,
+   * with `whenLimited: 'fail'`, is denied.
+   */
+  private async takeRateLimit(): Promise<PolicyResult | null> {
+    const access = this.call.access;
+    if (!access) return null;
+    const verdict = await this.store(() => takeToolToken(this.host, access));
+    if (verdict.kind === 'go') {
+      if (this.detail.rateLimitedUntil !== undefined) this.detail = { ...this.detail, rateLimitedUntil: undefined };
+      return null;
+    }
+    announcePolicy(this.host, access, this.call, 'rate_limited', verdict.rule, verdict.reason);
+    if (verdict.kind === 'deny') return this.exhausted(verdict.error, this.rejected(verdict.error));
+    this.detail = { ...this.detail, rateLimitedUntil: verdict.retryAt };
+    return this.waitRow('retrying', verdict.retryAt, null);
+  }
+
+  private announce(decision: PolicyEventDecision, detail: { rule: string | null; reason?: string }): void {
+    announcePolicy(this.host, this.call.access!, this.call, decision, detail.rule, detail.reason ?? null);
   }
 
   /** The worker running this step died mid-attempt. */
@@ -338,7 +433,7 @@ export class PolicyStep {
     return row;
   }
 
-  private rejected(error: CircuitOpenError): AttemptRecord {
+  private rejected(error: VigilError): AttemptRecord {
     const now = this.now();
     return {
       attempt: this.attempts + 1,
@@ -348,25 +443,6 @@ export class PolicyStep {
       endedAt: now,
       delayMs: null,
     };
-  }
-
-  private async recordBreaker(outcome: { ok: true } | { ok: false; error: string }, probe: boolean): Promise<void> {
-    const { store, events } = this.host.deps;
-    const key = this.call.breakerKey!;
-    const { previous, breaker } = await this.store(() =>
-      store.breakers.record(key, this.call.target, this.call.policy.breaker!, this.now(), outcome, probe),
-    );
-    if (previous === breaker.status) return;
-    if (breaker.status === 'open') {
-      events.emit('breaker.opened', {
-        key,
-        tool: breaker.tool,
-        openUntil: breaker.openUntil!,
-        error: breaker.lastError,
-      });
-    } else if (breaker.status === 'closed') {
-      events.emit('breaker.closed', { key, tool: breaker.tool });
-    }
   }
 
   private async store<T>(call: () => Promise<T>): Promise<T> {

@@ -22,6 +22,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   run_finished: 409,
   escalation_not_open: 409,
   dead_letter_replayed: 409,
+  // A decision that does not fit the escalation's kind (approve on a failed step, retry on an approval).
+  decision_not_applicable: 409,
+  policy_denied: 403,
   payload_too_large: 413,
 };
 

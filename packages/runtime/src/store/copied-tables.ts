@@ -12,5 +12,6 @@ export const COPIED_TABLES = [
   'event_waits',
   'schedules',
   'flow_timers',
+  'rate_limits',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -30,6 +30,7 @@ const nothing = {
   event_waits: 0,
   schedules: 0,
   flow_timers: 0,
+  rate_limits: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -210,6 +211,8 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     now,
   });
   await source.schedules.pause('hourly', now);
+  // A rate-limit bucket with a token taken: the limit goes on where it stood.
+  await source.rateLimits.take('pharmacy.order|global', { capacity: 2, refillPerMs: 0.001 }, now);
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -226,6 +229,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     event_waits: 1,
     schedules: 1,
     flow_timers: 0,
+    rate_limits: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -247,6 +251,11 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
   expect(await target.schedules.get('hourly')).toEqual(await source.schedules.get('hourly'));
   expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
+  expect(await target.rateLimits.get('pharmacy.order|global')).toEqual({
+    key: 'pharmacy.order|global',
+    tokens: 1,
+    updatedAt: now,
+  });
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

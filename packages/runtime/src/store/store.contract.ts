@@ -14,6 +14,7 @@ import { eventsContract } from './contract/events.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
+import { rateLimitsContract } from './contract/rate-limits.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 import { schedulesContract } from './contract/schedules.contract.js';
 
@@ -47,5 +48,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('events', () => eventsContract(ctx));
     describe('schedules', () => schedulesContract(ctx));
     describe('flow control', () => flowControlContract(ctx));
+    describe('rate limits', () => rateLimitsContract(ctx));
   });
 }

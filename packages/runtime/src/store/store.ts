@@ -6,6 +6,7 @@ import type { EscalationStore } from './escalation-store.js';
 import type { EventStore } from './event-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
+import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { TimerStore } from './timer-store.js';
@@ -33,6 +34,8 @@ export interface Store {
   readonly outbox: OutboxStore;
   readonly events: EventStore;
   readonly schedules: ScheduleStore;
+  /** Token buckets of the tool access policy's rate limits, shared by every worker. */
+  readonly rateLimits: RateLimitStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

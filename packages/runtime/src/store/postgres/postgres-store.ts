@@ -13,6 +13,7 @@ import { applyMigrations } from './migrator.js';
 import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
+import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
 import { PgTimerStore } from './timers.js';
@@ -50,6 +51,7 @@ export class PostgresStore implements Store {
   readonly outbox: PgOutboxStore;
   readonly events: PgEventStore;
   readonly schedules: PgScheduleStore;
+  readonly rateLimits: PgRateLimitStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -82,6 +84,7 @@ export class PostgresStore implements Store {
     this.outbox = new PgOutboxStore(this.conn);
     this.events = new PgEventStore(this.conn, channel);
     this.schedules = new PgScheduleStore(this.conn);
+    this.rateLimits = new PgRateLimitStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -320,6 +323,11 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     claim_owner: 'text',
     claim_expires_at: 'bigint',
     created_at: 'bigint',
+    updated_at: 'bigint',
+  },
+  rate_limits: {
+    key: 'text',
+    tokens: 'float8',
     updated_at: 'bigint',
   },
 };

@@ -15,6 +15,7 @@ import { SqliteEventStore } from './events.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
+import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteTimerStore } from './timers.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutboxStore;
   readonly events: SqliteEventStore;
   readonly schedules: SqliteScheduleStore;
+  readonly rateLimits: SqliteRateLimitStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutboxStore(conn);
     this.events = new SqliteEventStore(conn, notify);
     this.schedules = new SqliteScheduleStore(conn);
+    this.rateLimits = new SqliteRateLimitStore(conn);
   }
 
   migrate(): Promise<void> {
