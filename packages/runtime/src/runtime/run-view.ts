@@ -6,6 +6,7 @@ import type { EscalationRecord } from '../store/escalation-store.js';
 import type { FlowLimitKind, RunRecord } from '../store/run-store.js';
 import { toAttemptView, toEscalationView, type AttemptView, type EscalationView } from './operator-views.js';
 import { computeProgress, type Progress, type ProgressWorkflow } from './progress.js';
+import { parseDetail } from './step-detail.js';
 
 /** A run as the client API, HTTP API and CLI present it. Times are ISO 8601. */
 export interface RunSummary {
@@ -62,6 +63,8 @@ export interface StepView {
   intact: boolean;
   /** Attempts that did not succeed: their errors, and the wait before the next attempt. */
   failedAttempts: AttemptView[];
+  /** Tool calls: what the tool access policy decided (`allowed`, `denied`, `approval_requested`…). */
+  policy?: { decision: string; rule: string | null; reason: string | null };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -129,7 +132,14 @@ function toStepView(step: StepRecord, attempts: ReadonlyArray<AttemptRecord & { 
     error: step.intact ? step.error : null,
     intact: step.intact,
     failedAttempts: attempts.filter((a) => a.seq === step.seq).map(toAttemptView),
+    ...policyOf(step),
   };
+}
+
+function policyOf(step: StepRecord): Pick<StepView, 'policy'> {
+  if (step.kind !== 'tool' || !step.intact) return {};
+  const policy = parseDetail(step.detail).policy;
+  return policy ? { policy: { decision: policy.decision, rule: policy.rule, reason: policy.reason ?? null } } : {};
 }
 
 function parseStored(text: string): unknown {

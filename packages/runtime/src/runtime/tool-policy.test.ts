@@ -133,7 +133,15 @@ describe.each(DIALECTS)('tool access policy on %s', (dialect: Dialect) => {
     // Denied at once, without retries: one rejected attempt, never a running one.
     const run = (await vigil.getRun(id))!;
     const first = run.steps.find((s) => s.name === 'other-patient')!;
-    expect(first).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'policy_denied' } });
+    expect(first).toMatchObject({
+      status: 'failed',
+      attempts: 0,
+      error: { code: 'policy_denied' },
+      policy: { decision: 'denied', rule: 'constraints.pharmacy.order.patientId' },
+    });
+    expect(run.steps.find((s) => s.name === 'allowed')).toMatchObject({
+      policy: { decision: 'allowed', rule: 'constraints.pharmacy.order', reason: null },
+    });
     expect(first.failedAttempts.map((a) => a.outcome)).toEqual(['rejected']);
   });
 
