@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
+import { DIALECTS, Harness, gate, type Dialect } from '../../test/helpers/harness.js';
 import { Cover, NO_JITTER } from '../../test/fixtures/tools.js';
 import type { Vigil } from '../compose.js';
 import { defineTool } from '../core/tool.js';
 import { defineWorkflow } from '../core/workflow.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import type { RuntimeEventMap } from './events.js';
+import { ArmedFailpoints } from './failpoints.js';
 
 type Decided = RuntimeEventMap['policy.decided'];
 
@@ -266,6 +268,35 @@ describe.each(DIALECTS)('tool access policy on %s', (dialect: Dialect) => {
     expect(summary(events).slice(2)).toEqual([
       ['pharmacy.order', 'approval_requested', 'approval.pharmacy.order'],
       ['pharmacy.order', 'rejected', 'approval.pharmacy.order'],
+    ]);
+  });
+
+  it('does not ask again when the worker dies after the approval', async () => {
+    const { tool, calls } = ledgerTool('pharmacy.order');
+    const wf = defineWorkflow(
+      { name: 'approval-crash', input: Input, policy: { approval: ['pharmacy.order'] } },
+      async (ctx, input) => ctx.tool(tool, { patientId: input.patientId, qty: 5 }),
+    );
+    // Worker A runs the approved call and dies before its outcome commits; B takes the run over.
+    const hold = gate();
+    const frozen = new FakeClock(h.clock.now());
+    const failpoints = new ArmedFailpoints().arm('step.after-body', () => hold.promise);
+    const a = h.vigil([wf], { clock: frozen, failpoints, worker: { leaseTtlMs: 1000, pollMs: 100 } });
+    const { id } = await a.start(wf, { patientId: 'P-1' });
+    await h.until(async () => (await a.getRun(id))?.status === 'waiting');
+    const [approval] = (await a.escalations.list({ runId: id })).escalations;
+    await a.escalations.resolve(approval!.id, { decision: 'approve' });
+    await h.until(() => calls.length === 1);
+    const b = h.vigil([wf], { worker: { leaseTtlMs: 1000, pollMs: 100 } });
+    const seenByB = observe(b);
+    expect(await h.result(b, id)).toEqual({ eligible: true });
+    expect((await b.escalations.list({ runId: id, status: 'all' })).escalations).toHaveLength(1);
+    await b.close();
+    hold.open();
+    expect(seenByB).toEqual([]);
+    expect(calls).toEqual([
+      { patientId: 'P-1', qty: 5 },
+      { patientId: 'P-1', qty: 5 },
     ]);
   });
 
