@@ -228,3 +228,52 @@ it('holds the discharge for billing when the insurer keeps failing, and finishes
   expect(details.escalations).toMatchObject([{ status: 'resolved', decision: 'provide', resolvedBy: 'billing-desk' }]);
   expect(systems.requests.insurer).toBe(5);
 });
+
+it('reads only its own patient: a read of another record is denied before the EHR, recorded and escalated', async () => {
+  const { vigil, workflow, systems, run, until, finish } = hospital();
+  const decided: Array<{ tool: string; step: string; decision: string; rule: string | null; args: unknown }> = [];
+  vigil.events.on('policy.decided', ({ tool, step, decision, rule, args }) =>
+    decided.push({ tool, step, decision, rule, args }),
+  );
+  const { id } = await vigil.start(workflow, { patientId: 'P-1001', relatedPatientId: 'P-2002' });
+  await until(async () => (await run(id)).status === 'waiting');
+
+  // The EHR saw the patient's own read and nothing else.
+  expect(systems.requests.ehr).toBe(1);
+  expect(decided).toEqual([
+    {
+      tool: 'ehr.read',
+      step: 'record',
+      decision: 'allowed',
+      rule: 'constraints.ehr.read',
+      args: { patientId: 'P-1001' },
+    },
+    {
+      tool: 'ehr.read',
+      step: 'related-record',
+      decision: 'denied',
+      rule: 'constraints.ehr.read.patientId',
+      args: { patientId: 'P-2002' },
+    },
+  ]);
+  const related = step(await run(id), 'related-record');
+  expect(related).toMatchObject({
+    status: 'waiting',
+    attempts: 0,
+    error: { code: 'policy_denied', details: { rule: 'constraints.ehr.read.patientId', tool: 'ehr.read' } },
+  });
+  const [escalation] = (await vigil.escalations.list({ runId: id })).escalations;
+  expect(escalation).toMatchObject({
+    kind: 'exhausted',
+    step: 'related-record',
+    assignee: 'privacy-officer',
+    blocking: true,
+    reason: expect.stringContaining('denied by policy rule constraints.ehr.read.patientId') as string,
+    context: { lastError: { code: 'policy_denied' } },
+  });
+
+  // The privacy officer stops the discharge; the other record was never read.
+  await vigil.escalations.resolve(escalation!.id, { decision: 'abort', note: 'not the care team’s patient' });
+  await expect(finish(id)).rejects.toThrow(/failed/);
+  expect(systems.requests.ehr).toBe(1);
+});

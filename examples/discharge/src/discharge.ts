@@ -1,6 +1,7 @@
 import { defineWorkflow } from 'vigil';
 import { z } from 'zod';
 
+import { DISCHARGE_ACCESS_POLICY } from './access-policy.js';
 import { templateSummary } from './summary.js';
 import { createHospitalSystems } from './systems.js';
 import { dischargeTools, type DischargeTools } from './tools.js';
@@ -10,6 +11,15 @@ export const DischargeInput = z.object({
   notify: z
     .object({ channel: z.enum(['sms', 'email']), to: z.string().min(3) })
     .default({ channel: 'sms', to: '+1-555-0100' }),
+  /**
+   * Another patient whose record the care team asks for too (a newborn's mother, say). The
+   * access policy confines record reads to `patientId`, so this read is denied before it reaches
+   * the EHR, and a privacy officer decides what happens to the discharge.
+   */
+  relatedPatientId: z
+    .string()
+    .regex(/^P-\d{1,10}$/, 'relatedPatientId looks like P-1001')
+    .optional(),
 });
 
 /**
@@ -17,7 +27,8 @@ export const DischargeInput = z.object({
  * book the follow-up, write the summary, notify the patient. Each is a tool call, checkpointed,
  * with its own failure policy (see tools.ts): a crash resumes at the first unfinished step, and
  * a failing system costs the discharge only its own piece. The pharmacy and the follow-up fall
- * back to "pending" while a person finishes them; the summary falls back to the template.
+ * back to "pending" while a person finishes them; the summary falls back to the template. Its
+ * tool access policy (`DISCHARGE_ACCESS_POLICY`) lets it read its own patient's record only.
  */
 export function dischargeWorkflow(tools: DischargeTools) {
   return defineWorkflow(
@@ -38,9 +49,18 @@ export function dischargeWorkflow(tools: DischargeTools) {
       // Each call's cost is reserved before it runs (see DISCHARGE_COSTS): a discharge never
       // spends past 50 cents, nor one step past 5, even across retries and a billing retry.
       budget: { usd: 0.5, perStepUsd: 0.05 },
+      policy: DISCHARGE_ACCESS_POLICY,
     },
     async (ctx, input) => {
       const record = await ctx.tool(tools.ehrRead, { patientId: input.patientId }, { name: 'record' });
+      if (input.relatedPatientId !== undefined) {
+        // Outside the policy: denied without retries, then a privacy officer decides (the run waits).
+        await ctx.tool(
+          tools.ehrRead,
+          { patientId: input.relatedPatientId },
+          { name: 'related-record', onExhausted: 'escalate', escalateTo: 'privacy-officer' },
+        );
+      }
       const eligibility = await ctx.tool(
         tools.insuranceCheck,
         { insuranceId: record.insuranceId },

@@ -34,6 +34,16 @@ export {
   type VerifyResult,
 } from './core/tool.js';
 export type { Effects, Fallback, OnExhausted, StepPolicyOptions } from './core/step-policy.js';
+export type {
+  ApprovalOptions,
+  ArgumentCheck,
+  ArgumentConstraint,
+  RateLimitScope,
+  ToolAccessPolicy,
+  ToolAccessPolicyOptions,
+  ToolRateLimitOptions,
+} from './core/tool-access-policy.js';
+export { evaluateToolCall, type ToolCallDecision } from './governance/tool-policy.js';
 export type { RetryOptions } from './core/resilience/retry-policy.js';
 export type { CircuitBreakerOptions } from './core/resilience/circuit-breaker.js';
 export { signedHeaders, verifyWebhookSignature, webhookSignature } from './core/webhook-signature.js';
@@ -54,6 +64,7 @@ export {
   NonRetryableError,
   NotFoundError,
   PayloadTooLargeError,
+  PolicyDeniedError,
   RetryableError,
   RunFailedError,
   StepFailedError,

@@ -284,8 +284,8 @@ function registerOperatorCommands(program: Command): void {
     .description('decide an escalation; a waiting run resumes with the decision')
     .argument('<id>', 'escalation id')
     .addOption(
-      new Option('--decision <decision>', 'what the run does next')
-        .choices(['retry', 'skip', 'abort', 'provide'])
+      new Option('--decision <decision>', 'what the run does next (approve or reject for an approval)')
+        .choices(['retry', 'skip', 'abort', 'provide', 'approve', 'reject'])
         .makeOptionMandatory(),
     )
     .option('--value <json>', 'for provide: the step result as JSON, or @file')

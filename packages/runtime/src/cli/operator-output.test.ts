@@ -64,6 +64,24 @@ describe('operator output', () => {
     expect(late).toMatch(/Timeout\s+passed 5s ago/);
   });
 
+  it('shows an approval with the tool and the exact arguments it would run with', () => {
+    const text = formatEscalation(
+      {
+        ...escalation,
+        kind: 'approval',
+        timeoutAt: null,
+        onTimeout: null,
+        context: { tool: 'pharmacy.order', args: { qty: 20 }, rule: 'approval.pharmacy.order' },
+      },
+      Date.parse('2026-01-01T10:15:30.000Z'),
+    );
+    expect(text).toMatch(/Tool\s+pharmacy\.order/);
+    expect(text).toMatch(/Rule\s+approval\.pharmacy\.order/);
+    expect(text).toContain('"qty": 20');
+    expect(text).toContain('--decision approve | reject | abort');
+    expect(text).not.toContain('Failing step');
+  });
+
   it('shows the decision of a resolved escalation', () => {
     const resolved = formatEscalation(
       {

@@ -71,7 +71,21 @@ export function formatEscalation(e: EscalationView, now: number): string {
     if (e.decision === 'provide') lines.push(`Value       ${JSON.stringify(e.value)}`);
     if (e.note) lines.push(`Note        ${e.note}`);
   }
+  if (e.kind === 'approval') return [...lines, ...formatApprovalContext(e.context)].join('\n');
   return [...lines, ...formatFailureContext(e.context)].join('\n');
+}
+
+/** What an approval asks: the tool, and the exact arguments it would run with. */
+function formatApprovalContext(context: unknown): string[] {
+  const { tool, args, rule } = (context ?? {}) as { tool?: string; args?: unknown; rule?: string };
+  return [
+    '',
+    'Approval',
+    `  Tool       ${tool ?? '?'}`,
+    `  Rule       ${rule ?? '?'}`,
+    `  Arguments  ${JSON.stringify(args ?? null, null, 2).replace(/\n/g, '\n             ')}`,
+    '  Decide with --decision approve | reject | abort',
+  ];
 }
 
 function timeLeft(timeoutAt: string | null, onTimeout: string | null, now: number): string {

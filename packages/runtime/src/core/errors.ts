@@ -328,6 +328,29 @@ function usd(amount: number): string {
   return fixed.endsWith('.') ? `${fixed}00` : fixed.split('.')[1]!.length < 2 ? `${fixed}0` : fixed;
 }
 
+/**
+ * A tool call is outside the workflow's tool access policy (a tool it may not use, an argument
+ * out of bounds, an approval a human rejected, a rate limit with `whenLimited: 'fail'`). The call
+ * never reached the tool. Not retryable: the same call would be denied again; the step follows
+ * its failure policy (`fail`, `skip`, `escalate`) at once.
+ */
+export class PolicyDeniedError extends VigilError {
+  constructor(
+    /** The rule that denied it, e.g. `tools`, `constraints.ehr.read.patientId`, `approval.pharmacy.order`. */
+    readonly rule: string,
+    readonly tool: string,
+    readonly reason: string,
+  ) {
+    super('policy_denied', `Tool call ${tool} denied by policy rule ${rule}: ${reason}`, {
+      retryable: false,
+      details: { rule, tool, reason },
+    });
+  }
+  static is(error: unknown): error is PolicyDeniedError {
+    return hasCode(error, 'policy_denied');
+  }
+}
+
 /** A run ended without a result: failed, cancelled or dead-lettered. Raised by `result(id)`. */
 export class RunFailedError extends VigilError {
   constructor(

@@ -7,6 +7,7 @@ import { validateEventMatch, validateEventName, type EventMatch } from './event-
 import { validateFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { validateSchedule, type ScheduleOptions, type ScheduleSpec } from './schedule-spec.js';
 import { validateStepName } from './step-identity.js';
+import { validateToolAccessPolicy, type ToolAccessPolicy, type ToolAccessPolicyOptions } from './tool-access-policy.js';
 
 const WORKFLOW_BRAND = Symbol.for('vigil.workflow');
 
@@ -59,6 +60,15 @@ export interface WorkflowOptions<Schema extends z.ZodType> extends FlowControlOp
    * Workflows naming the same agent share one per-day limit.
    */
   agent?: string;
+  /**
+   * The tool access policy: which tools runs may call, constraints on their arguments, calls
+   * that need a human's approval, and rate limits per tool. A call outside it never reaches
+   * the tool. Absent: any tool, any arguments.
+   *
+   * @example
+   * policy: { tools: ['ehr.read', 'notify.send'], constraints: { 'ehr.read': { patientId: '$input.patientId' } } }
+   */
+  policy?: ToolAccessPolicyOptions;
 }
 
 /** A registered workflow definition. Create one with {@link defineWorkflow}. */
@@ -88,6 +98,8 @@ export interface Workflow<Input = unknown, Output = unknown, ParsedInput = Input
   readonly budget: Budget | null;
   /** The agent whose daily budget it spends from: `agent`, or its name. */
   readonly agent: string;
+  /** Its tool access policy, checked; undefined when it has none. */
+  readonly policy: ToolAccessPolicy | undefined;
   readonly run: (ctx: WorkflowContext, input: ParsedInput) => Promise<Output>;
 }
 
@@ -182,6 +194,8 @@ export function defineWorkflow<Schema extends z.ZodType, Output>(
     budget: validateBudget(options.budget, `Workflow ${options.name}`),
     agent:
       options.agent === undefined ? options.name : validateAgentName(options.agent, `Workflow ${options.name}: agent`),
+    policy:
+      options.policy === undefined ? undefined : validateToolAccessPolicy(options.policy, `Workflow ${options.name}`),
     run: fn,
   });
 }

@@ -1,7 +1,12 @@
 import type { Clock } from '../core/clock.js';
-import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import { encodeJson } from '../core/json.js';
-import { ESCALATION_DECISIONS, type EscalationDecision, type EscalationStatus } from '../store/escalation-store.js';
+import {
+  decisionsFor,
+  ESCALATION_DECISIONS,
+  type EscalationDecision,
+  type EscalationStatus,
+} from '../store/escalation-store.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeEvents } from './events.js';
 import { toEscalationView, type EscalationView } from './operator-views.js';
@@ -67,10 +72,14 @@ export class EscalationClient {
   /**
    * Records a human's decision. A blocking escalation's run resumes at once with it: `retry`
    * runs the step again, `skip` continues with its fallback, `provide` uses `value` as its
-   * result, `abort` ends the run `failed`.
+   * result, `abort` ends the run `failed`. An `approval` takes `approve` (the tool call runs
+   * with the arguments shown), `reject` (it is denied, and its step follows its failure policy)
+   * or `abort`.
    *
-   * @throws NotFoundError `escalation_not_found`; ConflictError `escalation_not_open`;
-   *   InvalidArgumentError for an unknown decision or a `provide` without a value.
+   * @throws NotFoundError `escalation_not_found`; ConflictError `escalation_not_open`, or
+   *   `decision_not_applicable` for a decision that does not fit its kind (`approve` on a failed
+   *   step, `retry` on an approval); InvalidArgumentError for an unknown decision or a `provide`
+   *   without a value.
    */
   async resolve(id: string, resolution: ResolveEscalation): Promise<EscalationView> {
     if (!ESCALATION_DECISIONS.includes(resolution.decision)) {
@@ -94,6 +103,16 @@ export class EscalationClient {
     }
     if (resolution.note !== undefined && (typeof resolution.note !== 'string' || resolution.note.length > 2000)) {
       throw new InvalidArgumentError('note must be a string of at most 2000 characters', { path: 'note' });
+    }
+    const existing = await this.deps.store.escalations.get(id);
+    if (!existing) throw new NotFoundError('escalation_not_found', `No escalation with id ${id}`, { path: 'id' });
+    const fitting = decisionsFor(existing.kind);
+    if (!fitting.includes(resolution.decision)) {
+      throw new ConflictError(
+        'decision_not_applicable',
+        `An escalation of kind ${existing.kind} takes ${fitting.join(', ')}; not ${resolution.decision}`,
+        { path: 'decision', details: { escalationId: id, kind: existing.kind } },
+      );
     }
     const value =
       resolution.decision === 'provide'

@@ -59,7 +59,13 @@ export async function runEscalationStep(
     if ('waitUntil' in settled) {
       return host.wait(stepRow(call, 'waiting', { ...base, wakeAt: settled.waitUntil }), settled.waitUntil, 'waiting');
     }
-    if (settled.decision === 'abort' || settled.decision === null) {
+    // Approve and reject fit approvals alone; the inbox refuses them for a manual escalation.
+    if (
+      settled.decision === 'abort' ||
+      settled.decision === null ||
+      settled.decision === 'approve' ||
+      settled.decision === 'reject'
+    ) {
       const error = new EscalationAbortedError(id, settled.resolvedBy, settled.note);
       const row = stepRow(call, 'failed', { ...base, error: toErrorRecord(error), endedAt: now });
       host.commitLater(row, announceOutcome(host, row));

@@ -43,12 +43,17 @@ export class ExecutionContext implements WorkflowContext {
   readonly log: Logger;
   readonly scheduledAt: number | null;
   readonly attempt: number;
+  private readonly principal: string | null;
 
   constructor(
     private readonly execution: RunExecution,
-    workflow: AnyWorkflow,
-    run: { attempt: number; idempotencyKey: string | null },
+    private readonly definition: AnyWorkflow,
+    run: { attempt: number; idempotencyKey: string | null; principal: string | null },
+    /** The run's input as the workflow's schema parsed it: what the tool access policy compares with. */
+    private readonly input: unknown,
   ) {
+    const workflow = definition;
+    this.principal = run.principal;
     this.attempt = run.attempt;
     this.runId = execution.runId;
     this.workflow = { name: workflow.name, version: workflow.version };
@@ -78,6 +83,7 @@ export class ExecutionContext implements WorkflowContext {
       args,
       overrides,
       this.execution.deps.maxPayloadBytes,
+      { policy: this.definition.policy, input: this.input, principal: this.principal },
     );
     return this.execution.runStep<Output>(name, 'tool', (seq, recorded) =>
       new PolicyStep(this.execution, build(seq), recorded).run(),

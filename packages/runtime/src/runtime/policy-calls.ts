@@ -5,6 +5,7 @@ import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-
 import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/tool.js';
 import type { PolicyCall } from './policy-step.js';
 import type { AttemptContext } from './step-runner.js';
+import type { ToolAccess } from './tool-access-gate.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
 
@@ -35,6 +36,7 @@ export function stepCall(
     policy,
     breakerKey: policy.breaker ? `step:${name}${policy.breaker.key ? `:${policy.breaker.key}` : ''}` : undefined,
     target: name,
+    access: undefined,
     verify: options.verify,
     checkValue: (value) => value,
     expectedCost: undefined,
@@ -45,13 +47,15 @@ export function stepCall(
  * The policy call of `ctx.tool(tool, args, overrides)`: the arguments are checked against the
  * tool's input schema before anything is recorded (a bad argument never reaches the tool), the
  * overrides are applied over the tool's own policy, and every result is checked against its
- * output schema.
+ * output schema. `access` is the run's side of the tool access policy: the workflow's policy,
+ * the run's input and who started it; the checked arguments complete it.
  */
 export function toolCall(
   tool: Tool<unknown, unknown, unknown>,
   args: unknown,
   overrides: ToolCallOptions,
   maxPayloadBytes: number,
+  access: Omit<ToolAccess, 'tool' | 'args'>,
 ): (seq: number) => PolicyCall {
   if (!isTool(tool)) throw new InvalidArgumentError('ctx.tool() needs a tool made by defineTool as its first argument');
   const input = checkSchema(tool.input, args, 'tool_input_invalid', 'args', `Invalid arguments for tool ${tool.name}`);
@@ -77,6 +81,7 @@ export function toolCall(
     policy,
     breakerKey: policy.breaker ? `${tool.name}${policy.breaker.key ? `:${policy.breaker.key}` : ''}` : undefined,
     target: tool.name,
+    access: { ...access, tool: tool.name, args: input },
     verify: tool.verify ? (key) => tool.verify!(input, key) : undefined,
     checkValue,
     expectedCost: () => expectedToolCost(tool, input),

@@ -8,17 +8,28 @@ import {
 } from '../core/errors.js';
 import { encodeJson } from '../core/json.js';
 import { decideRetry } from '../core/resilience/backoff.js';
-import { withTimeout } from '../core/resilience/timeout.js';
-import { stepIdempotencyKey, type StepStatus } from '../core/step-identity.js';
+import type { StepStatus } from '../core/step-identity.js';
 import type { StepPolicy } from '../core/step-policy.js';
 import type { VerifyResult } from '../core/tool.js';
 import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import { StepBudget } from './budget-step.js';
+import type { EscalationRecord } from '../store/escalation-store.js';
+import { recordBreakerOutcome } from './breaker-outcome.js';
+import { refusedAttempt, verifyOutcome } from './outcome-check.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
 import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
+import {
+  accessGranted,
+  announcePolicy,
+  approvalOutcome,
+  decideAccess,
+  takeToolToken,
+  type PolicyEventDecision,
+  type ToolAccess,
+} from './tool-access-gate.js';
 
 /** A step or tool call with its failure policy. */
 export interface PolicyCall extends AttemptCall {
@@ -27,6 +38,8 @@ export interface PolicyCall extends AttemptCall {
   breakerKey: string | undefined;
   /** The tool's name, or the step's. */
   target: string;
+  /** Tool calls: what the tool access policy decides on. Undefined for plain steps. */
+  access: ToolAccess | undefined;
   verify: ((idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
   /** Checks a value that did not come from the body (a human's, `verify`'s): a tool's output schema. */
   checkValue: (value: unknown) => unknown;
@@ -105,8 +118,14 @@ export class PolicyStep {
     }
   }
 
-  /** One attempt, after the budget and the breaker let it through. */
+  /**
+   * One attempt, after its gates let it through, in order: the tool access policy (decided once
+   * per step), the tool's rate limit, the spend budget (the attempt's expected cost reserved),
+   * the circuit breaker.
+   */
   private async attempt(): Promise<PolicyResult> {
+    const gated = (await this.checkPolicy()) ?? (await this.takeRateLimit());
+    if (gated) return gated;
     const { policy } = this.call;
     const attempt = this.attempts + 1;
     const overBudget = await this.reserveBudget(attempt);
@@ -127,7 +146,7 @@ export class PolicyStep {
         const error = new CircuitOpenError(this.call.breakerKey!, admission.retryAt);
         if (policy.breaker.whenOpen === 'wait')
           return this.waitRow('retrying', admission.retryAt, toErrorRecord(error));
-        return this.exhausted(error, this.rejected(error));
+        return this.exhausted(error, refusedAttempt(this.attempts + 1, this.now(), error));
       }
       probe = admission.probe;
     }
@@ -143,7 +162,8 @@ export class PolicyStep {
     this.carry = undefined;
     this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
     if (policy.breaker) {
-      await this.recordBreaker(result.ok ? { ok: true } : { ok: false, error: result.record.error!.message }, probe);
+      const outcome = result.ok ? { ok: true as const } : { ok: false as const, error: result.record.error!.message };
+      await this.store(() => recordBreakerOutcome(this.host, this.call, outcome, probe));
     }
     if (result.ok) return this.succeed('completed', result.output);
     return this.failed(result.error, result.record);
@@ -256,10 +276,15 @@ export class PolicyStep {
     if (!id) throw new Error(`Step "${r.name}" of run ${this.host.runId} waits without an escalation`);
     const settled = await this.store(() => settledEscalation(this.host, id));
     if ('waitUntil' in settled) return this.host.wait(stripIntact(r), settled.waitUntil, 'waiting');
+    if (this.detail.policy?.decision === 'approval_requested') return this.afterApproval(settled);
     const failure = r.error;
     switch (settled.decision) {
       case 'retry':
-        this.detail = { escalationId: id };
+        // A new round of attempts; a call the policy let through is not asked about again.
+        this.detail = {
+          escalationId: id,
+          ...(accessGranted(this.detail.policy) ? { policy: this.detail.policy } : {}),
+        };
         return this.attempt();
       case 'skip':
         return this.degrade(failure);
@@ -267,10 +292,79 @@ export class PolicyStep {
         const value = this.call.checkValue(settled.value === null ? null : JSON.parse(settled.value));
         return this.succeed('completed', encodeJson(value, `The value provided for "${r.name}"`));
       }
+      // Approve and reject fit approvals alone (the inbox refuses them elsewhere): stop, to be safe.
+      case 'approve':
+      case 'reject':
       case 'abort':
       case null:
         return this.fail(new EscalationAbortedError(id, settled.resolvedBy, settled.note));
     }
+  }
+
+  /**
+   * The tool access policy's gate: decided once per step, before the first attempt, and kept in
+   * the step's detail (committed with the attempt's "started" row, or with the wait for an
+   * approval), so a resumed run never asks twice. A denied call never reaches the tool: it
+   * follows the failure policy at once, without retries.
+   */
+  private async checkPolicy(): Promise<PolicyResult | null> {
+    const access = this.call.access;
+    if (!access || accessGranted(this.detail.policy)) return null;
+    const { seq, name, policy } = this.call;
+    const verdict = decideAccess(this.host, access, { seq, name, assignee: policy.escalateTo });
+    this.detail = { ...this.detail, policy: verdict.detail };
+    switch (verdict.kind) {
+      case 'go':
+        this.announce('allowed', verdict.detail);
+        return null;
+      case 'deny':
+        this.announce('denied', verdict.detail);
+        return this.exhausted(verdict.error, refusedAttempt(this.attempts + 1, this.now(), verdict.error));
+      case 'ask': {
+        const { escalation, notification } = verdict;
+        this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
+        return this.waitRow('waiting', null, null, { escalation, notification }, () => {
+          announceEscalation(this.host, escalation);
+          this.announce('approval_requested', verdict.detail);
+        });
+      }
+    }
+  }
+
+  /** A human approved the exact arguments (the call goes on to its attempt) or rejected them. */
+  private async afterApproval(settled: EscalationRecord): Promise<PolicyResult> {
+    const outcome = approvalOutcome(this.call.access, this.detail.policy!, settled);
+    if (outcome.kind === 'abort')
+      return this.fail(new EscalationAbortedError(settled.id, settled.resolvedBy, settled.note));
+    this.detail = { ...this.detail, policy: outcome.detail };
+    this.announce(outcome.kind, outcome.detail);
+    if (outcome.kind === 'rejected')
+      return this.exhausted(outcome.error, refusedAttempt(this.attempts + 1, this.now(), outcome.error));
+    return this.attempt();
+  }
+
+  /**
+   * A token of the tool's rate limit, from the bucket every worker shares. Without one, the
+   * step waits durably for the next token (a `retrying` row; the attempt is not used up) or,
+   * with `whenLimited: 'fail'`, is denied.
+   */
+  private async takeRateLimit(): Promise<PolicyResult | null> {
+    const access = this.call.access;
+    if (!access) return null;
+    const verdict = await this.store(() => takeToolToken(this.host, access));
+    if (verdict.kind === 'go') {
+      if (this.detail.rateLimitedUntil !== undefined) this.detail = { ...this.detail, rateLimitedUntil: undefined };
+      return null;
+    }
+    announcePolicy(this.host, access, this.call, 'rate_limited', verdict.rule, verdict.reason);
+    if (verdict.kind === 'deny')
+      return this.exhausted(verdict.error, refusedAttempt(this.attempts + 1, this.now(), verdict.error));
+    this.detail = { ...this.detail, rateLimitedUntil: verdict.retryAt };
+    return this.waitRow('retrying', verdict.retryAt, null);
+  }
+
+  private announce(decision: PolicyEventDecision, detail: { rule: string | null; reason?: string }): void {
+    announcePolicy(this.host, this.call.access!, this.call, decision, detail.rule, detail.reason ?? null);
   }
 
   /** The worker running this step died mid-attempt. */
@@ -298,29 +392,20 @@ export class PolicyStep {
    * human does. Returns null when the effect did not happen, so the caller may try again.
    */
   private async verify(record: AttemptRecord, why: string): Promise<PolicyResult | null> {
-    const { verify, name, seq, policy } = this.call;
     this.carry = record;
-    const unknown = `The outcome of "${name}" attempt ${record.attempt} is unknown (${why}) and it may run at most once`;
-    if (!verify) {
-      return this.escalate('outcome_unknown', `${unknown}; it has no verify hook`, record.error);
+    const outcome = await verifyOutcome(this.host, this.call, record, why);
+    switch (outcome.kind) {
+      case 'stopped':
+        return STOPPED;
+      case 'not_happened':
+        return null;
+      case 'unknown':
+        return this.escalate('outcome_unknown', outcome.reason, record.error);
+      case 'happened': {
+        const value = this.call.checkValue(outcome.output);
+        return this.succeed('completed', encodeJson(value, `The result verify found for "${this.call.name}"`));
+      }
     }
-    let result: VerifyResult<unknown>;
-    try {
-      const key = stepIdempotencyKey(this.host.runId, seq);
-      result = await withTimeout(this.host.deps.clock, policy.timeoutMs, this.host.signal, `verify of "${name}"`, () =>
-        verify(key),
-      );
-    } catch (error) {
-      return this.escalate(
-        'outcome_unknown',
-        `${unknown}; verify failed: ${toErrorRecord(error).message}`,
-        record.error,
-      );
-    }
-    if (!this.host.active) return STOPPED;
-    if (!result.happened) return null;
-    const value = this.call.checkValue(result.output);
-    return this.succeed('completed', encodeJson(value, `The result verify found for "${name}"`));
   }
 
   private async degrade(failure: ErrorRecord | null): Promise<PolicyResult> {
@@ -385,37 +470,6 @@ export class PolicyStep {
     if (this.carry) row.failedAttempt = this.carry;
     this.carry = undefined;
     return row;
-  }
-
-  private rejected(error: CircuitOpenError): AttemptRecord {
-    const now = this.now();
-    return {
-      attempt: this.attempts + 1,
-      outcome: 'rejected',
-      error: toErrorRecord(error),
-      startedAt: now,
-      endedAt: now,
-      delayMs: null,
-    };
-  }
-
-  private async recordBreaker(outcome: { ok: true } | { ok: false; error: string }, probe: boolean): Promise<void> {
-    const { store, events } = this.host.deps;
-    const key = this.call.breakerKey!;
-    const { previous, breaker } = await this.store(() =>
-      store.breakers.record(key, this.call.target, this.call.policy.breaker!, this.now(), outcome, probe),
-    );
-    if (previous === breaker.status) return;
-    if (breaker.status === 'open') {
-      events.emit('breaker.opened', {
-        key,
-        tool: breaker.tool,
-        openUntil: breaker.openUntil!,
-        error: breaker.lastError,
-      });
-    } else if (breaker.status === 'closed') {
-      events.emit('breaker.closed', { key, tool: breaker.tool });
-    }
   }
 
   private async store<T>(call: () => Promise<T>): Promise<T> {

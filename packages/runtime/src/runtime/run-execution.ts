@@ -122,7 +122,7 @@ export class RunExecution implements PolicyHost {
       void this.finish({ status: 'failed', error: toErrorRecord(error) });
       return;
     }
-    const ctx = new ExecutionContext(this, this.workflow, this.claimed.run);
+    const ctx = new ExecutionContext(this, this.workflow, this.claimed.run, input);
     // An async function, or a plain one that throws synchronously: both end in the same handlers.
     void Promise.resolve()
       .then(() => this.workflow.run(ctx, input))

@@ -6,6 +6,7 @@ import type { EscalationRecord } from '../store/escalation-store.js';
 import type { FlowLimitKind, RunRecord } from '../store/run-store.js';
 import { toAttemptView, toEscalationView, type AttemptView, type EscalationView } from './operator-views.js';
 import { computeProgress, type Progress, type ProgressWorkflow } from './progress.js';
+import { parseDetail } from './step-detail.js';
 
 /** A run as the client API, HTTP API and CLI present it. Times are ISO 8601. */
 export interface RunSummary {
@@ -68,6 +69,8 @@ export interface StepView {
   failedAttempts: AttemptView[];
   /** What the step's attempts cost, USD; null when none went through the spend ledger. */
   costUsd: number | null;
+  /** Tool calls: what the tool access policy decided (`allowed`, `denied`, `approval_requested`…). */
+  policy?: { decision: string; rule: string | null; reason: string | null };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -144,7 +147,14 @@ function toStepView(
     intact: step.intact,
     failedAttempts: attempts.filter((a) => a.seq === step.seq).map(toAttemptView),
     costUsd: costs.find((c) => c.seq === step.seq)?.usd ?? null,
+    ...policyOf(step),
   };
+}
+
+function policyOf(step: StepRecord): Pick<StepView, 'policy'> {
+  if (step.kind !== 'tool' || !step.intact) return {};
+  const policy = parseDetail(step.detail).policy;
+  return policy ? { policy: { decision: policy.decision, rule: policy.rule, reason: policy.reason ?? null } } : {};
 }
 
 function parseStored(text: string): unknown {

@@ -1,7 +1,20 @@
 /**
+ * What the tool access policy decided on a tool step, once, before its first attempt: kept so
+ * that a resumed run never asks again (an approval in particular) and the timeline shows it.
+ */
+export interface PolicyDetail {
+  decision: 'allowed' | 'denied' | 'approval_requested' | 'approved' | 'rejected';
+  /** The rule that decided; null when no rule applied. */
+  rule: string | null;
+  reason?: string;
+  /** For approvals: the SHA-256 of the arguments shown to the human, which the call must still have. */
+  argsHash?: string;
+}
+
+/**
  * The policy state a step carries across executions, stored as JSON in its row's `detail`
- * (and covered by its checksum): how many attempts of the current round failed, and the
- * escalation it waits on or raised.
+ * (and covered by its checksum): how many attempts of the current round failed, the
+ * escalation it waits on or raised, and what the tool access policy decided.
  */
 export interface StepDetail {
   /** Failed attempts since the round began (an escalation's `retry` starts a new round). */
@@ -10,6 +23,10 @@ export interface StepDetail {
   assignee?: string;
   /** The first failure was an unknown outcome of an at-most-once call (a crash or timeout). */
   unknownOutcome?: boolean;
+  /** Tool steps: the tool access policy's decision. */
+  policy?: PolicyDetail;
+  /** The step waits for a token of its tool's rate limit until then. */
+  rateLimitedUntil?: number;
 }
 
 export function parseDetail(text: string | null | undefined): StepDetail {

@@ -29,6 +29,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   run_finished: 409,
   escalation_not_open: 409,
   dead_letter_replayed: 409,
+  // A decision that does not fit the escalation's kind (approve on a failed step, retry on an approval).
+  decision_not_applicable: 409,
+  policy_denied: 403,
   payload_too_large: 413,
   // A spend limit refused the call: 402 Payment Required says what is missing, and nothing was spent.
   budget_exceeded: 402,

@@ -16,5 +16,6 @@ export const COPIED_TABLES = [
   'spend_ledger',
   'spend_counters',
   'budget_limits',
+  'rate_limits',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

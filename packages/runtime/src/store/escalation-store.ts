@@ -2,14 +2,32 @@ import type { NewOutboxMessage } from './outbox-store.js';
 
 /**
  * Why an escalation was opened: by the workflow (`ctx.escalate`), because a step exhausted its
- * failure policy, because an at-most-once call's outcome is unknown after a crash, or because a
- * checkpoint failed its checksum, or because a budget's hard limit refused a call.
+ * failure policy, because an at-most-once call's outcome is unknown after a crash, because a
+ * checkpoint failed its checksum, because a budget's hard limit refused a call (`budget`), or
+ * because the tool access policy wants a human to approve a tool call's exact arguments before
+ * it runs (`approval`).
  */
-export type EscalationKind = 'manual' | 'exhausted' | 'outcome_unknown' | 'checkpoint_corrupted' | 'budget';
+export type EscalationKind =
+  'manual' | 'exhausted' | 'outcome_unknown' | 'checkpoint_corrupted' | 'budget' | 'approval';
 
-/** What a human decided: run the step again, go on without it, stop the run, or supply its result. */
-export type EscalationDecision = 'retry' | 'skip' | 'abort' | 'provide';
-export const ESCALATION_DECISIONS: readonly EscalationDecision[] = ['retry', 'skip', 'abort', 'provide'];
+/**
+ * What a human decided: run the step again, go on without it, stop the run, or supply its
+ * result; for an `approval`, let the call run (`approve`) or deny it (`reject`), or stop the run.
+ */
+export type EscalationDecision = 'retry' | 'skip' | 'abort' | 'provide' | 'approve' | 'reject';
+export const ESCALATION_DECISIONS: readonly EscalationDecision[] = [
+  'retry',
+  'skip',
+  'abort',
+  'provide',
+  'approve',
+  'reject',
+];
+
+/** The decisions that fit an escalation of `kind`. */
+export function decisionsFor(kind: EscalationKind): readonly EscalationDecision[] {
+  return kind === 'approval' ? ['approve', 'reject', 'abort'] : ['retry', 'skip', 'abort', 'provide'];
+}
 
 export type EscalationStatus = 'open' | 'resolved' | 'timed_out' | 'cancelled';
 

@@ -34,6 +34,7 @@ const nothing = {
   spend_ledger: 0,
   spend_counters: 0,
   budget_limits: 0,
+  rate_limits: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -242,6 +243,8 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   await source.spend.settle(spend(2), { usd: 0.5, tokens: { input: 10, output: 20, cached: 0, reasoning: 5 } }, now);
   await source.spend.reserve(spend(3), now);
   await source.spend.setLimit('run', runId, 3, now, 'key:ops');
+  // A rate-limit bucket with a token taken: the limit goes on where it stood.
+  await source.rateLimits.take('pharmacy.order|global', { capacity: 2, refillPerMs: 0.001 }, now);
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -262,6 +265,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     spend_ledger: 2,
     spend_counters: 1,
     budget_limits: 1,
+    rate_limits: 1,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -291,6 +295,11 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.spend.counters(counter)).toEqual([{ ...counter[0], settledUsd: 0.5, reservedUsd: 0.25 }]);
   expect(await target.spend.listLimits()).toEqual(await source.spend.listLimits());
   expect(await target.spend.runCost(runId)).toEqual([{ seq: 2, usd: 0.5 }]);
+  expect(await target.rateLimits.get('pharmacy.order|global')).toEqual({
+    key: 'pharmacy.order|global',
+    tokens: 1,
+    updatedAt: now,
+  });
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

@@ -11,9 +11,9 @@ export type CopyReport = Record<CopiedTable, number>;
  * statuses, leases, wake-up times and checksums included), so runs carry on where they stood:
  * sleeping runs wake on time, finished ones keep their history. Failed attempts, dead letters,
  * escalations, circuit breakers, undelivered notifications, events with their deliveries and
- * the waits on them, and cron schedules (with their next slots and pauses) move with them. Rows
- * already present at the destination are left alone, so a copy that was interrupted can simply
- * be run again.
+ * the waits on them, cron schedules (with their next slots and pauses) and rate-limit buckets
+ * move with them. Rows already present at the destination are left alone, so a copy that was
+ * interrupted can simply be run again.
  *
  * Refuses while any run in the source holds a live lease: stop the SQLite process first (a
  * SIGTERM hands its runs back).

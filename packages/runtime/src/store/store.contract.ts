@@ -15,6 +15,7 @@ import { eventsContract } from './contract/events.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
+import { rateLimitsContract } from './contract/rate-limits.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 import { schedulesContract } from './contract/schedules.contract.js';
 import { spendContract } from './contract/spend.contract.js';
@@ -51,5 +52,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('flow control', () => flowControlContract(ctx));
     describe('api keys', () => apiKeysContract(ctx));
     describe('spend', () => spendContract(ctx));
+    describe('rate limits', () => rateLimitsContract(ctx));
   });
 }

@@ -7,6 +7,7 @@ import type { EscalationStore } from './escalation-store.js';
 import type { EventStore } from './event-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
+import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SpendStore } from './spend-store.js';
@@ -38,6 +39,8 @@ export interface Store {
   readonly apiKeys: ApiKeyStore;
   /** Spend reservations, the ledger, per-scope counters and raised budget limits. */
   readonly spend: SpendStore;
+  /** Token buckets of the tool access policy's rate limits, shared by every worker. */
+  readonly rateLimits: RateLimitStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -182,6 +182,12 @@ describe('/v1/escalations', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error).toMatchObject({ code, ...(path ? { path } : {}) });
     }
+    // approve and reject are for approvals of tool calls alone.
+    for (const decision of ['approve', 'reject']) {
+      const res = await request('POST', `/v1/escalations/${id}/resolve`, { decision });
+      expect(res.status, decision).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'decision_not_applicable', path: 'decision' });
+    }
     const unknown = await request('POST', '/v1/escalations/019b0000-0000-7000-8000-000000000000/resolve', {
       decision: 'skip',
     });

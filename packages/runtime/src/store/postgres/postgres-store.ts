@@ -14,6 +14,7 @@ import { applyMigrations } from './migrator.js';
 import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
+import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
 import { PgSpendStore } from './spend.js';
@@ -54,6 +55,7 @@ export class PostgresStore implements Store {
   readonly schedules: PgScheduleStore;
   readonly apiKeys: PgApiKeyStore;
   readonly spend: PgSpendStore;
+  readonly rateLimits: PgRateLimitStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -88,6 +90,7 @@ export class PostgresStore implements Store {
     this.schedules = new PgScheduleStore(this.conn);
     this.apiKeys = new PgApiKeyStore(this.conn);
     this.spend = new PgSpendStore(this.conn);
+    this.rateLimits = new PgRateLimitStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -376,6 +379,11 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     nanos: 'bigint',
     updated_at: 'bigint',
     updated_by: 'text',
+  },
+  rate_limits: {
+    key: 'text',
+    tokens: 'float8',
+    updated_at: 'bigint',
   },
 };
 

@@ -74,6 +74,7 @@ describe('SqliteStore', () => {
       { version: 5 },
       { version: 6 },
       { version: 8 },
+      { version: 9 },
     ]);
     db.close();
     await a.runs.create({

@@ -16,6 +16,7 @@ import { SqliteEventStore } from './events.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
+import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteSpendStore } from './spend.js';
@@ -49,6 +50,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteScheduleStore;
   readonly apiKeys: SqliteApiKeyStore;
   readonly spend: SqliteSpendStore;
+  readonly rateLimits: SqliteRateLimitStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteScheduleStore(conn);
     this.apiKeys = new SqliteApiKeyStore(conn);
     this.spend = new SqliteSpendStore(conn);
+    this.rateLimits = new SqliteRateLimitStore(conn);
   }
 
   migrate(): Promise<void> {
