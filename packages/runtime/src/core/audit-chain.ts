@@ -46,8 +46,17 @@ export interface SignedHead extends ChainHead {
   signature: string;
 }
 
+/**
+ * What is wrong at the first bad entry, as far as the chain can tell: `edited` (its fields or
+ * its hash were changed), `inserted` (an entry that was never appended sits in the chain),
+ * `deleted` (an entry is missing), `truncated` (entries are gone from the end: only a signed
+ * head can tell), `bad_head` (the signed head itself is forged or signed by another key).
+ */
+export type ChainDamage = 'edited' | 'inserted' | 'deleted' | 'truncated' | 'bad_head';
+
 export type ChainVerdict =
-  { ok: true; count: number; head: ChainHead | null } | { ok: false; seq: number; reason: string };
+  | { ok: true; count: number; head: ChainHead | null }
+  | { ok: false; seq: number; damage: ChainDamage; reason: string };
 
 /** The hash of an entry at `seq` after `prevHash`. */
 export function entryHash(seq: number, prevHash: string, input: AuditEntryInput): string {
@@ -73,26 +82,69 @@ export function chainEntry(previous: ChainHead | null, input: AuditEntryInput): 
 
 /**
  * Checks entries in sequence order, from the first or after `from`: numbering without gaps,
- * each linked to the one before and its hash matching its fields. Reports the first bad entry.
+ * each linked to the one before and its hash matching its fields. Reports the first bad entry,
+ * and what was done to it when the damage says so: a gap in the numbering is a deletion; an
+ * entry that links to the entry two before it follows an inserted one; an entry whose hash
+ * holds under its neighbour's number was renumbered after a deletion or an insertion.
  */
 export function verifyChain(entries: Iterable<AuditEntry>, from: ChainHead | null = null): ChainVerdict {
   let previous = from;
+  let beforePrevious: ChainHead | null = null;
   let count = 0;
   for (const entry of entries) {
     const seq = previous === null ? 1 : previous.seq + 1;
-    if (entry.seq !== seq) {
-      return { ok: false, seq, reason: `entry ${seq} is missing (found ${entry.seq} in its place)` };
-    }
-    if (entry.prevHash !== (previous === null ? GENESIS_HASH : previous.hash)) {
-      return { ok: false, seq, reason: `entry ${seq} does not link to entry ${seq - 1}` };
-    }
-    if (entry.hash !== entryHash(entry.seq, entry.prevHash, entry)) {
-      return { ok: false, seq, reason: `entry ${seq} was changed after it was written (its hash does not match)` };
-    }
+    const damage = entryDamage(entry, seq, previous, beforePrevious);
+    if (damage) return { ok: false, ...damage };
+    beforePrevious = previous;
     previous = { seq: entry.seq, hash: entry.hash };
     count += 1;
   }
   return { ok: true, count, head: previous };
+}
+
+function entryDamage(
+  entry: AuditEntry,
+  seq: number,
+  previous: ChainHead | null,
+  beforePrevious: ChainHead | null,
+): { seq: number; damage: ChainDamage; reason: string } | null {
+  if (entry.seq > seq) {
+    const missing = entry.seq - 1 === seq ? `entry ${seq} is missing` : `entries ${seq}–${entry.seq - 1} are missing`;
+    return { seq, damage: 'deleted', reason: `${missing} (found ${entry.seq} in its place)` };
+  }
+  if (entry.seq < seq) {
+    return { seq: entry.seq, damage: 'inserted', reason: `entry ${entry.seq} appears again after entry ${seq - 1}` };
+  }
+  const ownHashHolds = entry.hash === entryHash(entry.seq, entry.prevHash, entry);
+  if (entry.prevHash !== (previous === null ? GENESIS_HASH : previous.hash)) {
+    if (previous !== null && entry.prevHash === (beforePrevious === null ? GENESIS_HASH : beforePrevious.hash)) {
+      return {
+        seq: previous.seq,
+        damage: 'inserted',
+        reason: `entry ${previous.seq} was inserted: entry ${seq} links past it to entry ${previous.seq - 1}`,
+      };
+    }
+    if (!ownHashHolds && entry.hash === entryHash(seq + 1, entry.prevHash, entry)) {
+      return {
+        seq,
+        damage: 'deleted',
+        reason: `an entry before entry ${seq} was deleted and the ones after it renumbered (it was written as ${seq + 1})`,
+      };
+    }
+    if (!ownHashHolds && entry.hash === entryHash(seq - 1, entry.prevHash, entry)) {
+      return {
+        seq: seq - 1,
+        damage: 'inserted',
+        reason: `an entry was inserted at ${seq - 1} and the ones after it renumbered (entry ${seq} was written as ${seq - 1})`,
+      };
+    }
+    // Entry `seq` or the one before was rewritten with a recomputed hash; the chain cannot tell which.
+    return { seq, damage: 'edited', reason: `entry ${seq} does not link to entry ${seq - 1}` };
+  }
+  if (!ownHashHolds) {
+    return { seq, damage: 'edited', reason: `entry ${seq} was changed after it was written (its hash does not match)` };
+  }
+  return null;
 }
 
 /** Signs `head` with the audit key (kept outside the database). */
@@ -106,13 +158,38 @@ export function signHead(head: ChainHead, key: string): SignedHead {
  * from a point before the head, fails here even when it verifies on its own.
  */
 export function verifyHead(head: SignedHead, key: string, entryAtSeq: AuditEntry | null): string | null {
+  return headDamage(head, key, entryAtSeq)?.reason ?? null;
+}
+
+/** {@link verifyHead} with what is wrong: a bad head, a trail cut short, or one rewritten. */
+export function headDamage(
+  head: SignedHead,
+  key: string,
+  entryAtSeq: AuditEntry | null,
+): { seq: number; damage: ChainDamage; reason: string } | null {
   const expected = Buffer.from(headSignature(head, key));
-  const given = Buffer.from(head.signature);
+  const given = Buffer.from(String(head.signature));
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return `the signed head at entry ${head.seq} has a bad signature (another key, or edited)`;
+    return {
+      seq: head.seq,
+      damage: 'bad_head',
+      reason: `the signed head at entry ${head.seq} has a bad signature (another key, or edited)`,
+    };
   }
-  if (entryAtSeq === null) return `entry ${head.seq}, named by a signed head, is gone: the trail was cut short`;
-  if (entryAtSeq.hash !== head.hash) return `entry ${head.seq} differs from the signed head: the trail was rewritten`;
+  if (entryAtSeq === null) {
+    return {
+      seq: head.seq,
+      damage: 'truncated',
+      reason: `entry ${head.seq}, named by a signed head, is gone: the trail was cut short`,
+    };
+  }
+  if (entryAtSeq.hash !== head.hash) {
+    return {
+      seq: head.seq,
+      damage: 'edited',
+      reason: `entry ${head.seq} differs from the signed head: the trail was rewritten`,
+    };
+  }
   return null;
 }
 

@@ -12,5 +12,7 @@ export const COPIED_TABLES = [
   'event_waits',
   'schedules',
   'flow_timers',
+  // Verbatim, so the chain (seq, hashes, data text) verifies the same at the destination.
+  'audit_entries',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

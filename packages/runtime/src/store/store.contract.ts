@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 
+import { auditContract } from './contract/audit.contract.js';
 import { breakersContract } from './contract/breakers.contract.js';
 import { checkpointsContract } from './contract/checkpoints.contract.js';
 import type { ContractContext, StoreFixture } from './contract/context.js';
@@ -47,5 +48,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('events', () => eventsContract(ctx));
     describe('schedules', () => schedulesContract(ctx));
     describe('flow control', () => flowControlContract(ctx));
+    describe('audit', () => auditContract(ctx));
   });
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { AuditStore } from './audit-store.js';
 import type { BreakerStore } from './breaker-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
@@ -33,6 +34,8 @@ export interface Store {
   readonly outbox: OutboxStore;
   readonly events: EventStore;
   readonly schedules: ScheduleStore;
+  /** The append-only, hash-chained audit trail. */
+  readonly audit: AuditStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { CopiedTable } from '../copied-tables.js';
 import type { Store } from '../store.js';
+import { PgAuditStore } from './audit.js';
 import { PgBreakerStore } from './breakers.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
@@ -50,6 +51,7 @@ export class PostgresStore implements Store {
   readonly outbox: PgOutboxStore;
   readonly events: PgEventStore;
   readonly schedules: PgScheduleStore;
+  readonly audit: PgAuditStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -82,6 +84,7 @@ export class PostgresStore implements Store {
     this.outbox = new PgOutboxStore(this.conn);
     this.events = new PgEventStore(this.conn, channel);
     this.schedules = new PgScheduleStore(this.conn);
+    this.audit = new PgAuditStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -321,6 +324,16 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     claim_expires_at: 'bigint',
     created_at: 'bigint',
     updated_at: 'bigint',
+  },
+  audit_entries: {
+    seq: 'bigint',
+    at: 'bigint',
+    type: 'text',
+    run_id: 'text',
+    principal: 'text',
+    data: 'text',
+    prev_hash: 'text',
+    hash: 'text',
   },
 };
 

@@ -72,6 +72,7 @@ describe('SqliteStore', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 7 },
     ]);
     db.close();
     await a.runs.create({

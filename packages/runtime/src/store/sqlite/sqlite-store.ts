@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../store.js';
 import type { CopiedTable } from '../copied-tables.js';
+import { SqliteAuditStore } from './audit.js';
 import { SqliteBreakerStore } from './breakers.js';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutboxStore;
   readonly events: SqliteEventStore;
   readonly schedules: SqliteScheduleStore;
+  readonly audit: SqliteAuditStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutboxStore(conn);
     this.events = new SqliteEventStore(conn, notify);
     this.schedules = new SqliteScheduleStore(conn);
+    this.audit = new SqliteAuditStore(conn);
   }
 
   migrate(): Promise<void> {
@@ -88,6 +91,11 @@ export class SqliteStore implements Store {
   ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
     return Promise.resolve();
+  }
+
+  /** The database file's absolute path; null for `:memory:`. */
+  get file(): string | null {
+    return this.path === ':memory:' ? null : this.path;
   }
 
   /** Runs whose lease has not expired by `now`: a worker may still be executing them. */
