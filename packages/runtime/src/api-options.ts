@@ -20,6 +20,7 @@ export function apiOptions(
     deadLetters: vigil.deadLetters,
     breakers: vigil.breakers,
     schedules: vigil.schedules,
+    audit: vigil.audit,
     logger: options.logger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: options.maxBodyBytes,

@@ -1,6 +1,7 @@
 import type { Duration } from '../core/duration.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import type { AuditOptions } from '../runtime/audit-options.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 import type { WebhookConfig } from '../server/webhook-sources.js';
 
@@ -28,6 +29,8 @@ export interface VigilConfig {
    * webhooks: { sources: { github: { secretEnv: 'GITHUB_WEBHOOK_SECRET' }, billing: { event: 'invoice.received' } } }
    */
   webhooks?: WebhookConfig;
+  /** The audit trail: redaction rules, the signed head's key and file (`VIGIL_AUDIT_KEY`, `VIGIL_AUDIT_HEAD_FILE`). */
+  audit?: AuditOptions;
 }
 
 /**

@@ -39,7 +39,7 @@ function hostCommand(
   program: Command,
   name: string,
   description: string,
-  mode: Pick<HostOptions, 'api' | 'worker' | 'banner'>,
+  mode: Pick<HostOptions, 'api' | 'worker' | 'banner' | 'devAuditKey'>,
 ): void {
   const command = program
     .command(name)
@@ -71,6 +71,7 @@ export function buildProgram(): Command {
   hostCommand(program, 'dev', 'API and worker in one process on SQLite, for development', {
     api: true,
     worker: true,
+    devAuditKey: true,
     banner: ({ url, store, workflows }) =>
       [
         '',
@@ -106,6 +107,8 @@ export function buildProgram(): Command {
       const { copyCommand } = await import('./commands/copy.js');
       await copyCommand(options.from, options.to);
     });
+
+  registerAuditCommands(program);
 
   program
     .command('start')
@@ -156,6 +159,42 @@ export function buildProgram(): Command {
   registerScheduleCommands(program, output, url);
   registerOperatorCommands(program);
   return program;
+}
+
+/** `vigil audit verify|export`: work on the database directly, like `migrate` and `copy`. */
+function registerAuditCommands(program: Command): void {
+  const db = (): Option =>
+    new Option(
+      '--db <database>',
+      'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
+    );
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+  audit
+    .command('verify')
+    .description('check the hash chain (and a signed head); exit 1 naming the first bad entry')
+    .addOption(db())
+    .option(
+      '--head <file>',
+      'a signed head (default VIGIL_AUDIT_HEAD_FILE, else audit-head.json beside the db if present)',
+    )
+    .option('--key-file <file>', 'the audit key (default VIGIL_AUDIT_KEY, else audit-key beside the db if present)')
+    .addOption(output())
+    .action(async (options: { db?: string; head?: string; keyFile?: string; output: OutputFormat }) => {
+      const { verifyAuditCommand } = await import('./commands/audit.js');
+      await verifyAuditCommand(options);
+    });
+  audit
+    .command('export')
+    .description('write audit entries as JSON lines, oldest first')
+    .addOption(db())
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--run <id>', 'only entries of this run')
+    .option('--type <type>', 'only entries of this type, e.g. policy.decided')
+    .option('--principal <principal>', 'only entries by this principal, e.g. key:<id>')
+    .action(async (options: { db?: string; out?: string; run?: string; type?: string; principal?: string }) => {
+      const { exportAuditCommand } = await import('./commands/audit.js');
+      await exportAuditCommand(options);
+    });
 }
 
 /** Tools, escalations, dead letters and breakers: what an operator looks at when runs go wrong. */

@@ -55,8 +55,7 @@ export interface SignedHead extends ChainHead {
 export type ChainDamage = 'edited' | 'inserted' | 'deleted' | 'truncated' | 'bad_head';
 
 export type ChainVerdict =
-  | { ok: true; count: number; head: ChainHead | null }
-  | { ok: false; seq: number; damage: ChainDamage; reason: string };
+  { ok: true; count: number; head: ChainHead | null } | { ok: false; seq: number; damage: ChainDamage; reason: string };
 
 /** The hash of an entry at `seq` after `prevHash`. */
 export function entryHash(seq: number, prevHash: string, input: AuditEntryInput): string {
@@ -88,25 +87,49 @@ export function chainEntry(previous: ChainHead | null, input: AuditEntryInput): 
  * holds under its neighbour's number was renumbered after a deletion or an insertion.
  */
 export function verifyChain(entries: Iterable<AuditEntry>, from: ChainHead | null = null): ChainVerdict {
-  let previous = from;
-  let beforePrevious: ChainHead | null = null;
-  let count = 0;
-  for (const entry of entries) {
-    const seq = previous === null ? 1 : previous.seq + 1;
-    const damage = entryDamage(entry, seq, previous, beforePrevious);
-    if (damage) return { ok: false, ...damage };
-    beforePrevious = previous;
-    previous = { seq: entry.seq, hash: entry.hash };
-    count += 1;
+  const verifier = new ChainVerifier(from);
+  return verifier.check(entries) ?? { ok: true, count: verifier.count, head: verifier.head };
+}
+
+/** {@link verifyChain} page by page: feed it the entries in order, as many calls as it takes. */
+export class ChainVerifier {
+  /** Entries checked and found good. */
+  count = 0;
+  private previous: ChainHead | null;
+  private beforePrevious: ChainHead | null = null;
+  private readonly fromStart: boolean;
+
+  constructor(from: ChainHead | null = null) {
+    this.previous = from;
+    this.fromStart = from === null;
   }
-  return { ok: true, count, head: previous };
+
+  /** The last good entry. */
+  get head(): ChainHead | null {
+    return this.previous;
+  }
+
+  /** The first bad entry among `entries`, or null if they all continue the chain. */
+  check(entries: Iterable<AuditEntry>): Extract<ChainVerdict, { ok: false }> | null {
+    for (const entry of entries) {
+      const seq = this.previous === null ? 1 : this.previous.seq + 1;
+      // Two back from entry 2 is the genesis; from a mid-chain start it is unknown until seen.
+      const twoBack = this.beforePrevious?.hash ?? (this.fromStart && this.previous?.seq === 1 ? GENESIS_HASH : null);
+      const damage = entryDamage(entry, seq, this.previous, twoBack);
+      if (damage) return { ok: false, ...damage };
+      this.beforePrevious = this.previous;
+      this.previous = { seq: entry.seq, hash: entry.hash };
+      this.count += 1;
+    }
+    return null;
+  }
 }
 
 function entryDamage(
   entry: AuditEntry,
   seq: number,
   previous: ChainHead | null,
-  beforePrevious: ChainHead | null,
+  twoBack: string | null,
 ): { seq: number; damage: ChainDamage; reason: string } | null {
   if (entry.seq > seq) {
     const missing = entry.seq - 1 === seq ? `entry ${seq} is missing` : `entries ${seq}–${entry.seq - 1} are missing`;
@@ -117,7 +140,7 @@ function entryDamage(
   }
   const ownHashHolds = entry.hash === entryHash(entry.seq, entry.prevHash, entry);
   if (entry.prevHash !== (previous === null ? GENESIS_HASH : previous.hash)) {
-    if (previous !== null && entry.prevHash === (beforePrevious === null ? GENESIS_HASH : beforePrevious.hash)) {
+    if (previous !== null && twoBack !== null && entry.prevHash === twoBack) {
       return {
         seq: previous.seq,
         damage: 'inserted',

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { AuditClient } from '../runtime/audit-client.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
@@ -13,6 +14,7 @@ import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { toErrorResponse } from './error-response.js';
+import { auditRoutes } from './routes/audit.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -33,6 +35,7 @@ export interface AppOptions {
   deadLetters: DeadLetterClient;
   breakers: BreakerClient;
   schedules: ScheduleClient;
+  audit: AuditClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -83,6 +86,7 @@ export function createApp(options: AppOptions): Hono {
         webhooks: '/v1/webhooks/:source',
         deadLetters: '/v1/dead-letters',
         breakers: '/v1/breakers',
+        audit: '/v1/audit',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -106,6 +110,7 @@ export function createApp(options: AppOptions): Hono {
   );
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
+  app.route('/v1/audit', auditRoutes(options.audit));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -12,7 +12,7 @@ function draft(type: string, overrides: Partial<AuditDraft> = {}): AuditDraft {
 
 async function everything(store: Store): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
-  for (let from = 1; ; ) {
+  for (let from = 1; ;) {
     const page = await store.audit.scan(from, 7);
     entries.push(...page);
     if (page.length < 7) return entries;
@@ -87,7 +87,10 @@ export function auditContract(ctx: () => ContractContext): void {
       writers.flatMap((writer, w) =>
         Array.from({ length: 10 }, (_, i) =>
           writer.audit.append(
-            [draft('step.completed', { data: { w, i, part: 1 } }), draft('step.completed', { data: { w, i, part: 2 } })],
+            [
+              draft('step.completed', { data: { w, i, part: 1 } }),
+              draft('step.completed', { data: { w, i, part: 2 } }),
+            ],
             clock.now(),
           ),
         ),
