@@ -126,6 +126,7 @@ export class VigilClient {
         workflow: definition.name,
         version: definition.version,
         idempotencyKey,
+        principal: options.principal ?? null,
       });
     }
     if (slot) {

@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
+import { Input, scriptedTool } from '../../test/fixtures/tools.js';
+import type { Logger } from '../core/logger.js';
+import { defineWorkflow } from '../core/workflow.js';
+import { REDACTED } from '../governance/audit-redaction.js';
+
+function recordingLogger(lines: Array<{ message: string; fields: Record<string, unknown> }>): Logger {
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message, fields = {}) => lines.push({ message, fields }),
+    error: (message, fields = {}) => lines.push({ message, fields }),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(dialect);
+  });
+  afterEach(() => h.cleanup());
+
+  const { tool: ehrRead } = scriptedTool('ehr.read', ['ok']);
+  const discharge = defineWorkflow({ name: 'audit.discharge', input: Input }, async (ctx, input) => {
+    await ctx.step('prepare', () => ({ ready: true }));
+    return ctx.tool(ehrRead, { patientId: input.patientId });
+  });
+  const napping = defineWorkflow({ name: 'audit.nap', input: z.object({}) }, async (ctx) => {
+    await ctx.sleep('nap', '1h');
+  });
+
+  it('records a trigger with its principal, step and run outcomes, a tool call and a cancel, in one chain', async () => {
+    const vigil = h.vigil([discharge, napping], { worker: { pollMs: 60_000 } });
+    const done = await vigil.start(discharge, { patientId: 'P-1' }, { principal: 'key:k1' });
+    expect(await h.result(vigil, done.id)).toEqual({ eligible: true });
+    const asleep = await vigil.start(napping, {}, { principal: 'schedule:nightly' });
+    await h.until(async () => (await vigil.getRun(asleep.id))?.status === 'sleeping');
+    await vigil.cancel(asleep.id);
+    // The tool access policy's record of a tool call, with its arguments as the tool got them.
+    vigil.events.emit('policy.decided', {
+      runId: done.id,
+      seq: 2,
+      step: 'ehr.read',
+      tool: 'ehr.read',
+      decision: 'allowed',
+      rule: null,
+      reason: null,
+      args: { patientId: 'P-1', email: 'ann@example.org' },
+      principal: 'key:k1',
+    });
+    await vigil.audit.flush();
+
+    const { entries: trail } = await vigil.audit.list({ runId: done.id });
+    expect(trail.map((e) => [e.type, e.principal])).toEqual([
+      ['run.created', 'key:k1'],
+      ['step.completed', null],
+      ['step.completed', null],
+      ['run.completed', null],
+      ['policy.decided', 'key:k1'],
+    ]);
+    expect(trail[0]!.data).toEqual({ workflow: 'audit.discharge', version: 1, idempotencyKey: null });
+    expect(trail.slice(1, 3).map((e) => e.data)).toMatchObject([
+      { seq: 1, name: 'prepare', status: 'completed' },
+      { seq: 2, name: 'ehr.read', status: 'completed' },
+    ]);
+    expect(trail[4]!.data).toMatchObject({
+      tool: 'ehr.read',
+      decision: 'allowed',
+      args: { patientId: 'P-1', email: REDACTED },
+    });
+
+    const cancelled = (await vigil.audit.list({ runId: asleep.id })).entries;
+    expect(cancelled[0]).toMatchObject({ type: 'run.created', principal: 'schedule:nightly' });
+    expect(cancelled.at(-1)).toMatchObject({ type: 'run.cancelled', runId: asleep.id });
+
+    const everything = await vigil.audit.list({ limit: 1000 });
+    expect(await vigil.audit.verify()).toEqual({
+      ok: true,
+      count: everything.entries.length,
+      lastSeq: everything.entries.at(-1)!.seq,
+      head: null,
+    });
+    expect((await vigil.audit.list({ type: 'run.cancelled' })).entries).toHaveLength(1);
+  });
+
+  it('keeps one unbroken chain while two workers record at once', async () => {
+    const workers = [0, 1].map(() => h.vigil([discharge], { worker: { pollMs: 50 } }));
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => workers[i % 2]!.start(discharge, { patientId: `P-${i}` })),
+    );
+    for (const { id } of ids) await h.result(workers[0]!, id);
+    await Promise.all(workers.map((w) => w.audit.flush()));
+    const report = await workers[1]!.audit.verify();
+    // Per run: created, two steps, completed.
+    expect(report).toMatchObject({ ok: true, count: 12 * 4 });
+  });
+
+  it('appends in batches, and retries a failed append without losing or reordering entries', async () => {
+    const lines: Array<{ message: string; fields: Record<string, unknown> }> = [];
+    const vigil = h.vigil([discharge], { logger: recordingLogger(lines), audit: { maxBatch: 3 } });
+    await vigil.ready();
+    await h.sql(
+      dialect === 'sqlite'
+        ? `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit store down'); END`
+        : `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse()`,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await vigil.start(discharge, { patientId: `P-${i}` })).id);
+    await expect(vigil.audit.flush()).rejects.toThrow();
+    await h.until(() => lines.some((l) => l.message === 'could not append to the audit trail; retrying'));
+    // The first full batch of three was tried in the background, without waiting for the interval.
+    expect(lines.find((l) => l.message.startsWith('could not append'))!.fields['pending']).toBeGreaterThanOrEqual(3);
+
+    await h.sql(dialect === 'sqlite' ? 'DROP TRIGGER audit_down' : 'DROP TRIGGER audit_down ON audit_entries');
+    await h.until(async () => (await vigil.audit.list()).entries.length === 5, { stepMs: 1000 });
+    expect((await vigil.audit.list()).entries.map((e) => e.runId)).toEqual(ids);
+    expect(await vigil.audit.verify()).toMatchObject({ ok: true, count: 5 });
+  });
+});
