@@ -186,7 +186,11 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
     });
     [this.auditRecorder, this.auditHead] = this.startAudit(options.audit ?? {});
-    this.audit = new AuditClient({ store: this.store, recorder: this.auditRecorder });
+    this.audit = new AuditClient({
+      store: this.store,
+      recorder: this.auditRecorder,
+      headFile: this.auditHead?.file ?? null,
+    });
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.schedulerOptions = options.scheduler ?? {};
     if (options.worker) this.startWorker(options.worker === true ? {} : options.worker);
@@ -203,12 +207,7 @@ export class Vigil {
       flushMs: settings.flushMs,
       maxBatch: settings.maxBatch,
     });
-    if (settings.signingKey === null) {
-      this.logger.warn(
-        'no audit signing key (VIGIL_AUDIT_KEY or audit.signingKey): no signed head is written, so a truncated audit trail cannot be detected',
-      );
-      return [recorder, undefined];
-    }
+    if (settings.signingKey === null) return [recorder, undefined];
     const head = new AuditHeadWriter({
       ...common,
       signingKey: settings.signingKey,
@@ -216,7 +215,6 @@ export class Vigil {
       intervalMs: settings.headIntervalMs,
     });
     head.start();
-    this.logger.info('audit trail: signed head written periodically', { file: settings.headFile });
     return [recorder, head];
   }
 

@@ -22,7 +22,17 @@ export interface AuditPage {
 
 /** The audit trail as operators read it: entries by run, principal or type; verification. */
 export class AuditClient {
-  constructor(private readonly deps: { store: Store; recorder: AuditRecorder | undefined }) {}
+  constructor(private readonly deps: { store: Store; recorder: AuditRecorder | undefined; headFile: string | null }) {}
+
+  /** Where this instance writes the signed head; null without a signing key (truncation then goes unnoticed). */
+  get headFile(): string | null {
+    return this.deps.headFile;
+  }
+
+  /** Whether this instance records its events (`audit: false` turns it off). */
+  get recording(): boolean {
+    return this.deps.recorder !== undefined;
+  }
 
   async list(query: AuditQuery = {}): Promise<AuditPage> {
     const limit = query.limit ?? 100;

@@ -38,6 +38,10 @@ export class AuditHeadWriter {
 
   constructor(private readonly deps: AuditHeadWriterDeps) {}
 
+  get file(): string {
+    return this.deps.file;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

@@ -41,6 +41,7 @@ beforeAll(async () => {
   });
   try {
     const url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    expect(dev.stderr).toContain('audit trail recording; signed head written periodically');
     const res = await fetch(`${url}/v1/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

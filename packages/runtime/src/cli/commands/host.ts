@@ -87,6 +87,12 @@ export async function host(options: HostOptions): Promise<void> {
   const stop = stopSignal(logger);
   await vigil.ready();
   logger.info('store opened', { store: vigil.store.describe() });
+  if (!vigil.audit.recording) logger.warn('the audit trail is off in this process (audit: false)');
+  else if (vigil.audit.headFile === null) {
+    logger.warn(
+      'no audit signing key (VIGIL_AUDIT_KEY or audit.signingKey): no signed head is written, so a truncated audit trail cannot be detected',
+    );
+  } else logger.info('audit trail recording; signed head written periodically', { headFile: vigil.audit.headFile });
   logger.info('workflows registered', {
     workflows: vigil.registry.list().map((w) => `${w.name}@${w.version}`),
     config: project.configPath,
