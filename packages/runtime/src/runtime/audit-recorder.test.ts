@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -6,6 +9,8 @@ import { Input, scriptedTool } from '../../test/fixtures/tools.js';
 import type { Logger } from '../core/logger.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { REDACTED } from '../governance/audit-redaction.js';
+import type { SignedHeadFile } from './audit-head-writer.js';
+import { readSignedHead } from './audit-verification.js';
 
 function recordingLogger(lines: Array<{ message: string; fields: Record<string, unknown> }>): Logger {
   const logger: Logger = {
@@ -120,5 +125,32 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
     await h.until(async () => (await vigil.audit.list()).entries.length === 5, { stepMs: 1000 });
     expect((await vigil.audit.list()).entries.map((e) => e.runId)).toEqual(ids);
     expect(await vigil.audit.verify()).toMatchObject({ ok: true, count: 5 });
+  });
+
+  it('writes the signed head on close when it has a key, and records nothing with audit: false', async () => {
+    const headFile = join(h.dir, 'head', 'audit-head.json');
+    const signingKey = 'a-test-audit-key-of-32-characters';
+    const vigil = h.vigil([discharge], { worker: { pollMs: 60_000 }, audit: { signingKey, headFile } });
+    expect(vigil.audit.headFile).toBe(headFile);
+    const { id } = await vigil.start(discharge, { patientId: 'P-1' });
+    await h.result(vigil, id);
+    await vigil.close();
+    const written = JSON.parse(readFileSync(headFile, 'utf8')) as SignedHeadFile;
+    expect(written).toMatchObject({ seq: 4, at: h.clock.now() });
+
+    const silent = h.vigil([discharge], { worker: { pollMs: 60_000 }, audit: false });
+    expect(silent.audit).toMatchObject({ recording: false, headFile: null });
+    await h.result(silent, (await silent.start(discharge, { patientId: 'P-2' })).id);
+    await silent.audit.flush();
+    expect(await silent.audit.verify({ head: await readSignedHead(headFile), signingKey })).toEqual({
+      ok: true,
+      count: 4,
+      lastSeq: 4,
+      head: { seq: 4 },
+    });
+  });
+
+  it('refuses a signing key too short to be one', () => {
+    expect(() => h.vigil([discharge], { audit: { signingKey: 'short' } })).toThrow(/at least 16 characters/);
   });
 });
