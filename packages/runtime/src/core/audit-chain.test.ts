@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
+import { canonicalJson } from './json.js';
+
 import {
   chainEntry,
   ChainVerifier,
   entryHash,
+  entryHashOfText,
   headDamage,
   GENESIS_HASH,
   signHead,
@@ -133,5 +136,22 @@ describe('audit hash chain', () => {
     expect(headDamage(head, KEY, null)).toMatchObject({ seq: 4, damage: 'truncated' });
     expect(headDamage(head, KEY, { ...entries[3]!, hash: 'other' })).toMatchObject({ damage: 'edited' });
     expect(headDamage({ ...head, hash: 'other' }, KEY, entries[3]!)).toMatchObject({ damage: 'bad_head' });
+  });
+
+  it('hashes an entry from its canonical data text exactly as from the value', () => {
+    const inputs: AuditEntryInput[] = [
+      { type: 'run.created', at: 1_790_000_000_123, principal: 'key:k"1', runId: null, data: null },
+      {
+        type: 'ünïcode.☃',
+        at: 0,
+        principal: null,
+        runId: 'r\n1',
+        data: { z: [1.5, -0, 'é'], a: { y: null, b: true } },
+      },
+      { type: 't', at: 5, principal: 'code', runId: 'r', data: 'plain \u2028 text' },
+    ];
+    for (const input of inputs) {
+      expect(entryHashOfText(7, 'prev', input, canonicalJson(input.data))).toBe(entryHash(7, 'prev', input));
+    }
   });
 });

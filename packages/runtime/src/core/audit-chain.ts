@@ -72,6 +72,24 @@ export function entryHash(seq: number, prevHash: string, input: AuditEntryInput)
   );
 }
 
+/**
+ * {@link entryHash} for an entry whose `data` is already canonical JSON text (as the store keeps
+ * it): the same hash, without encoding the data a second time. Appending is on every worker's
+ * hot path; the keys below are written in the sorted order `canonicalJson` would give them.
+ */
+export function entryHashOfText(
+  seq: number,
+  prevHash: string,
+  input: Omit<AuditEntryInput, 'data'>,
+  canonicalData: string,
+): string {
+  return sha256(
+    `{"at":${JSON.stringify(input.at)},"data":${canonicalData},"prevHash":${JSON.stringify(prevHash)},` +
+      `"principal":${JSON.stringify(input.principal)},"runId":${JSON.stringify(input.runId)},"seq":${seq},` +
+      `"type":${JSON.stringify(input.type)}}`,
+  );
+}
+
 /** Chains `input` after `previous` (null for the first entry). */
 export function chainEntry(previous: ChainHead | null, input: AuditEntryInput): AuditEntry {
   const seq = previous === null ? 1 : previous.seq + 1;

@@ -1,4 +1,4 @@
-import { chainEntry, type AuditEntry, type ChainHead } from '../core/audit-chain.js';
+import { entryHashOfText, GENESIS_HASH, type AuditEntry, type ChainHead } from '../core/audit-chain.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import type { AuditDraft } from './audit-store.js';
 
@@ -30,8 +30,9 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
 }
 
 /**
- * Chains `drafts` after `head`. Each entry's data is stored as its canonical JSON text: parsing
- * that text gives back a value whose canonical encoding is the same text, so the hash verifies.
+ * Chains `drafts` after `head`. Each entry's data is stored as its canonical JSON text and hashed
+ * as that text; parsing it gives back a value whose canonical encoding is the same text, so the
+ * hash verifies when the entry is read back. Drafts hold JSON values (the recorder makes them so).
  */
 export function chainDrafts(
   head: ChainHead | null,
@@ -42,13 +43,10 @@ export function chainDrafts(
   let previous = head;
   for (const draft of drafts) {
     const data = canonicalJson(draft.data);
-    const entry = chainEntry(previous, {
-      type: draft.type,
-      at: draft.at ?? now,
-      principal: draft.principal,
-      runId: draft.runId,
-      data: JSON.parse(data) as JsonValue,
-    });
+    const seq = previous === null ? 1 : previous.seq + 1;
+    const prevHash = previous === null ? GENESIS_HASH : previous.hash;
+    const fields = { type: draft.type, at: draft.at ?? now, principal: draft.principal, runId: draft.runId };
+    const entry = { ...fields, data: draft.data, seq, prevHash, hash: entryHashOfText(seq, prevHash, fields, data) };
     chained.push({ entry, data });
     previous = entry;
   }
