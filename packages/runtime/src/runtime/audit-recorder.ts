@@ -118,6 +118,7 @@ export class AuditRecorder {
   }
 
   private async drain(): Promise<void> {
+    if (this.queue.length === 0) return;
     await this.deps.ready;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.deps.maxBatch);
