@@ -14,7 +14,7 @@ import { canonicalJson, type JsonValue } from './json.js';
 
 /** What the runtime records: one action or outcome, with who did it and why. */
 export interface AuditEntryInput {
-  /** e.g. `run.triggered`, `step.completed`, `tool.called`, `policy.denied`, `escalation.resolved`. */
+  /** The runtime event recorded, e.g. `run.created`, `step.completed`, `policy.decided`, `escalation.resolved`. */
   type: string;
   /** Epoch milliseconds. */
   at: number;
