@@ -276,4 +276,18 @@ it('reads only its own patient: a read of another record is denied before the EH
   await vigil.escalations.resolve(escalation!.id, { decision: 'abort', note: 'not the care team’s patient' });
   await expect(finish(id)).rejects.toThrow(/failed/);
   expect(systems.requests.ehr).toBe(1);
+
+  // The audit trail holds the denial, its escalation and the officer's decision, and verifies.
+  await vigil.audit.flush();
+  const trail = (await vigil.audit.list({ runId: id, limit: 1000 })).entries;
+  expect(trail.find((e) => e.type === 'policy.decided' && e.data['decision'] === 'denied')?.data).toMatchObject({
+    step: 'related-record',
+    tool: 'ehr.read',
+    rule: 'constraints.ehr.read.patientId',
+    args: { patientId: 'P-2002' },
+  });
+  expect(trail.map((e) => e.type)).toEqual(
+    expect.arrayContaining(['run.created', 'escalation.opened', 'escalation.resolved', 'run.failed']),
+  );
+  expect(await vigil.audit.verify()).toMatchObject({ ok: true });
 });

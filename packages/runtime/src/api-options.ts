@@ -22,6 +22,7 @@ export function apiOptions(
     schedules: vigil.schedules,
     keys: vigil.keys,
     budgets: vigil.budgets,
+    audit: vigil.audit,
     logger: options.logger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: options.maxBodyBytes,

@@ -12,6 +12,10 @@ import { resolvePriceTable, type PriceOverrides, type PriceTable } from './core/
 import type { AnyTool } from './core/tool.js';
 import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
 import { BudgetGate } from './governance/budget-gate.js';
+import { AuditClient } from './runtime/audit-client.js';
+import { AuditHeadWriter } from './runtime/audit-head-writer.js';
+import { resolveAuditSettings, type AuditOptions } from './runtime/audit-options.js';
+import { AuditRecorder } from './runtime/audit-recorder.js';
 import { BreakerClient } from './runtime/breaker-client.js';
 import { BudgetClient } from './runtime/budget-client.js';
 import {
@@ -39,6 +43,7 @@ import { ToolRegistry } from './runtime/tool-registry.js';
 import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
 import { WorkflowRegistry } from './runtime/workflow-registry.js';
 import { DEFAULT_DATABASE, openStore } from './store/open-store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface VigilOptions {
@@ -95,6 +100,13 @@ export interface VigilOptions {
    * budgets: { globalPerDayUsd: 50, agents: { triage: { perDayUsd: 5, softAt: 0.8 } } }
    */
   budgets?: BudgetSettingsOptions;
+  /**
+   * The audit trail this instance records: triggers, step and run outcomes, tool calls, policy
+   * decisions, spend, escalations and operator actions, appended to the hash chain in batches;
+   * redaction rules; the signed head's key and file (default `VIGIL_AUDIT_KEY`,
+   * `VIGIL_AUDIT_HEAD_FILE`). `false`: this instance records nothing (another process must).
+   */
+  audit?: AuditOptions | false;
 }
 
 /**
@@ -126,6 +138,10 @@ export class Vigil {
   /** The LLM price table in force: the built-in one with `pricing` over it. */
   readonly prices: PriceTable;
   private readonly budgetGate: BudgetGate;
+  /** The audit trail: list, verify, and `flush()` what this instance recorded (after `ready()`). */
+  readonly audit: AuditClient;
+  private readonly auditRecorder: AuditRecorder | undefined;
+  private readonly auditHead: AuditHeadWriter | undefined;
   private readonly dispatcher: EventDispatcher;
   private sweeper: EventSweeper | undefined;
   private scheduler: Scheduler | undefined;
@@ -173,6 +189,9 @@ export class Vigil {
       localWorker: () => this.workerInstance,
     });
     const operator = { store: this.store, clock: this.store.clock, events: this.events };
+    this.migrated = this.store.migrate();
+    // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
+    this.migrated.catch(() => undefined);
     this.escalations = new EscalationClient({ ...operator, maxPayloadBytes: this.maxPayloadBytes });
     this.deadLetters = new DeadLetterClient({ ...operator, runs: this.client });
     this.breakers = new BreakerClient(operator);
@@ -200,12 +219,37 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
     });
     this.keys = new KeyClient(operator);
+    [this.auditRecorder, this.auditHead] = this.startAudit(options.audit ?? {});
+    this.audit = new AuditClient({
+      store: this.store,
+      recorder: this.auditRecorder,
+      headFile: this.auditHead?.file ?? null,
+    });
     this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
     this.schedulerOptions = options.scheduler ?? {};
-    this.migrated = this.store.migrate();
-    // Surfaces through ready() and every call; this only keeps it from being reported as unhandled.
-    this.migrated.catch(() => undefined);
     if (options.worker) this.startWorker(options.worker === true ? {} : options.worker);
+  }
+
+  private startAudit(options: AuditOptions | false): [AuditRecorder | undefined, AuditHeadWriter | undefined] {
+    if (options === false) return [undefined, undefined];
+    const settings = resolveAuditSettings(options, this.store instanceof SqliteStore ? this.store.file : null);
+    const common = { store: this.store, clock: this.store.clock, logger: this.logger, ready: this.migrated };
+    const recorder = new AuditRecorder({
+      ...common,
+      events: this.events,
+      rules: settings.rules,
+      flushMs: settings.flushMs,
+      maxBatch: settings.maxBatch,
+    });
+    if (settings.signingKey === null) return [recorder, undefined];
+    const head = new AuditHeadWriter({
+      ...common,
+      signingKey: settings.signingKey,
+      file: settings.headFile,
+      intervalMs: settings.headIntervalMs,
+    });
+    head.start();
+    return [recorder, head];
   }
 
   /** Resolves once the store is migrated and usable. */
@@ -335,6 +379,9 @@ export class Vigil {
       await this.workerInstance?.stop(options.graceMs);
       await this.notifier?.close();
       await this.sweeper?.close();
+      // After everything that emits: the last entries are appended, then the head that covers them.
+      await this.auditRecorder?.close();
+      await this.auditHead?.close();
       await this.store.close();
     })();
     return this.closing;

@@ -131,3 +131,9 @@ export type {
   SpendReport,
   WorkflowBudgetView,
 } from './runtime/budget-client.js';
+export type { AuditOptions } from './runtime/audit-options.js';
+export type { AuditClient, AuditPage, AuditQuery } from './runtime/audit-client.js';
+export type { AuditVerifyReport, VerifyAuditOptions } from './runtime/audit-verification.js';
+export type { SignedHeadFile } from './runtime/audit-head-writer.js';
+export type { AuditEntry, ChainDamage, SignedHead } from './core/audit-chain.js';
+export { DEFAULT_REDACTED_KEYS, REDACTED } from './governance/audit-redaction.js';

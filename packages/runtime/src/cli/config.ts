@@ -3,6 +3,7 @@ import type { Duration } from '../core/duration.js';
 import type { PriceOverrides } from '../core/pricing.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import type { AuditOptions } from '../runtime/audit-options.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 import type { WebhookConfig } from '../server/webhook-sources.js';
 
@@ -39,6 +40,8 @@ export interface VigilConfig {
    * budgets: { globalPerDayUsd: 50, agents: { triage: { perDayUsd: 5, softAt: 0.8 } } }
    */
   budgets?: BudgetSettingsOptions;
+  /** The audit trail: redaction rules, the signed head's key and file (`VIGIL_AUDIT_KEY`, `VIGIL_AUDIT_HEAD_FILE`). */
+  audit?: AuditOptions;
 }
 
 /**

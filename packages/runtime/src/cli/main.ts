@@ -26,14 +26,8 @@ import {
 import type { HostOptions } from './commands/host.js';
 import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
 import { registerScheduleCommands } from './commands/schedules.js';
-import {
-  listBudgetsCommand,
-  setBudgetCommand,
-  spendCommand,
-  type SetBudgetOptions,
-  type SpendCommandOptions,
-} from './commands/spend.js';
 import { startCommand } from './commands/start.js';
+import { registerGovernanceCommands } from './governance-commands.js';
 import { listToolsCommand } from './commands/tools.js';
 import { parseOutputFormat, type OutputFormat } from './output.js';
 
@@ -46,7 +40,7 @@ function hostCommand(
   program: Command,
   name: string,
   description: string,
-  mode: Pick<HostOptions, 'api' | 'worker' | 'banner' | 'devKey'>,
+  mode: Pick<HostOptions, 'api' | 'worker' | 'banner' | 'devKey' | 'devAuditKey'>,
 ): void {
   const command = program
     .command(name)
@@ -79,6 +73,7 @@ export function buildProgram(): Command {
     api: true,
     worker: true,
     devKey: true,
+    devAuditKey: true,
     banner: ({ url, store, workflows, apiKey }) =>
       [
         '',
@@ -110,8 +105,6 @@ export function buildProgram(): Command {
       const { migrateCommand } = await import('./commands/migrate.js');
       await migrateCommand(options.db);
     });
-
-  registerKeyCommands(program);
 
   program
     .command('copy')
@@ -171,48 +164,8 @@ export function buildProgram(): Command {
 
   registerScheduleCommands(program, output, url);
   registerOperatorCommands(program);
-  registerSpendCommands(program);
+  registerGovernanceCommands(program, { output, url });
   return program;
-}
-
-/** Spend and budget limits. */
-function registerSpendCommands(program: Command): void {
-  program
-    .command('spend')
-    .description('what LLM and tool calls cost, from the spend ledger')
-    .addOption(
-      new Option('--by <grouping>', 'group by')
-        .choices(['workflow', 'model', 'day', 'run', 'agent'])
-        .default('workflow'),
-    )
-    .option('--since <when>', 'from this long ago (7d, 12h) or an ISO 8601 time')
-    .option('--until <when>', 'up to this long ago (1d) or an ISO 8601 time')
-    .option('--workflow <name>', 'only this workflow')
-    .addOption(output())
-    .addOption(url())
-    .action((options: { url: string } & SpendCommandOptions) => spendCommand(new ApiClient(options.url), options));
-
-  const budgets = program.command('budgets').description('spend limits: declared, raised, and what is left');
-  budgets
-    .command('list')
-    .description("the limits in force today with their spend, and the workflows' declared budgets")
-    .addOption(output())
-    .addOption(url())
-    .action((options: { url: string; output: OutputFormat }) =>
-      listBudgetsCommand(new ApiClient(options.url), options.output),
-    );
-  budgets
-    .command('set')
-    .description('set (raise) a limit; a run held by a budget escalation goes on once it is resolved with retry')
-    .addOption(
-      new Option('--scope <scope>', 'what it limits').choices(['run', 'step', 'agent', 'global']).makeOptionMandatory(),
-    )
-    .option('--key <key>', 'a run id, <runId>:<seq> for a step, an agent name (not needed for global)')
-    .option('--usd <amount>', 'the limit in USD')
-    .option('--remove', 'remove the limit set before: the declared one applies again')
-    .addOption(output())
-    .addOption(url())
-    .action((options: { url: string } & SetBudgetOptions) => setBudgetCommand(new ApiClient(options.url), options));
 }
 
 /** Tools, escalations, dead letters and breakers: what an operator looks at when runs go wrong. */
@@ -344,51 +297,6 @@ function registerOperatorCommands(program: Command): void {
     .addOption(output())
     .addOption(url())
     .action((key: string, options: Common) => resetBreakerCommand(new ApiClient(options.url), key, options.output));
-}
-
-/** `vigil keys`: on the database directly (`--db`), so the first key needs no key. */
-function registerKeyCommands(program: Command): void {
-  const db = (): Option =>
-    new Option(
-      '--db <database>',
-      'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
-    );
-  const keys = program.command('keys').description('API keys and their roles (works on the database directly)');
-  keys
-    .command('create')
-    .description('create an API key and print it once')
-    .addOption(
-      new Option('--role <role>', 'what the key may do')
-        .choices(['admin', 'operator', 'trigger', 'viewer'])
-        .makeOptionMandatory(),
-    )
-    .option('--name <name>', 'to tell keys apart (default "<role> key")')
-    .option('--expires <when>', 'a duration from now (30d, 12h) or an ISO date (default: never)')
-    .addOption(db())
-    .addOption(output())
-    .action(async (options: { role: string; name?: string; expires?: string; db?: string; output: OutputFormat }) => {
-      const { createKeyCommand } = await import('./commands/keys.js');
-      await createKeyCommand(options);
-    });
-  keys
-    .command('list')
-    .description('every key with its role and status (active, revoked, expired); never the keys themselves')
-    .addOption(db())
-    .addOption(output())
-    .action(async (options: { db?: string; output: OutputFormat }) => {
-      const { listKeysCommand } = await import('./commands/keys.js');
-      await listKeysCommand(options);
-    });
-  keys
-    .command('revoke')
-    .description('revoke a key: it is refused from now on')
-    .argument('<id>', 'key id, as `vigil keys list` shows it')
-    .addOption(db())
-    .addOption(output())
-    .action(async (id: string, options: { db?: string; output: OutputFormat }) => {
-      const { revokeKeyCommand } = await import('./commands/keys.js');
-      await revokeKeyCommand(id, options);
-    });
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
+import { canonicalJson } from './json.js';
+
 import {
   chainEntry,
+  ChainVerifier,
+  entryHash,
+  entryHashOfText,
+  headDamage,
   GENESIS_HASH,
   signHead,
   verifyChain,
@@ -80,5 +86,72 @@ describe('audit hash chain', () => {
     expect(verifyHead(head, 'another-key-of-enough-length', entries[5]!)).toMatch(/bad signature/);
     expect(verifyHead({ ...head, seq: 5 }, KEY, entries[4]!)).toMatch(/bad signature/);
     expect(() => signHead(head, 'short')).toThrow(/at least 16 characters/);
+  });
+
+  it('names the damage: edited, deleted (with or without renumbering), inserted (with or without a valid hash)', () => {
+    const edited = trail(6);
+    edited[3] = { ...edited[3]!, principal: 'key:mallory' };
+    expect(verifyChain(edited)).toMatchObject({ ok: false, seq: 4, damage: 'edited' });
+
+    expect(verifyChain(trail(6).filter((e) => e.seq !== 3 && e.seq !== 4))).toMatchObject({
+      ok: false,
+      seq: 3,
+      damage: 'deleted',
+      reason: expect.stringMatching(/entries 3–4 are missing/) as unknown,
+    });
+    // Entry 3 deleted and the later ones renumbered down to close the gap.
+    const renumbered = trail(6)
+      .filter((e) => e.seq !== 3)
+      .map((e) => (e.seq > 3 ? { ...e, seq: e.seq - 1 } : e));
+    expect(verifyChain(renumbered)).toMatchObject({ ok: false, seq: 3, damage: 'deleted' });
+
+    // A forged entry 3, chained properly onto entry 2, the originals from 3 on renumbered up.
+    const original = trail(5);
+    const forged = chainEntry(original[1]!, { type: 'tool.called', at: 1, principal: null, runId: null, data: 'x' });
+    const inserted = [...original.slice(0, 2), forged, ...original.slice(2).map((e) => ({ ...e, seq: e.seq + 1 }))];
+    expect(verifyChain(inserted)).toMatchObject({ ok: false, seq: 3, damage: 'inserted' });
+    // The same with a made-up hash: entry 3 itself fails; the renumbered entry after it says why.
+    const sloppy = inserted.map((e) => (e.seq === 3 ? { ...e, hash: entryHash(3, 'x', e) } : e));
+    expect(verifyChain(sloppy)).toMatchObject({ ok: false, seq: 3 });
+  });
+
+  it('verifies page by page with the same result as in one go', () => {
+    const entries = trail(9);
+    const verifier = new ChainVerifier();
+    for (let i = 0; i < 9; i += 2) expect(verifier.check(entries.slice(i, i + 2))).toBeNull();
+    expect(verifier).toMatchObject({ count: 9, head: { seq: 9, hash: entries[8]!.hash } });
+
+    const inserted = [...entries.slice(0, 4)];
+    inserted.push(chainEntry(entries[3]!, { type: 'x', at: 1, principal: null, runId: null, data: null }));
+    inserted.push(...entries.slice(4).map((e) => ({ ...e, seq: e.seq + 1 })));
+    const paged = new ChainVerifier();
+    expect(paged.check(inserted.slice(0, 5))).toBeNull();
+    expect(paged.check(inserted.slice(5))).toMatchObject({ seq: 5, damage: 'inserted' });
+  });
+
+  it('tells a cut-short trail from a rewritten one and a forged head', () => {
+    const entries = trail(4);
+    const head = signHead({ seq: 4, hash: entries[3]!.hash }, KEY);
+    expect(headDamage(head, KEY, entries[3]!)).toBeNull();
+    expect(headDamage(head, KEY, null)).toMatchObject({ seq: 4, damage: 'truncated' });
+    expect(headDamage(head, KEY, { ...entries[3]!, hash: 'other' })).toMatchObject({ damage: 'edited' });
+    expect(headDamage({ ...head, hash: 'other' }, KEY, entries[3]!)).toMatchObject({ damage: 'bad_head' });
+  });
+
+  it('hashes an entry from its canonical data text exactly as from the value', () => {
+    const inputs: AuditEntryInput[] = [
+      { type: 'run.created', at: 1_790_000_000_123, principal: 'key:k"1', runId: null, data: null },
+      {
+        type: 'ünïcode.☃',
+        at: 0,
+        principal: null,
+        runId: 'r\n1',
+        data: { z: [1.5, -0, 'é'], a: { y: null, b: true } },
+      },
+      { type: 't', at: 5, principal: 'code', runId: 'r', data: 'plain \u2028 text' },
+    ];
+    for (const input of inputs) {
+      expect(entryHashOfText(7, 'prev', input, canonicalJson(input.data))).toBe(entryHash(7, 'prev', input));
+    }
   });
 });

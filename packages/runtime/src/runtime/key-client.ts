@@ -11,7 +11,7 @@ import {
   validateKeyName,
   type Role,
 } from '../governance/api-keys.js';
-import { keyPrincipal, type Principal } from '../governance/principal.js';
+import { CODE_PRINCIPAL, keyPrincipal, type Principal } from '../governance/principal.js';
 import { TOUCH_INTERVAL_MS, type ApiKeyRecord } from '../store/api-key-store.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeEvents } from './events.js';
@@ -22,7 +22,7 @@ export interface CreateKey {
   name?: string;
   /** A duration from now (`30d`) or an ISO date; default never. */
   expires?: string;
-  /** Who creates it: `key:<id>` over HTTP, `cli:<user>` from `vigil keys`. */
+  /** Who creates it: `key:<id>` over HTTP, `cli:<user>` from `vigil keys`; default `code`. */
   principal?: string | null;
 }
 
@@ -85,7 +85,7 @@ export class KeyClient {
     const now = this.deps.clock.now();
     const expiresAt = request.expires === undefined ? null : parseKeyExpiry(request.expires, now);
     const made = generateApiKey();
-    const principal = request.principal ?? null;
+    const principal = request.principal ?? CODE_PRINCIPAL;
     const record = await this.deps.store.apiKeys.create({
       id: made.id,
       name,
@@ -111,7 +111,7 @@ export class KeyClient {
    *
    * @throws NotFoundError `api_key_not_found`
    */
-  async revoke(id: string, principal: string | null = null): Promise<ApiKeyView> {
+  async revoke(id: string, principal: string | null = CODE_PRINCIPAL): Promise<ApiKeyView> {
     const before = isKeyId(id) ? await this.deps.store.apiKeys.get(id) : null;
     if (!before)
       throw new NotFoundError('api_key_not_found', `No API key with id ${JSON.stringify(id)}`, { path: 'id' });

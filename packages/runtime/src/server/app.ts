@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { AuditClient } from '../runtime/audit-client.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { BudgetClient } from '../runtime/budget-client.js';
 import type { VigilClient } from '../runtime/client.js';
@@ -17,6 +18,7 @@ import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
+import { auditRoutes } from './routes/audit.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -42,6 +44,7 @@ export interface AppOptions {
   /** API keys: every request but `GET /healthz` and signed webhooks must carry one (see `route-permissions.ts`). */
   keys: KeyClient;
   budgets: BudgetClient;
+  audit: AuditClient;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -97,6 +100,7 @@ export function createApp(options: AppOptions): Hono {
         keys: '/v1/keys',
         spend: '/v1/spend',
         budgets: '/v1/budgets',
+        audit: '/v1/audit',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -123,6 +127,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/keys', keyRoutes(options.keys, options.maxBodyBytes));
   app.route('/v1/spend', spendRoutes(options.budgets));
   app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
+  app.route('/v1/audit', auditRoutes(options.audit));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

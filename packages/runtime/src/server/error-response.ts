@@ -12,6 +12,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_argument: 400,
   not_serializable: 400,
+  // A signed audit head file that cannot be read or is not one (vigil audit verify --head).
+  audit_head_invalid: 400,
   // A webhook delivery that is not its source's; the code says why, never which secret exists.
   webhook_signature_missing: 401,
   webhook_timestamp_invalid: 401,

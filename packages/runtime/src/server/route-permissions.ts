@@ -48,6 +48,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/dead-letters/:id/replay': 'operate',
   'GET /v1/breakers': 'read',
   'POST /v1/breakers/:key/reset': 'operate',
+  'GET /v1/audit': 'read',
   'GET /v1/spend': 'read',
   'GET /v1/budgets': 'read',
   'PUT /v1/budgets': 'operate',

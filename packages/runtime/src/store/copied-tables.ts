@@ -17,5 +17,7 @@ export const COPIED_TABLES = [
   'spend_counters',
   'budget_limits',
   'rate_limits',
+  // Verbatim, so the chain (seq, hashes, data text) verifies the same at the destination.
+  'audit_entries',
 ] as const;
 export type CopiedTable = (typeof COPIED_TABLES)[number];

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import type { Clock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -39,6 +41,14 @@ export function openStore(database: string, options: OpenStoreOptions = {}): Sto
   }
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
   return new SqliteStore({ path, ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+/** The absolute path of the SQLite file a database setting names; null for PostgreSQL and `:memory:`. */
+export function sqliteFileOf(database: string): string | null {
+  const setting = database.trim();
+  if (/^postgres(ql)?:\/\//i.test(setting)) return null;
+  const path = setting.replace(/^sqlite:(\/\/)?/i, '');
+  return path === ':memory:' ? null : resolve(path);
 }
 
 function poolSizeFromEnv(): number | undefined {

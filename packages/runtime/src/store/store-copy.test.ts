@@ -35,6 +35,7 @@ const nothing = {
   spend_counters: 0,
   budget_limits: 0,
   rate_limits: 0,
+  audit_entries: 0,
 };
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -84,7 +85,11 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   const source = new SqliteStore({ path: join(dir, 'vigil.db'), clock });
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
-  const copied = { ...nothing, runs: 3, steps: 2 };
+  // The audit trail of both instances goes along as it was: same numbers, same hashes.
+  const auditEntries = (await source.audit.scan(1, 1000)).length;
+  // Three triggers, the first step of the run that went to sleep, the cancel.
+  expect(auditEntries).toBe(5);
+  const copied = { ...nothing, runs: 3, steps: 2, audit_entries: auditEntries };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
   // A second copy changes nothing: rows already there are kept.
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
@@ -103,6 +108,11 @@ it('moves runs to PostgreSQL verbatim, and sleeping runs wake there on time', as
   }
   expect(await postgres.result(asleep)).toEqual({ before: 2, after: 3 });
   expect(await postgres.result(waiting)).toEqual({ before: 6, after: 9 });
+  // PostgreSQL appended onto the copied chain, and the whole trail still verifies.
+  await postgres.audit.flush();
+  const trail = await postgres.audit.verify();
+  expect(trail).toMatchObject({ ok: true });
+  expect(trail.ok && trail.count).toBeGreaterThan(auditEntries);
   await postgres.close();
 });
 
@@ -245,6 +255,13 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   await source.spend.setLimit('run', runId, 3, now, 'key:ops');
   // A rate-limit bucket with a token taken: the limit goes on where it stood.
   await source.rateLimits.take('pharmacy.order|global', { capacity: 2, refillPerMs: 0.001 }, now);
+  await source.audit.append(
+    [
+      { type: 'run.created', runId, principal: 'key:k1', data: { workflow: 'w' } },
+      { type: 'escalation.opened', runId, principal: null, data: { assignee: 'nurse' } },
+    ],
+    now,
+  );
 
   const target = new PostgresStore({ url, schema, clock });
   cleanups.push(() => target.close());
@@ -266,6 +283,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     spend_counters: 1,
     budget_limits: 1,
     rate_limits: 1,
+    audit_entries: 2,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
 
@@ -286,6 +304,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.events.waitsFor('order.paid')).toEqual(await source.events.waitsFor('order.paid'));
   expect(await target.events.waitsFor('order.paid')).toHaveLength(1);
   expect(await target.schedules.get('hourly')).toEqual(await source.schedules.get('hourly'));
+  expect(await target.audit.scan(1, 10)).toEqual(await source.audit.scan(1, 10));
   expect(await target.schedules.get('hourly')).toMatchObject({ paused: true, spec: { overlap: 'buffer-one' } });
   expect(await target.apiKeys.get('0123456789ab')).toEqual(await source.apiKeys.get('0123456789ab'));
   expect(await target.apiKeys.get('0123456789ab')).toMatchObject({ revokedBy: 'key:ffffffffffff', lastUsedAt: null });
@@ -337,5 +356,26 @@ it('refuses while a worker still holds a lease in the SQLite store', async () =>
     clock,
   });
   await expect(copySqliteToPostgres(source, target, clock.now())).rejects.toThrow(/held by a live worker/);
+  await Promise.all([source.close(), target.close()]);
+});
+
+it('refuses to copy into a database that holds another audit trail, which would fork the chain', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-copy-'));
+  const schema = `copy_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+  await admin.connect();
+  cleanups.push(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = new FakeClock();
+  const source = new SqliteStore({ path: join(dir, 'vigil.db'), clock });
+  const target = new PostgresStore({ url: inject('postgresUrl'), schema, clock });
+  await Promise.all([source.migrate(), target.migrate()]);
+  const entry = { type: 'run.created', runId: null, principal: null };
+  await source.audit.append([{ ...entry, data: 'from sqlite' }], clock.now());
+  await target.audit.append([{ ...entry, data: 'already on postgres' }], clock.now());
+  await expect(copySqliteToPostgres(source, target, clock.now())).rejects.toThrow(/another audit trail/);
   await Promise.all([source.close(), target.close()]);
 });

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 
 import { apiKeysContract } from './contract/api-keys.contract.js';
+import { auditContract } from './contract/audit.contract.js';
 import { breakersContract } from './contract/breakers.contract.js';
 import { checkpointsContract } from './contract/checkpoints.contract.js';
 import type { ContractContext, StoreFixture } from './contract/context.js';
@@ -53,5 +54,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('api keys', () => apiKeysContract(ctx));
     describe('spend', () => spendContract(ctx));
     describe('rate limits', () => rateLimitsContract(ctx));
+    describe('audit', () => auditContract(ctx));
   });
 }

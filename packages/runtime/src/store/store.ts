@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ApiKeyStore } from './api-key-store.js';
+import type { AuditStore } from './audit-store.js';
 import type { BreakerStore } from './breaker-store.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
@@ -41,6 +42,8 @@ export interface Store {
   readonly spend: SpendStore;
   /** Token buckets of the tool access policy's rate limits, shared by every worker. */
   readonly rateLimits: RateLimitStore;
+  /** The append-only, hash-chained audit trail. */
+  readonly audit: AuditStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -1,14 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 import { apiOptions } from '../../api-options.js';
 import { createVigil } from '../../compose.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { checkAuditKey, defaultAuditKeyFile, type AuditOptions } from '../../runtime/audit-options.js';
 import { failpointsFromSpec } from '../../runtime/failpoints.js';
 import { createLogger } from '../../runtime/pino-logger.js';
 import type { WorkerOptions } from '../../runtime/worker.js';
 import { createApp } from '../../server/app.js';
 import { serve, type RunningServer } from '../../server/serve.js';
 import { resolveWebhookSources } from '../../server/webhook-sources.js';
-import { DEFAULT_DATABASE } from '../../store/open-store.js';
+import { DEFAULT_DATABASE, sqliteFileOf } from '../../store/open-store.js';
 import { loadProject } from '../load-workflows.js';
 import { createDevKey } from '../dev-key.js';
 
@@ -32,6 +37,8 @@ export interface HostOptions {
    * that name) and write it to `dev-api-key` beside the SQLite file.
    */
   devKey?: boolean;
+  /** Sign the audit head with a key kept in `audit-key` beside the database, made if missing (for `dev`). */
+  devAuditKey?: boolean;
   /** The line printed once everything is up (for `dev`). */
   banner?: (info: {
     url: string | null;
@@ -70,8 +77,13 @@ export async function host(options: HostOptions): Promise<void> {
   if (options.worker && project.workflows.length === 0) {
     logger.warn('no workflows loaded: pass --load <module> or add a vigil.config.ts; the worker has nothing to run');
   }
+  const audit: AuditOptions = { ...project.config.audit };
+  if (options.devAuditKey && audit.signingKey === undefined && !process.env['VIGIL_AUDIT_KEY']) {
+    audit.signingKey = devAuditKey(defaultAuditKeyFile(sqliteFileOf(database)), logger);
+  }
   const vigil = createVigil({
     database,
+    audit,
     ...(options.dbPool ? { poolSize: positiveInt(options.dbPool, '--db-pool') } : {}),
     workflows: project.workflows,
     tools: project.tools,
@@ -88,6 +100,12 @@ export async function host(options: HostOptions): Promise<void> {
   const stop = stopSignal(logger);
   await vigil.ready();
   logger.info('store opened', { store: vigil.store.describe() });
+  if (!vigil.audit.recording) logger.warn('the audit trail is off in this process (audit: false)');
+  else if (vigil.audit.headFile === null) {
+    logger.warn(
+      'no audit signing key (VIGIL_AUDIT_KEY or audit.signingKey): no signed head is written, so a truncated audit trail cannot be detected',
+    );
+  } else logger.info('audit trail recording; signed head written periodically', { headFile: vigil.audit.headFile });
   logger.info('workflows registered', {
     workflows: vigil.registry.list().map((w) => `${w.name}@${w.version}`),
     config: project.configPath,
@@ -144,6 +162,19 @@ function stopSignal(logger: Logger): { readonly requested: boolean; signal: Prom
     process.on('SIGTERM', onSignal);
   });
   return state;
+}
+
+/**
+ * The key `vigil dev` signs the audit head with when none is configured: read from `file`, or
+ * generated there (readable by this user only). Outside the database, as a signing key must be.
+ */
+function devAuditKey(file: string, logger: Logger): string {
+  if (existsSync(file)) return checkAuditKey(readFileSync(file, 'utf8').trim(), file);
+  const key = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  logger.info('generated an audit signing key', { file });
+  return key;
 }
 
 function positiveInt(value: string, flag: string, min = 1): number {

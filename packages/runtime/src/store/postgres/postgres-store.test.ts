@@ -55,6 +55,7 @@ describe('PostgresStore', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 7 },
       { version: 8 },
       { version: 9 },
     ]);

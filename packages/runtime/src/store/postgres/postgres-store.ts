@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import type { CopiedTable } from '../copied-tables.js';
 import type { Store } from '../store.js';
 import { PgApiKeyStore } from './api-keys.js';
+import { PgAuditStore } from './audit.js';
 import { PgBreakerStore } from './breakers.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
@@ -56,6 +57,7 @@ export class PostgresStore implements Store {
   readonly apiKeys: PgApiKeyStore;
   readonly spend: PgSpendStore;
   readonly rateLimits: PgRateLimitStore;
+  readonly audit: PgAuditStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -91,6 +93,7 @@ export class PostgresStore implements Store {
     this.apiKeys = new PgApiKeyStore(this.conn);
     this.spend = new PgSpendStore(this.conn);
     this.rateLimits = new PgRateLimitStore(this.conn);
+    this.audit = new PgAuditStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
@@ -384,6 +387,16 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     key: 'text',
     tokens: 'float8',
     updated_at: 'bigint',
+  },
+  audit_entries: {
+    seq: 'bigint',
+    at: 'bigint',
+    type: 'text',
+    run_id: 'text',
+    principal: 'text',
+    data: 'text',
+    prev_hash: 'text',
+    hash: 'text',
   },
 };
 

@@ -73,6 +73,7 @@ describe('SqliteStore', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 7 },
       { version: 8 },
       { version: 9 },
     ]);

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import type { Store } from '../store.js';
 import type { CopiedTable } from '../copied-tables.js';
 import { SqliteApiKeyStore } from './api-keys.js';
+import { SqliteAuditStore } from './audit.js';
 import { SqliteBreakerStore } from './breakers.js';
 import { SqliteCheckpointStore } from './checkpoints.js';
 import { SqliteConnection } from './connection.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   readonly apiKeys: SqliteApiKeyStore;
   readonly spend: SqliteSpendStore;
   readonly rateLimits: SqliteRateLimitStore;
+  readonly audit: SqliteAuditStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -82,6 +84,7 @@ export class SqliteStore implements Store {
     this.apiKeys = new SqliteApiKeyStore(conn);
     this.spend = new SqliteSpendStore(conn);
     this.rateLimits = new SqliteRateLimitStore(conn);
+    this.audit = new SqliteAuditStore(conn);
   }
 
   migrate(): Promise<void> {
@@ -97,6 +100,11 @@ export class SqliteStore implements Store {
   ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
     return Promise.resolve();
+  }
+
+  /** The database file's absolute path; null for `:memory:`. */
+  get file(): string | null {
+    return this.path === ':memory:' ? null : this.path;
   }
 
   /** Runs whose lease has not expired by `now`: a worker may still be executing them. */

@@ -1,0 +1,162 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import type { JsonValue } from '../core/json.js';
+
+/** What a redacted value becomes in the audit trail. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Keys whose values never reach the audit trail by default: secrets, and personal data that
+ * identifies or contacts a person. Compared after lower-casing and dropping `_`, `-` and other
+ * separators, so `api_key`, `apiKey` and `API-KEY` are one name. Identifiers a reviewer needs to
+ * answer "who touched patient X" (`patientId`, `userId`, `runId`) are deliberately not here.
+ */
+export const DEFAULT_REDACTED_KEYS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'clientsecret',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'apikey',
+  'privatekey',
+  'authorization',
+  'cookie',
+  'setcookie',
+  'ssn',
+  'socialsecuritynumber',
+  'dateofbirth',
+  'dob',
+  'birthdate',
+  'email',
+  'emailaddress',
+  'phone',
+  'phonenumber',
+  'mobile',
+  'creditcard',
+  'cardnumber',
+  'cvv',
+  'iban',
+];
+
+/** Keys ending in these are secrets too: `dbPassword`, `githubToken`, `stripeApiKey`, `webhookSecret`. */
+const SECRET_SUFFIXES = ['password', 'secret', 'token', 'apikey'];
+
+export interface RedactionOptions {
+  /** More keys to redact: a name (compared like the defaults) or a pattern tested on the key as written. */
+  redact?: ReadonlyArray<string | RegExp>;
+  /**
+   * Paths to redact in one entry type: `<type>.<key>.<key>…`, e.g. `policy.decided.args.notes`;
+   * `*` matches any key. Arrays are passed through (a path reaches into every item).
+   */
+  redactPaths?: readonly string[];
+}
+
+/** Compiled redaction rules; build once with {@link redactionRules}. */
+export interface RedactionRules {
+  readonly keys: ReadonlySet<string>;
+  readonly patterns: readonly RegExp[];
+  readonly paths: ReadonlyArray<readonly string[]>;
+}
+
+const normalize = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** The defaults plus `options`. Bad rules are an `InvalidArgumentError` naming the option. */
+export function redactionRules(options: RedactionOptions = {}): RedactionRules {
+  const keys = new Set(DEFAULT_REDACTED_KEYS);
+  const patterns: RegExp[] = [];
+  for (const [i, rule] of (options.redact ?? []).entries()) {
+    if (rule instanceof RegExp) patterns.push(rule);
+    else if (typeof rule === 'string' && normalize(rule).length > 0) keys.add(normalize(rule));
+    else throw new InvalidArgumentError('audit.redact takes key names and RegExps', { path: `audit.redact.${i}` });
+  }
+  const paths = (options.redactPaths ?? []).map((path, i) => {
+    const segments = typeof path === 'string' ? path.split('.') : [];
+    if (segments.length < 2 || segments.some((s) => s.length === 0)) {
+      throw new InvalidArgumentError(`audit.redactPaths: ${JSON.stringify(path)} is not <type>.<key>…`, {
+        path: `audit.redactPaths.${i}`,
+      });
+    }
+    return segments;
+  });
+  return { keys, patterns, paths };
+}
+
+function isRedactedKey(key: string, rules: RedactionRules): boolean {
+  const name = normalize(key);
+  if (rules.keys.has(name) || SECRET_SUFFIXES.some((suffix) => name.endsWith(suffix))) return true;
+  return rules.patterns.some((pattern) => {
+    pattern.lastIndex = 0;
+    return pattern.test(key);
+  });
+}
+
+/**
+ * The details of an audit entry of `type`, as JSON with secrets and personal data replaced by
+ * `"[redacted]"`, before the entry is hashed and stored (a value hashed in clear could not be
+ * removed later without breaking the chain). Anything JSON cannot hold is made to fit rather than
+ * refused, since an event must never fail to be recorded: undefined and functions are dropped
+ * (null in arrays), bigints become strings, dates ISO strings, errors their name and message,
+ * non-finite numbers null, and a value that contains itself `"[circular]"`.
+ */
+export function redactForAudit(type: string, value: unknown, rules: RedactionRules): JsonValue {
+  const typeSegments = type.split('.');
+  const paths = rules.paths
+    .filter((path) => path.length > typeSegments.length && typeSegments.every((s, i) => path[i] === s))
+    .map((path) => path.slice(typeSegments.length));
+  return toJson(value, rules, paths, new Set()) ?? null;
+}
+
+function toJson(
+  value: unknown,
+  rules: RedactionRules,
+  paths: ReadonlyArray<readonly string[]>,
+  ancestors: Set<object>,
+): JsonValue | undefined {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  const object = value;
+  if (ancestors.has(object)) return '[circular]';
+  if (object instanceof Date) return Number.isNaN(object.getTime()) ? null : object.toISOString();
+  if (object instanceof Error) return { name: object.name, message: object.message };
+  const withToJson = object as { toJSON?: unknown };
+  if (typeof withToJson.toJSON === 'function') {
+    return toJson((withToJson.toJSON as () => unknown).call(object), rules, paths, ancestors);
+  }
+  ancestors.add(object);
+  try {
+    if (Array.isArray(object)) return object.map((item) => toJson(item, rules, paths, ancestors) ?? null);
+    const result: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(object)) {
+      const below = paths.filter((path) => path[0] === key || path[0] === '*');
+      if (below.some((path) => path.length === 1) || isRedactedKey(key, rules)) {
+        if (item !== undefined) result[key] = REDACTED;
+        continue;
+      }
+      const json = toJson(
+        item,
+        rules,
+        below.map((path) => path.slice(1)),
+        ancestors,
+      );
+      if (json !== undefined) result[key] = json;
+    }
+    return result;
+  } finally {
+    ancestors.delete(object);
+  }
+}

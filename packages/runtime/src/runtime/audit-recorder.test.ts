@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
+import { Input, scriptedTool } from '../../test/fixtures/tools.js';
+import type { Logger } from '../core/logger.js';
+import { defineWorkflow } from '../core/workflow.js';
+import { REDACTED } from '../governance/audit-redaction.js';
+import type { SignedHeadFile } from './audit-head-writer.js';
+import { readSignedHead } from './audit-verification.js';
+
+function recordingLogger(lines: Array<{ message: string; fields: Record<string, unknown> }>): Logger {
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message, fields = {}) => lines.push({ message, fields }),
+    error: (message, fields = {}) => lines.push({ message, fields }),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(dialect);
+  });
+  afterEach(() => h.cleanup());
+
+  const { tool: ehrRead } = scriptedTool('ehr.read', ['ok'], {
+    input: Input.extend({ email: z.string().optional() }),
+  });
+  const discharge = defineWorkflow({ name: 'audit.discharge', input: Input }, async (ctx, input) => {
+    await ctx.step('prepare', () => ({ ready: true }));
+    return ctx.tool(ehrRead, { patientId: input.patientId, email: `${input.patientId}@example.org` });
+  });
+  const napping = defineWorkflow({ name: 'audit.nap', input: z.object({}) }, async (ctx) => {
+    await ctx.sleep('nap', '1h');
+  });
+
+  it('records a trigger with its principal, step and run outcomes, a tool call and a cancel, in one chain', async () => {
+    const vigil = h.vigil([discharge, napping], { worker: { pollMs: 60_000 } });
+    const done = await vigil.start(discharge, { patientId: 'P-1' }, { principal: 'key:k1' });
+    expect(await h.result(vigil, done.id)).toEqual({ eligible: true });
+    const asleep = await vigil.start(napping, {}, { principal: 'schedule:nightly' });
+    await h.until(async () => (await vigil.getRun(asleep.id))?.status === 'sleeping');
+    await vigil.cancel(asleep.id);
+    await vigil.audit.flush();
+
+    // The tool call is recorded by the policy's decision on it, with its arguments as the tool
+    // got them (the e-mail address redacted). The decision is made before the call's first
+    // write, which carries the previous step's outcome with it (steps commit lazily), so it is
+    // recorded just before that outcome.
+    const { entries: trail } = await vigil.audit.list({ runId: done.id });
+    expect(trail.map((e) => [e.type, e.principal])).toEqual([
+      ['run.created', 'key:k1'],
+      ['policy.decided', 'key:k1'],
+      ['step.completed', null],
+      ['step.completed', null],
+      ['run.completed', null],
+    ]);
+    expect(trail[0]!.data).toEqual({ workflow: 'audit.discharge', version: 1, idempotencyKey: null });
+    expect([trail[2]!.data, trail[3]!.data]).toMatchObject([
+      { seq: 1, name: 'prepare', status: 'completed' },
+      { seq: 2, name: 'ehr.read', status: 'completed' },
+    ]);
+    expect(trail[1]!.data).toMatchObject({
+      tool: 'ehr.read',
+      decision: 'allowed',
+      args: { patientId: 'P-1', email: REDACTED },
+    });
+
+    const cancelled = (await vigil.audit.list({ runId: asleep.id })).entries;
+    expect(cancelled[0]).toMatchObject({ type: 'run.created', principal: 'schedule:nightly' });
+    expect(cancelled.at(-1)).toMatchObject({ type: 'run.cancelled', runId: asleep.id });
+
+    const everything = await vigil.audit.list({ limit: 1000 });
+    expect(await vigil.audit.verify()).toEqual({
+      ok: true,
+      count: everything.entries.length,
+      lastSeq: everything.entries.at(-1)!.seq,
+      head: null,
+    });
+    expect((await vigil.audit.list({ type: 'run.cancelled' })).entries).toHaveLength(1);
+  });
+
+  it('keeps one unbroken chain while two workers record at once', async () => {
+    const workers = [0, 1].map(() => h.vigil([discharge], { worker: { pollMs: 50 } }));
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => workers[i % 2]!.start(discharge, { patientId: `P-${i}` })),
+    );
+    for (const { id } of ids) await h.result(workers[0]!, id);
+    await Promise.all(workers.map((w) => w.audit.flush()));
+    const report = await workers[1]!.audit.verify();
+    // Per run: created, two steps, the tool call's policy decision, completed.
+    expect(report).toMatchObject({ ok: true, count: 12 * 5 });
+  });
+
+  it('appends in batches, and retries a failed append without losing or reordering entries', async () => {
+    const lines: Array<{ message: string; fields: Record<string, unknown> }> = [];
+    const vigil = h.vigil([discharge], { logger: recordingLogger(lines), audit: { maxBatch: 3 } });
+    await vigil.ready();
+    await h.sql(
+      dialect === 'sqlite'
+        ? `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit store down'); END`
+        : `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse()`,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await vigil.start(discharge, { patientId: `P-${i}` })).id);
+    await expect(vigil.audit.flush()).rejects.toThrow();
+    await h.until(() => lines.some((l) => l.message === 'could not append to the audit trail; retrying'));
+    // The first full batch of three was tried in the background, without waiting for the interval.
+    expect(lines.find((l) => l.message.startsWith('could not append'))!.fields['pending']).toBeGreaterThanOrEqual(3);
+
+    await h.sql(dialect === 'sqlite' ? 'DROP TRIGGER audit_down' : 'DROP TRIGGER audit_down ON audit_entries');
+    await h.until(async () => (await vigil.audit.list()).entries.length === 5, { stepMs: 1000 });
+    expect((await vigil.audit.list()).entries.map((e) => e.runId)).toEqual(ids);
+    expect(await vigil.audit.verify()).toMatchObject({ ok: true, count: 5 });
+  });
+
+  it('writes the signed head on close when it has a key, and records nothing with audit: false', async () => {
+    const headFile = join(h.dir, 'head', 'audit-head.json');
+    const signingKey = 'a-test-audit-key-of-32-characters';
+    const vigil = h.vigil([discharge], { worker: { pollMs: 60_000 }, audit: { signingKey, headFile } });
+    expect(vigil.audit.headFile).toBe(headFile);
+    const { id } = await vigil.start(discharge, { patientId: 'P-1' });
+    await h.result(vigil, id);
+    await vigil.close();
+    const written = JSON.parse(readFileSync(headFile, 'utf8')) as SignedHeadFile;
+    expect(written).toMatchObject({ seq: 5, at: h.clock.now() });
+
+    const silent = h.vigil([discharge], { worker: { pollMs: 60_000 }, audit: false });
+    expect(silent.audit).toMatchObject({ recording: false, headFile: null });
+    await h.result(silent, (await silent.start(discharge, { patientId: 'P-2' })).id);
+    await silent.audit.flush();
+    expect(await silent.audit.verify({ head: await readSignedHead(headFile), signingKey })).toEqual({
+      ok: true,
+      count: 5,
+      lastSeq: 5,
+      head: { seq: 5 },
+    });
+  });
+
+  it('refuses a signing key too short to be one', () => {
+    expect(() => h.vigil([discharge], { audit: { signingKey: 'short' } })).toThrow(/at least 16 characters/);
+  });
+});

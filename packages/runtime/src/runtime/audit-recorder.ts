@@ -1,0 +1,161 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { redactForAudit, type RedactionRules } from '../governance/audit-redaction.js';
+import type { AuditDraft } from '../store/audit-store.js';
+import type { Store } from '../store/store.js';
+import type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './events.js';
+
+/**
+ * The events that make the audit trail; each becomes an entry of the same `type`. Triggers with
+ * their principal, step and run outcomes, tool calls with their arguments and every other policy
+ * decision, spend (an LLM call's model, tokens and cost, and its stated reasoning when the
+ * payload carries one), budget events, escalations and operator actions.
+ */
+export const AUDITED_EVENTS = [
+  'run.created',
+  'step.completed',
+  'step.failed',
+  'run.completed',
+  'run.failed',
+  'run.dead_lettered',
+  'run.cancelled',
+  'policy.decided',
+  'spend.recorded',
+  'budget.soft_limit',
+  'budget.exceeded',
+  'budget.changed',
+  'escalation.opened',
+  'escalation.resolved',
+  'dead_letter.replayed',
+  'breaker.reset',
+  'schedule.changed',
+  'key.created',
+  'key.revoked',
+] as const satisfies readonly RuntimeEventName[];
+
+export interface AuditRecorderDeps {
+  store: Store;
+  events: RuntimeEvents;
+  clock: Clock;
+  logger: Logger;
+  rules: RedactionRules;
+  /** Appends wait for it: the store's migrations. */
+  ready: Promise<void>;
+  flushMs: number;
+  maxBatch: number;
+}
+
+const MAX_RETRY_MS = 5_000;
+
+/**
+ * Turns runtime events into audit entries and appends them in batches: an event waits at most
+ * `flushMs` (or until `maxBatch` are waiting), so a busy worker pays one transaction per batch.
+ *
+ * Events are emitted after the change they report has committed, so a process killed between
+ * that commit and the next flush loses those entries (the runs and steps themselves remain). A
+ * failed append is logged and retried with backoff; entries stay queued, in order, until they
+ * are in the trail.
+ */
+export class AuditRecorder {
+  private queue: AuditDraft[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: AbortController | undefined;
+  private failures = 0;
+  private closed = false;
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(private readonly deps: AuditRecorderDeps) {
+    this.unsubscribe = AUDITED_EVENTS.map((event) => deps.events.on(event, (payload) => this.record(event, payload)));
+  }
+
+  /** Entries waiting to be appended. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Appends everything recorded so far; rejects (entries still queued) if the store refuses. */
+  flush(): Promise<void> {
+    const drained = this.flushing.then(
+      () => this.drain(),
+      () => this.drain(),
+    );
+    this.flushing = drained;
+    return drained;
+  }
+
+  /** Stops listening and appends what is left. Entries that cannot be appended are logged by count. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.unsubscribe) off();
+    this.timer?.abort();
+    try {
+      await this.flush();
+    } catch (error) {
+      this.deps.logger.error('audit entries were lost: the store refused them while closing', {
+        lost: this.queue.length,
+        error: String(error),
+      });
+    }
+  }
+
+  private record<K extends RuntimeEventName>(event: K, payload: RuntimeEventMap[K]): void {
+    const { runId, principal, ...details } = payload as { runId?: unknown; principal?: unknown } & Record<
+      string,
+      unknown
+    >;
+    // A stack trace says where our code was, not what happened; it stays in the step's record.
+    if (isObject(details['error'])) details['error'] = { ...details['error'], stack: undefined };
+    this.queue.push({
+      type: event,
+      at: this.deps.clock.now(),
+      runId: typeof runId === 'string' ? runId : null,
+      principal: typeof principal === 'string' ? principal : null,
+      data: redactForAudit(event, details, this.deps.rules),
+    });
+    if (this.queue.length >= this.deps.maxBatch) this.flushInBackground();
+    else this.schedule(this.deps.flushMs);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.queue.length === 0) return;
+    await this.deps.ready;
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.deps.maxBatch);
+      await this.deps.store.audit.append(batch, this.deps.clock.now());
+      this.queue.splice(0, batch.length);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    const timer = new AbortController();
+    this.timer = timer;
+    void this.deps.clock.sleep(delayMs, timer.signal).then(() => {
+      if (this.timer === timer) this.timer = undefined;
+      if (!timer.signal.aborted) this.flushInBackground();
+    });
+  }
+
+  private flushInBackground(): void {
+    this.flush().then(
+      () => {
+        this.failures = 0;
+      },
+      (error: unknown) => {
+        this.failures += 1;
+        const retryMs = Math.min(MAX_RETRY_MS, this.deps.flushMs * 2 ** this.failures + 100);
+        this.deps.logger.error('could not append to the audit trail; retrying', {
+          pending: this.queue.length,
+          retryMs,
+          error: String(error),
+        });
+        this.schedule(retryMs);
+      },
+    );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

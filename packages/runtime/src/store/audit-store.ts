@@ -1,0 +1,42 @@
+import type { AuditEntry, ChainHead } from '../core/audit-chain.js';
+import type { JsonValue } from '../core/json.js';
+
+/** An entry to append: what happened, already redacted. The store numbers, chains and hashes it. */
+export interface AuditDraft {
+  /** The event name, e.g. `run.created`, `policy.decided`, `escalation.resolved`. */
+  type: string;
+  /** When it happened (epoch ms); the append's `now` when not given. */
+  at?: number;
+  runId: string | null;
+  principal: string | null;
+  data: JsonValue;
+}
+
+export interface AuditFilter {
+  runId?: string;
+  principal?: string;
+  type?: string;
+  /** Only entries after this sequence number: the page cursor. */
+  afterSeq?: number;
+  limit: number;
+}
+
+/**
+ * The audit trail: append-only entries in one SHA-256 hash chain (`core/audit-chain.ts`). The
+ * database refuses UPDATE, DELETE (and in PostgreSQL TRUNCATE) of its rows; the chain detects
+ * what someone who bypasses that does.
+ */
+export interface AuditStore {
+  /**
+   * Appends `drafts` in order, chained onto the current last entry, in one transaction.
+   * Appenders in every process take turns (SQLite's write lock; a PostgreSQL advisory lock held
+   * to the commit), so the chain never forks. Returns the stored entries.
+   */
+  append(drafts: readonly AuditDraft[], now: number): Promise<AuditEntry[]>;
+  /** Entries matching the filter, oldest first. */
+  list(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Up to `batch` entries from `fromSeq` on, in order, for verify and export: read page by page. */
+  scan(fromSeq: number, batch: number): Promise<AuditEntry[]>;
+  /** The last entry's number and hash; null while the trail is empty. */
+  head(): Promise<ChainHead | null>;
+}
