@@ -280,7 +280,9 @@ it('reads only its own patient: a read of another record is denied before the EH
   // The audit trail holds the denial, its escalation and the officer's decision, and verifies.
   await vigil.audit.flush();
   const trail = (await vigil.audit.list({ runId: id, limit: 1000 })).entries;
-  expect(trail.find((e) => e.type === 'policy.decided' && e.data['decision'] === 'denied')?.data).toMatchObject({
+  expect(
+    trail.find((e) => e.type === 'policy.decided' && (e.data as { decision?: string }).decision === 'denied')?.data,
+  ).toMatchObject({
     step: 'related-record',
     tool: 'ehr.read',
     rule: 'constraints.ehr.read.patientId',

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
-import { Input, scriptedTool } from '../../test/fixtures/tools.js';
+import { Cover, Input } from '../../test/fixtures/tools.js';
 import type { Logger } from '../core/logger.js';
+import { defineTool } from '../core/tool.js';
 import { defineWorkflow } from '../core/workflow.js';
 import { REDACTED } from '../governance/audit-redaction.js';
 import type { SignedHeadFile } from './audit-head-writer.js';
@@ -30,8 +31,11 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
   });
   afterEach(() => h.cleanup());
 
-  const { tool: ehrRead } = scriptedTool('ehr.read', ['ok'], {
-    input: Input.extend({ email: z.string().optional() }),
+  const ehrRead = defineTool({
+    name: 'ehr.read',
+    input: Input.extend({ email: z.string() }),
+    output: Cover,
+    run: () => ({ eligible: true }),
   });
   const discharge = defineWorkflow({ name: 'audit.discharge', input: Input }, async (ctx, input) => {
     await ctx.step('prepare', () => ({ ready: true }));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { verifyChain, type AuditEntry } from '../../src/core/audit-chain.js';
 import type { SignedHeadFile } from '../../src/runtime/audit-head-writer.js';
-import { FIXTURES, VigilProcess, eventually, runCli } from '../helpers/processes.js';
+import { DEV_KEY_LINE, FIXTURES, VigilProcess, eventually, runCli } from '../helpers/processes.js';
 
 let dir: string;
 let db: string;
@@ -41,15 +41,16 @@ beforeAll(async () => {
   });
   try {
     const url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const authorization = `Bearer ${(await dev.waitFor(DEV_KEY_LINE))[1]!}`;
     expect(dev.stderr).toContain('audit trail recording; signed head written periodically');
     const res = await fetch(`${url}/v1/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ workflow: 'test.chain', input: { steps: 3, stepMs: 0, ledger: join(dir, 'ledger') } }),
     });
     runId = ((await res.json()) as { id: string }).id;
     await eventually(async () => {
-      const run = (await (await fetch(`${url}/v1/runs/${runId}`)).json()) as { status: string };
+      const run = (await (await fetch(`${url}/v1/runs/${runId}`, { headers: { authorization } })).json()) as { status: string };
       return run.status === 'completed' ? true : undefined;
     });
   } finally {
@@ -63,8 +64,8 @@ describe('vigil audit', { timeout: 60_000 }, () => {
   it('vigil dev generated a private audit key and wrote a signed head on stop', () => {
     expect(statSync(join(dir, 'audit-key')).mode & 0o777).toBe(0o600);
     const head = JSON.parse(readFileSync(join(dir, 'audit-head.json'), 'utf8')) as SignedHeadFile;
-    // Created, three steps, completed.
-    expect(head).toMatchObject({ seq: 5, signature: expect.any(String) as unknown });
+    // vigil dev's key, then the run: created, three steps, completed.
+    expect(head).toMatchObject({ seq: 6, signature: expect.any(String) as unknown });
   });
 
   it('exports JSON lines that chain, all of them or by run and type', async () => {
@@ -75,13 +76,14 @@ describe('vigil audit', { timeout: 60_000 }, () => {
       .split('\n')
       .map((line) => JSON.parse(line) as AuditEntry);
     expect(entries.map((e) => e.type)).toEqual([
+      'key.created',
       'run.created',
       'step.completed',
       'step.completed',
       'step.completed',
       'run.completed',
     ]);
-    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 5 });
+    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 6 });
 
     const out = join(dir, 'created.jsonl');
     expect((await audit('export', '--run', runId, '--type', 'run.created', '--out', out)).code).toBe(0);
@@ -90,23 +92,23 @@ describe('vigil audit', { timeout: 60_000 }, () => {
         .trim()
         .split('\n')
         .map((l) => (JSON.parse(l) as AuditEntry).seq),
-    ).toEqual([1]);
+    ).toEqual([2]);
   });
 
   it('passes on the untouched trail, fails naming the first missing entry when cut short, and the edited one', async () => {
     const ok = await audit('verify');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^Audit trail OK: 5 entries, last entry 5; signed head at entry 5 verified/);
-    expect(JSON.parse((await audit('verify', '-o', 'json')).stdout)).toMatchObject({ ok: true, count: 5 });
+    expect(ok.stdout).toMatch(/^Audit trail OK: 6 entries, last entry 6; signed head at entry 6 verified/);
+    expect(JSON.parse((await audit('verify', '-o', 'json')).stdout)).toMatchObject({ ok: true, count: 6 });
 
     let removed: Record<string, unknown> = {};
     tamper((conn) => {
-      removed = conn.prepare('SELECT * FROM audit_entries WHERE seq = 5').get() as Record<string, unknown>;
-      conn.exec('DELETE FROM audit_entries WHERE seq = 5');
+      removed = conn.prepare('SELECT * FROM audit_entries WHERE seq = 6').get() as Record<string, unknown>;
+      conn.exec('DELETE FROM audit_entries WHERE seq = 6');
     });
     const truncated = await audit('verify', '-o', 'json');
     expect(truncated.code).toBe(1);
-    expect(JSON.parse(truncated.stdout)).toMatchObject({ ok: false, seq: 5, damage: 'truncated' });
+    expect(JSON.parse(truncated.stdout)).toMatchObject({ ok: false, seq: 6, damage: 'truncated' });
     // A head named on the command line that cannot be read is an error, never a pass.
     const unreadable = await runCli(
       ['audit', 'verify', '--db', db, '--key-file', join(dir, 'audit-key'), '--head', join(dir, 'none.json')],
@@ -119,10 +121,10 @@ describe('vigil audit', { timeout: 60_000 }, () => {
       conn
         .prepare('INSERT INTO audit_entries VALUES (@seq, @at, @type, @run_id, @principal, @data, @prev_hash, @hash)')
         .run(removed);
-      conn.exec(`UPDATE audit_entries SET data = replace(data, 'step-2', 'step-9') WHERE seq = 3`);
+      conn.exec(`UPDATE audit_entries SET data = replace(data, 'step-2', 'step-9') WHERE seq = 4`);
     });
     const edited = await audit('verify');
     expect(edited.code).toBe(1);
-    expect(edited.stdout).toMatch(/^Audit trail BROKEN at entry 3 \(edited\): entry 3 was changed/);
+    expect(edited.stdout).toMatch(/^Audit trail BROKEN at entry 4 \(edited\): entry 4 was changed/);
   });
 });
