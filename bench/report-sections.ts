@@ -61,10 +61,16 @@ export function throughputSection({ options: o, rounds, median: m }: ThroughputR
     `(counted through \`vigil.events\`, with the store asked whenever the events pause for 200 ms). ${o.warmupRuns}`,
     'warm-up runs first. The baseline is the raw',
     'one-commit-per-step ceiling (raw commits/s ÷ 10) measured at the start of the same round, in the same fresh',
-    `directory. ${o.rounds} rounds.`,
+    `directory. Each round ends with the same runs on a second instance with \`audit: false\`. ${o.rounds} rounds.`,
     '',
     table(HEADER, [
       ['Vigil, workflows/s', num(m.workflowsPerSec), perRound(rounds, 'workflowsPerSec')],
+      [
+        'Vigil without the audit trail, workflows/s',
+        num(m.auditOffWorkflowsPerSec),
+        perRound(rounds, 'auditOffWorkflowsPerSec'),
+      ],
+      ['Throughput the audit trail costs', pct(m.auditCost * 100), perRound(rounds, 'auditCost', (v) => pct(v * 100))],
       ['Vigil, steps/s', num(m.stepsPerSec), perRound(rounds, 'stepsPerSec')],
       ['Raw ceiling, 10-step workflows/s', num(m.rawWorkflowsPerSec), perRound(rounds, 'rawWorkflowsPerSec')],
       ['Ratio (target ≥ 3×)', ratio(m.ratioToRawCeiling), perRound(rounds, 'ratioToRawCeiling', ratio)],

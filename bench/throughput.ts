@@ -1,7 +1,11 @@
 // Benchmark 3: throughput at concurrency 16. The worker is running before the clock starts;
 // then all runs are started at once (concurrently with their execution) and the clock stops
 // when the last one has completed. Each round first measures the raw one-commit-per-step
-// ceiling in the same fresh directory.
+// ceiling in the same fresh directory, and ends with the same runs on an instance without the
+// audit trail, to show what recording it costs.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { isMain, runAsScript } from './child-process.js';
 import { performance } from './clock.js';
 import { measureRawCommits } from './raw-sqlite.js';
@@ -22,6 +26,9 @@ export interface ThroughputRound {
   ratioToRawCeiling: number;
   transactionsPerRun: number;
   writesPerTransaction: number;
+  /** The same runs on an instance with `audit: false`, and the share of throughput the trail costs. */
+  auditOffWorkflowsPerSec: number;
+  auditCost: number;
   /** Should be 0: `lease.lost` events, and runs completed in the store without a `run.completed` event. */
   leasesLost: number;
   missingCompletionEvents: number;
@@ -30,9 +37,31 @@ export interface ThroughputRound {
 export type ThroughputResult = Rounds<ThroughputOptions, ThroughputRound>;
 
 async function measureRound(dir: string, options: ThroughputOptions): Promise<ThroughputRound> {
-  const { concurrency, warmupRuns, runs, rawCommits } = options;
+  const { runs, rawCommits } = options;
   const raw = measureRawCommits(dir, { warmup: 200, commits: rawCommits });
-  const vigil = await openVigil(dir, [tenSteps], { concurrency });
+  const measured = await measureVigil(dir, options);
+  const offDir = join(dir, 'audit-off');
+  mkdirSync(offDir);
+  const off = await measureVigil(offDir, options, { audit: false });
+  const { workflowsPerSec, wallMs, transactions, writes, anomalies } = measured;
+  return {
+    runs,
+    wallMs,
+    workflowsPerSec,
+    stepsPerSec: workflowsPerSec * STEPS_PER_WORKFLOW,
+    rawWorkflowsPerSec: raw.workflowsPerSec,
+    ratioToRawCeiling: workflowsPerSec / raw.workflowsPerSec,
+    transactionsPerRun: transactions / runs,
+    writesPerTransaction: writes / transactions,
+    auditOffWorkflowsPerSec: off.workflowsPerSec,
+    auditCost: 1 - workflowsPerSec / off.workflowsPerSec,
+    ...anomalies,
+  };
+}
+
+async function measureVigil(dir: string, options: ThroughputOptions, extra: { audit?: false } = {}) {
+  const { concurrency, warmupRuns, runs } = options;
+  const vigil = await openVigil(dir, [tenSteps], { concurrency }, extra);
   try {
     await startAndComplete(vigil, completedInSqlite(dir), tenSteps, warmupRuns, (i) => ({ run: i }));
     const before = storeStats(vigil);
@@ -42,18 +71,12 @@ async function measureRound(dir: string, options: ThroughputOptions): Promise<Th
     }));
     const wallMs = performance.now() - start;
     const after = storeStats(vigil);
-    const workflowsPerSec = (runs * 1000) / wallMs;
-    const transactions = after.transactions - before.transactions;
     return {
-      runs,
       wallMs,
-      workflowsPerSec,
-      stepsPerSec: workflowsPerSec * STEPS_PER_WORKFLOW,
-      rawWorkflowsPerSec: raw.workflowsPerSec,
-      ratioToRawCeiling: workflowsPerSec / raw.workflowsPerSec,
-      transactionsPerRun: transactions / runs,
-      writesPerTransaction: (after.writes - before.writes) / transactions,
-      ...anomalies,
+      workflowsPerSec: (runs * 1000) / wallMs,
+      transactions: after.transactions - before.transactions,
+      writes: after.writes - before.writes,
+      anomalies,
     };
   } finally {
     await vigil.close();

@@ -7,8 +7,14 @@ import { createVigil, SqliteStore, type AnyWorkflow, type Vigil, type WorkerOpti
 export const databasePath = (dir: string): string => join(dir, 'vigil.db');
 
 /** A Vigil instance with an in-process worker on `<dir>/vigil.db`, migrated and ready. */
-export async function openVigil(dir: string, workflows: AnyWorkflow[], worker: WorkerOptions): Promise<Vigil> {
-  const vigil = createVigil({ database: databasePath(dir), workflows, worker });
+/** A Vigil on a fresh database in `dir`; `audit: false` runs it without the audit trail. */
+export async function openVigil(
+  dir: string,
+  workflows: AnyWorkflow[],
+  worker: WorkerOptions,
+  options: { audit?: false } = {},
+): Promise<Vigil> {
+  const vigil = createVigil({ database: databasePath(dir), workflows, worker, ...options });
   await vigil.ready();
   return vigil;
 }
