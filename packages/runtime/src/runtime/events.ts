@@ -108,7 +108,16 @@ export interface RuntimeEventMap {
     target: string;
     usd: number;
     tokens?: { input: number; output: number; cached: number; reasoning: number };
+    /** LLM calls: the model's stated reasoning for its decision, for the audit trail. */
+    reasoning?: string;
+    /** LLM calls: how long the provider took, in milliseconds. */
+    latencyMs?: number;
   };
+  /**
+   * Text a running LLM step produced so far (one chunk per event), for subscribers of
+   * \`GET /v1/runs/:id/stream\`. Not durable: the step's result is checkpointed as usual.
+   */
+  'llm.token': { runId: string; seq: number; step: string; text: string };
   /** Spend crossed a soft limit (once per scope key and period). */
   'budget.soft_limit': { scope: string; key: string; limitUsd: number; spentUsd: number; runId: string | null };
   /** A reservation was refused by a hard limit: the call did not happen. */
