@@ -8,6 +8,9 @@ import { defineConfig } from 'vigil';
 export default defineConfig({
   workflows: [discharge, reconciliation, lateCheckout, requestsSweep],
   tools: [...Object.values(dischargeTools), ...Object.values(reconciliationTools), ...Object.values(guestTools)],
+  // The notification's address and text carry a patient's phone number and name: the audit trail
+  // keeps that the message was sent, to which patient's run, not what it said or where it went.
+  audit: { redactPaths: ['policy.decided.args.to', 'policy.decided.args.text'] },
   webhooks: {
     sources: {
       // POST /v1/webhooks/pms → event `guest.request`. Secrets from VIGIL_WEBHOOK_SECRET_PMS; without
