@@ -95,6 +95,12 @@ export class PgConnection {
   transaction<T>(fn: (tx: PgTransaction) => Promise<T>): Promise<T> {
     return this.retrying(async () => {
       const client = await this.pool.connect();
+      // A checked-out client has no listener of the pool's: a connection the server ends while
+      // `fn` runs between statements (a restart, a terminated backend) would emit an 'error'
+      // nobody hears and crash the process. Its next statement fails instead, and is retried.
+      const onError = (error: Error): void =>
+        this.options.logger.warn('a database connection failed during a transaction', { error: error.message });
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -102,6 +108,7 @@ export class PgConnection {
             (await client.query(this.prepared(text, params))).rows as Row[],
         });
         await client.query('COMMIT');
+        client.off('error', onError);
         client.release();
         return result;
       } catch (error) {
@@ -112,6 +119,7 @@ export class PgConnection {
             () => false,
             () => true,
           ));
+        client.off('error', onError);
         client.release(broken ? (error instanceof Error ? error : true) : undefined);
         throw error;
       }
