@@ -1,18 +1,18 @@
 // Lint: type-aware rules (a dropped promise in a durable runtime is a lost checkpoint), no
-// import cycles, and the layer direction of DESIGN.md: core ← store ← governance ← runtime ←
-// server ← cli. compose.ts is the one file that sees every layer; nothing in src imports testing/.
+// import cycles, and the layer direction of DESIGN.md: core ← store ← governance ← llm ←
+// runtime ← server ← cli. compose.ts is the one file that sees every layer; nothing in src imports testing/.
 import js from '@eslint/js';
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const src = './packages/runtime/src';
-const layers = ['core', 'store', 'governance', 'runtime', 'server', 'cli'];
+const layers = ['core', 'store', 'governance', 'llm', 'runtime', 'server', 'cli'];
 const outer = (layer) => layers.slice(layers.indexOf(layer) + 1).map((l) => `${src}/${l}`);
 const layerZones = layers.map((layer) => ({
   target: `${src}/${layer}`,
   // The CLI is the one layer that runs the composition root.
   from: [...outer(layer), ...(layer === 'cli' ? [] : [`${src}/compose.ts`]), `${src}/index.ts`, `${src}/testing`],
-  message: `${layer}/ may import only layers inside it (core ← store ← governance ← runtime ← server ← cli).`,
+  message: `${layer}/ may import only layers inside it (core ← store ← governance ← llm ← runtime ← server ← cli).`,
 }));
 
 export default tseslint.config(

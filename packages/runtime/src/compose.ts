@@ -12,6 +12,7 @@ import { resolvePriceTable, type PriceOverrides, type PriceTable } from './core/
 import type { AnyTool } from './core/tool.js';
 import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
 import { BudgetGate } from './governance/budget-gate.js';
+import { ModelRegistry, type LlmOptions } from './llm/model-registry.js';
 import { AuditClient } from './runtime/audit-client.js';
 import { AuditHeadWriter } from './runtime/audit-head-writer.js';
 import { resolveAuditSettings, type AuditOptions } from './runtime/audit-options.js';
@@ -93,6 +94,15 @@ export interface VigilOptions {
    */
   pricing?: PriceOverrides;
   /**
+   * The named models `ctx.llm({ model })` calls: provider settings or AI SDK model objects.
+   * Without a `default`, the offline scripted model answers; `VIGIL_LLM_URL` (+ `VIGIL_LLM_MODEL`,
+   * `VIGIL_LLM_API_KEY_ENV`) in the environment makes `default` an OpenAI-compatible server.
+   *
+   * @example
+   * llm: { models: { default: { provider: 'openai', model: 'gpt-4.1-mini' }, local: { provider: 'ollama', model: 'qwen3:8b' } } }
+   */
+  llm?: LlmOptions;
+  /**
    * Spend limits beyond one workflow's `budget`: all spend of the deployment per UTC day, and
    * named agents' daily limits (shared by every workflow with that `agent`).
    *
@@ -137,6 +147,8 @@ export class Vigil {
   readonly budgets: BudgetClient;
   /** The LLM price table in force: the built-in one with `pricing` over it. */
   readonly prices: PriceTable;
+  /** The named models `ctx.llm` calls. */
+  readonly models: ModelRegistry;
   private readonly budgetGate: BudgetGate;
   /** The audit trail: list, verify, and `flush()` what this instance recorded (after `ready()`). */
   readonly audit: AuditClient;
@@ -177,6 +189,7 @@ export class Vigil {
     }
     const idempotencyRetentionMs = resolveIdempotencyRetention(options.idempotencyRetention);
     this.prices = resolvePriceTable(options.pricing);
+    this.models = new ModelRegistry(options.llm);
     const budgetSettings = validateBudgetSettings(options.budgets);
     this.budgetGate = new BudgetGate(this.store.spend, budgetSettings);
     this.client = new VigilClient({
@@ -278,6 +291,7 @@ export class Vigil {
         sendEvent: (event) => this.eventClient.send(event),
         budgets: this.budgetGate,
         prices: this.prices,
+        models: this.models,
       },
       this.registry,
     );

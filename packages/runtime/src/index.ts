@@ -132,6 +132,18 @@ export type {
   WorkflowBudgetView,
 } from './runtime/budget-client.js';
 export type { AuditOptions } from './runtime/audit-options.js';
+export type { LlmCallOptions, LlmFallbackValue, LlmMessage, LlmResult, LlmUsage } from './core/llm-call.js';
+export { ModelRegistry, type LlmOptions, type ModelChoice, type ResolvedModel } from './llm/model-registry.js';
+export { PROVIDER_PRESETS, type ModelSetting, type ProviderName } from './llm/providers.js';
+export {
+  offlineModel,
+  ScriptedModel,
+  scriptedModel,
+  type Script,
+  type ScriptedModelOptions,
+  type ScriptedReply,
+  type ScriptedRequest,
+} from './llm/scripted-model.js';
 export type { AuditClient, AuditPage, AuditQuery } from './runtime/audit-client.js';
 export type { AuditVerifyReport, VerifyAuditOptions } from './runtime/audit-verification.js';
 export type { SignedHeadFile } from './runtime/audit-head-writer.js';

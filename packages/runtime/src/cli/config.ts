@@ -1,6 +1,7 @@
 import type { BudgetSettingsOptions } from '../core/budget.js';
 import type { Duration } from '../core/duration.js';
 import type { PriceOverrides } from '../core/pricing.js';
+import type { LlmOptions } from '../llm/model-registry.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { AuditOptions } from '../runtime/audit-options.js';
@@ -33,6 +34,13 @@ export interface VigilConfig {
   webhooks?: WebhookConfig;
   /** LLM prices written over the built-in table, USD per million tokens (see `VigilOptions.pricing`). */
   pricing?: PriceOverrides;
+  /**
+   * Named models for `ctx.llm` (see `VigilOptions.llm`); `VIGIL_LLM_URL` overrides `default`.
+   *
+   * @example
+   * llm: { models: { default: { provider: 'ollama', model: 'qwen3:8b' } } }
+   */
+  llm?: LlmOptions;
   /**
    * Daily spend limits of the deployment and of named agents (see `VigilOptions.budgets`).
    *

@@ -1,6 +1,7 @@
 import type { Duration } from './duration.js';
 import type { EventMatch } from './event-match.js';
 import type { SendResult } from './event-view.js';
+import type { LlmCallOptions, LlmResult } from './llm-call.js';
 import type { Logger } from './logger.js';
 import type { StepPolicyOptions } from './step-policy.js';
 import type { Tool, VerifyResult } from './tool.js';
@@ -100,6 +101,22 @@ export interface WorkflowContext {
    * for (const request of missed) await ctx.sendEvent('guest.request', request);
    */
   sendEvent(name: string, payload?: unknown, options?: SendEventOptions): Promise<SendResult>;
+
+  /**
+   * Calls a language model as one checkpointed step (named `llm` unless `options.name` says
+   * otherwise): a completed call is never made again on replay. Its expected cost is reserved
+   * against the budgets before each attempt and what it cost settled after (the ledger, the
+   * step's detail and `spend.recorded` get model, tokens, cost and latency); its text streams to
+   * `llm.token` events while it runs.
+   *
+   * @example
+   * const { text } = await ctx.llm({
+   *   system: 'You write discharge summaries for patients.',
+   *   prompt: `Summarise: ${JSON.stringify(record)}`,
+   *   fallback: (error) => template(record),
+   * });
+   */
+  llm<T = undefined>(options: LlmCallOptions<T>): Promise<LlmResult<T>>;
 
   /** Sleeps durably: the run is released and resumes on any worker once `duration` has passed. */
   sleep(name: string, duration: Duration): Promise<void>;

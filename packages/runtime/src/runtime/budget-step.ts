@@ -2,9 +2,11 @@ import type { BudgetExceededError } from '../core/errors.js';
 import type { BudgetedCall } from '../governance/budget-gate.js';
 import type { LedgerEntry, SoftLimitCrossing } from '../store/spend-store.js';
 import type { PolicyCall, PolicyHost } from './policy-step.js';
+import type { LlmUsage } from './step-runner.js';
 
 /** How an attempt ended, as far as its cost is concerned. */
-export type AttemptCost = { ran: true; ok: boolean; reportedUsd: number | undefined } | { ran: false };
+export type AttemptCost =
+  { ran: true; ok: boolean; reportedUsd: number | undefined; llm?: LlmUsage | undefined } | { ran: false };
 
 /**
  * The spend side of one step's attempts: reserve each attempt's expected cost before it runs,
@@ -73,10 +75,11 @@ export class StepBudget {
     }
     const usd = outcome.reportedUsd ?? null;
     let settled: { entry: LedgerEntry; crossed: SoftLimitCrossing[] } | null = null;
-    if (this.reserved === attempt) settled = await budgets.settle(key, { usd }, now);
-    else if (usd !== null && usd > 0) settled = await budgets.record(this.budgetedCall(attempt, 0), { usd }, now);
+    const settlement = { usd, tokens: outcome.llm?.tokens ?? null };
+    if (this.reserved === attempt) settled = await budgets.settle(key, settlement, now);
+    else if (usd !== null && usd > 0) settled = await budgets.record(this.budgetedCall(attempt, 0), settlement, now);
     this.reserved = undefined;
-    if (settled) this.announce(settled.entry, settled.crossed);
+    if (settled) this.announce(settled.entry, settled.crossed, outcome.llm);
   }
 
   /**
@@ -93,7 +96,7 @@ export class StepBudget {
     if (settled) this.announce(settled.entry, settled.crossed);
   }
 
-  private announce(entry: LedgerEntry, crossed: SoftLimitCrossing[]): void {
+  private announce(entry: LedgerEntry, crossed: SoftLimitCrossing[], llm?: LlmUsage): void {
     const { events } = this.host.deps;
     const { runId } = this.host;
     events.emit('spend.recorded', {
@@ -104,6 +107,8 @@ export class StepBudget {
       target: entry.target,
       usd: entry.usd ?? 0,
       ...(entry.tokens ? { tokens: entry.tokens } : {}),
+      ...(llm ? { latencyMs: llm.latencyMs } : {}),
+      ...(llm?.reasoning ? { reasoning: llm.reasoning } : {}),
     });
     for (const c of crossed) {
       events.emit('budget.soft_limit', {
@@ -124,7 +129,7 @@ export class StepBudget {
       attempt,
       owner: this.host.workflowBudget,
       step: this.call.name,
-      kind: 'tool',
+      kind: this.call.kind === 'llm' ? 'llm' : 'tool',
       target: this.call.target,
       usd,
     };

@@ -17,6 +17,7 @@ import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateIdempotencyKey } from '../core/ids.js';
 import { encodeJson } from '../core/json.js';
+import type { LlmCallOptions, LlmResult } from '../core/llm-call.js';
 import type { Logger } from '../core/logger.js';
 import { slotOfKey } from '../core/schedule-spec.js';
 import { JOURNAL_NAMES, validateStepName, type JournalKind } from '../core/step-identity.js';
@@ -25,6 +26,7 @@ import type { AnyWorkflow } from '../core/workflow.js';
 import type { StepWrite } from '../store/checkpoint-store.js';
 import { runEscalationStep } from './escalation-step.js';
 import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
+import { llmCall } from './llm-step.js';
 import { stepCall, toolCall } from './policy-calls.js';
 import { PolicyStep } from './policy-step.js';
 import { never, stripIntact } from './recorded-steps.js';
@@ -86,6 +88,21 @@ export class ExecutionContext implements WorkflowContext {
       { policy: this.definition.policy, input: this.input, principal: this.principal },
     );
     return this.execution.runStep<Output>(name, 'tool', (seq, recorded) =>
+      new PolicyStep(this.execution, build(seq), recorded).run(),
+    );
+  }
+
+  llm<T = undefined>(options: LlmCallOptions<T>): Promise<LlmResult<T>> {
+    const name = validateStepName(options?.name ?? 'llm', 'LLM call name');
+    const { models, prices, events, maxPayloadBytes } = this.execution.deps;
+    const build = llmCall(name, options, {
+      models,
+      prices,
+      events,
+      runId: this.runId,
+      maxPayloadBytes,
+    });
+    return this.execution.runStep<LlmResult<T>>(name, 'llm', (seq, recorded) =>
       new PolicyStep(this.execution, build(seq), recorded).run(),
     );
   }

@@ -3,6 +3,7 @@ import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import type { PriceTable } from '../core/pricing.js';
 import type { BudgetGate } from '../governance/budget-gate.js';
+import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
@@ -22,4 +23,6 @@ export interface ExecutionDeps {
   budgets: BudgetGate;
   /** LLM prices (the built-in table with `VigilOptions.pricing` over it), for `ctx.llm`. */
   prices: PriceTable;
+  /** The named models `ctx.llm` calls. */
+  models: ModelRegistry;
 }

@@ -157,7 +157,8 @@ export class PolicyStep {
     });
     // Stopped: a crash-retry of this attempt finds its reservation, or settles it if it ran.
     if (result === STOPPED) return STOPPED;
-    await this.settleBudget(attempt, { ran: true, ok: result.ok, reportedUsd: result.reportedUsd });
+    const { ok, reportedUsd } = result;
+    await this.settleBudget(attempt, { ran: true, ok, reportedUsd, llm: ok ? result.llm : undefined });
     this.attempts = attempt;
     this.carry = undefined;
     this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
@@ -165,8 +166,9 @@ export class PolicyStep {
       const outcome = result.ok ? { ok: true as const } : { ok: false as const, error: result.record.error!.message };
       await this.store(() => recordBreakerOutcome(this.host, this.call, outcome, probe));
     }
-    if (result.ok) return this.succeed('completed', result.output);
-    return this.failed(result.error, result.record);
+    if (!result.ok) return this.failed(result.error, result.record);
+    if (result.llm) this.detail = { ...this.detail, llm: result.llm };
+    return this.succeed('completed', result.output);
   }
 
   /**

@@ -71,6 +71,13 @@ export interface StepView {
   costUsd: number | null;
   /** Tool calls: what the tool access policy decided (`allowed`, `denied`, `approval_requested`…). */
   policy?: { decision: string; rule: string | null; reason: string | null };
+  /** LLM calls: the model that answered, its tokens, cost (USD) and latency (ms). */
+  llm?: {
+    model: string;
+    tokens: { input: number; output: number; cached: number; reasoning: number };
+    costUsd: number;
+    latencyMs: number;
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -148,6 +155,7 @@ function toStepView(
     failedAttempts: attempts.filter((a) => a.seq === step.seq).map(toAttemptView),
     costUsd: costs.find((c) => c.seq === step.seq)?.usd ?? null,
     ...policyOf(step),
+    ...llmOf(step),
   };
 }
 
@@ -155,6 +163,12 @@ function policyOf(step: StepRecord): Pick<StepView, 'policy'> {
   if (step.kind !== 'tool' || !step.intact) return {};
   const policy = parseDetail(step.detail).policy;
   return policy ? { policy: { decision: policy.decision, rule: policy.rule, reason: policy.reason ?? null } } : {};
+}
+
+function llmOf(step: StepRecord): Pick<StepView, 'llm'> {
+  if (step.kind !== 'llm' || !step.intact) return {};
+  const llm = parseDetail(step.detail).llm;
+  return llm ? { llm } : {};
 }
 
 function parseStored(text: string): unknown {

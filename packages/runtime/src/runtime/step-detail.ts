@@ -1,3 +1,5 @@
+import type { TokenCounts } from '../store/spend-store.js';
+
 /**
  * What the tool access policy decided on a tool step, once, before its first attempt: kept so
  * that a resumed run never asks again (an approval in particular) and the timeline shows it.
@@ -27,6 +29,8 @@ export interface StepDetail {
   policy?: PolicyDetail;
   /** The step waits for a token of its tool's rate limit until then. */
   rateLimitedUntil?: number;
+  /** LLM steps: the model, its tokens, cost and latency, of the attempt that answered. */
+  llm?: { model: string; tokens: TokenCounts; costUsd: number; latencyMs: number; reasoning?: string };
 }
 
 export function parseDetail(text: string | null | undefined): StepDetail {

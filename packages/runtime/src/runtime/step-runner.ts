@@ -7,6 +7,7 @@ import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
+import type { TokenCounts } from '../store/spend-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 
 /** What running a step needs from its run's execution. */
@@ -37,25 +38,46 @@ export interface StepHost {
 /** The step ended without an outcome to hand back: the execution stopped under it. */
 export const STOPPED = Symbol('stopped');
 
+/** What an LLM call's attempt reports: for the ledger, the step's detail and `spend.recorded`. */
+export interface LlmUsage {
+  /** The model's own name (what the price table saw). */
+  model: string;
+  tokens: TokenCounts;
+  costUsd: number;
+  latencyMs: number;
+  /** The model's reasoning for its answer, when there is one: it goes to the audit trail. */
+  reasoning?: string;
+}
+
 /**
  * One attempt's result; nothing about its outcome is committed yet. `reportedUsd` is the cost
- * the body reported (`reportCost`), if it did.
+ * the body reported (`reportCost`), if it did; `llm`, what an LLM call reported of its usage.
  */
 export type AttemptResult =
-  | { ok: true; value: unknown; output: string; startedAt: number; endedAt: number; reportedUsd?: number }
+  | {
+      ok: true;
+      value: unknown;
+      output: string;
+      startedAt: number;
+      endedAt: number;
+      reportedUsd?: number;
+      llm?: LlmUsage;
+    }
   | { ok: false; error: unknown; record: AttemptRecord; reportedUsd?: number }
   | typeof STOPPED;
 
 /** What a step body receives: the public `StepContext`, and where a tool reports its actual cost. */
 export interface AttemptContext extends StepContext {
   reportCost(usd: number): void;
+  /** An LLM call's usage; its `costUsd` is reported as the attempt's cost too. */
+  reportLlmUsage(usage: LlmUsage): void;
 }
 
 /** What identifies a step's row and how its body is called. */
 export interface AttemptCall {
   seq: number;
   name: string;
-  kind: 'step' | 'tool';
+  kind: 'step' | 'tool' | 'llm';
   body: (step: AttemptContext) => unknown;
   timeoutMs: number | undefined;
   maxResultBytes: number;
@@ -106,7 +128,7 @@ export async function runAttempt(
   await host.failpoint('step.before-body', call.name, call.seq);
 
   let result: AttemptResult;
-  const cost: { usd?: number } = {};
+  const cost: { usd?: number; llm?: LlmUsage } = {};
   try {
     // Without a timeout the body gets the run's own signal: no controllers to make per step.
     const value =
@@ -123,6 +145,7 @@ export async function runAttempt(
       startedAt,
       endedAt: clock.now(),
       ...(cost.usd === undefined ? {} : { reportedUsd: cost.usd }),
+      ...(cost.llm ? { llm: cost.llm } : {}),
     };
   } catch (error) {
     const record: AttemptRecord = {
@@ -163,6 +186,7 @@ export function announceOutcome(host: StepHost, outcome: StepWrite): () => Promi
 }
 
 function describeCall(call: AttemptCall): string {
+  if (call.kind === 'llm') return `LLM call "${call.name}"`;
   return call.kind === 'tool' ? `Tool call "${call.name}"` : `Step "${call.name}"`;
 }
 
@@ -171,7 +195,7 @@ function stepContext(
   call: AttemptCall,
   attempt: number,
   signal: AbortSignal,
-  cost: { usd?: number },
+  cost: { usd?: number; llm?: LlmUsage },
 ): AttemptContext {
   let log: Logger | undefined;
   return {
@@ -192,6 +216,10 @@ function stepContext(
         );
       }
       cost.usd = usd;
+    },
+    reportLlmUsage: (usage: LlmUsage) => {
+      cost.usd = usage.costUsd;
+      cost.llm = usage;
     },
   };
 }

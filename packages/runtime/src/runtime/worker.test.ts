@@ -14,6 +14,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { RuntimeEvents } from './events.js';
 import { Executor } from './executor.js';
 import { Worker } from './worker.js';
+import { ModelRegistry } from '../llm/model-registry.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
 const Input = z.object({ n: z.number() });
@@ -208,6 +209,7 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
         sendEvent: noEvents,
         budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
         prices: DEFAULT_PRICES,
+        models: new ModelRegistry({}, {}),
       },
       registry,
     );
@@ -234,6 +236,7 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
         sendEvent: noEvents,
         budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
         prices: DEFAULT_PRICES,
+        models: new ModelRegistry({}, {}),
       },
       registry,
     );

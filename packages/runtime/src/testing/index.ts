@@ -8,3 +8,11 @@ export { FAILPOINT_NAMES, type FailpointName, type FailpointSite } from '../core
 export { faults, faultRoll } from './faults.js';
 export { serveApi, type ServeApiOptions, type ServedApi } from './serve-api.js';
 export type { RunningServer } from '../server/serve.js';
+export {
+  ScriptedModel,
+  scriptedModel,
+  type Script,
+  type ScriptedModelOptions,
+  type ScriptedReply,
+  type ScriptedRequest,
+} from '../llm/scripted-model.js';

@@ -94,12 +94,14 @@ export async function host(options: HostOptions): Promise<void> {
       : {}),
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
     ...(project.config.pricing ? { pricing: project.config.pricing } : {}),
+    ...(project.config.llm ? { llm: project.config.llm } : {}),
     ...(project.config.budgets ? { budgets: project.config.budgets } : {}),
   });
   // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
   const stop = stopSignal(logger);
   await vigil.ready();
   logger.info('store opened', { store: vigil.store.describe() });
+  logger.info('LLM model default', { model: vigil.models.describe('default'), models: vigil.models.names() });
   if (!vigil.audit.recording) logger.warn('the audit trail is off in this process (audit: false)');
   else if (vigil.audit.headFile === null) {
     logger.warn(
