@@ -1,5 +1,6 @@
 import type { Vigil } from './compose.js';
 import type { Logger } from './core/logger.js';
+import { RunStreams } from './runtime/run-stream.js';
 import type { AppOptions } from './server/app.js';
 import type { WebhookSource } from './server/webhook-sources.js';
 
@@ -23,6 +24,12 @@ export function apiOptions(
     keys: vigil.keys,
     budgets: vigil.budgets,
     audit: vigil.audit,
+    runStreams: new RunStreams({
+      client: vigil.client,
+      store: vigil.store,
+      events: vigil.events,
+      clock: vigil.store.clock,
+    }),
     logger: options.logger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: options.maxBodyBytes,

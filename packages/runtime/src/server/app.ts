@@ -12,6 +12,7 @@ import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
+import type { RunStreams } from '../runtime/run-stream.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   keys: KeyClient;
   budgets: BudgetClient;
   audit: AuditClient;
+  /** What `GET /v1/runs/:id/stream` sends. */
+  runStreams: RunStreams;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -106,7 +109,7 @@ export function createApp(options: AppOptions): Hono {
       },
     }),
   );
-  app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));
+  app.route('/v1/runs', runRoutes(options.client, options.runStreams, options.logger, options.maxBodyBytes));
   app.route('/v1/workflows', workflowRoutes(options.registry));
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
