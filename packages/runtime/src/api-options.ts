@@ -1,5 +1,6 @@
 import type { Vigil } from './compose.js';
 import type { Logger } from './core/logger.js';
+import { MemoryClient } from './runtime/memory-client.js';
 import { RunStreams } from './runtime/run-stream.js';
 import type { AppOptions } from './server/app.js';
 import type { WebhookSource } from './server/webhook-sources.js';
@@ -24,6 +25,7 @@ export function apiOptions(
     keys: vigil.keys,
     budgets: vigil.budgets,
     audit: vigil.audit,
+    memory: new MemoryClient(vigil.store),
     runStreams: new RunStreams({
       client: vigil.client,
       store: vigil.store,
