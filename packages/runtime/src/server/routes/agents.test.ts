@@ -36,17 +36,16 @@ describe.each(DIALECTS)('GET /v1/agents/:name/memory on %s', (dialect: Dialect) 
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const first = await get('/v1/agents/reconciler/memory?limit=2');
-    expect(first).toEqual({
-      status: 200,
-      body: {
-        agent: 'reconciler',
-        entries: [
-          { key: 'a', value: { learned: 'a' }, version: 1, writer: `${id}:2`, updatedAt: expect.any(String) },
-          { key: 'b', value: { learned: 'b' }, version: 1, writer: `${id}:1`, updatedAt: expect.any(String) },
-        ],
-        nextCursor: 'b',
-      },
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      agent: 'reconciler',
+      entries: [
+        { key: 'a', value: { learned: 'a' }, version: 1, writer: `${id}:2` },
+        { key: 'b', value: { learned: 'b' }, version: 1, writer: `${id}:1` },
+      ],
+      nextCursor: 'b',
     });
+    expect((first.body['entries'] as unknown[]).length).toBe(2);
     const second = await get('/v1/agents/reconciler/memory?limit=2&after=b');
     expect(second.body).toMatchObject({ entries: [{ key: 'c', version: 1 }], nextCursor: null });
     expect((await get('/v1/agents/nobody/memory')).body).toEqual({ agent: 'nobody', entries: [], nextCursor: null });
