@@ -50,7 +50,9 @@ beforeAll(async () => {
     });
     runId = ((await res.json()) as { id: string }).id;
     await eventually(async () => {
-      const run = (await (await fetch(`${url}/v1/runs/${runId}`, { headers: { authorization } })).json()) as { status: string };
+      const run = (await (await fetch(`${url}/v1/runs/${runId}`, { headers: { authorization } })).json()) as {
+        status: string;
+      };
       return run.status === 'completed' ? true : undefined;
     });
   } finally {
