@@ -119,27 +119,32 @@ export class RunStreams {
 
 /** What the stream has told its reader about each step and the run, so the poll sends only news. */
 class SeenState {
-  private readonly steps = new Map<number, string>();
+  /** How far each step has got, as {@link progressOf} measures it. */
+  private readonly steps = new Map<number, number>();
   private status: RunStatus;
 
   constructor(snapshot: RunDetails) {
     this.status = snapshot.status;
-    for (const step of snapshot.steps) this.steps.set(step.seq, stateOf(step.status, step.attempts));
+    for (const step of snapshot.steps) this.steps.set(step.seq, progressOf(step.status, step.attempts));
   }
 
-  /** Notes an event from this process; false if the poll already sent it. */
+  /**
+   * Notes a message as it goes out, from this process's events or from a poll; false if what it
+   * reports was already sent. Deciding here, not when the poll ran, keeps a polled message queued
+   * behind an event of this process from hiding that event.
+   */
   take(event: string, data: unknown): boolean {
     const payload = data as { seq?: number; attempt?: number; status?: StepStatus; polled?: boolean };
-    if (payload.polled) return true;
     const status = stepStatusOf(event, payload.status);
     if (status && payload.seq !== undefined && payload.attempt !== undefined) {
-      const state = stateOf(status, payload.attempt);
-      if (this.steps.get(payload.seq) === state) return false;
-      this.steps.set(payload.seq, state);
+      const progress = progressOf(status, payload.attempt);
+      if (progress <= (this.steps.get(payload.seq) ?? -1)) return false;
+      this.steps.set(payload.seq, progress);
     }
     const runStatus = runStatusOf(event, data);
     if (runStatus) {
-      if (runStatus === this.status && RUN_ENDING.has(event)) return false;
+      // This process's suspensions are each news; a poll's, or a second ending, are not.
+      if (runStatus === this.status && (payload.polled || RUN_ENDING.has(event))) return false;
       this.status = runStatus;
     }
     return true;
@@ -151,9 +156,8 @@ class SeenState {
     for (const step of steps) {
       // Journaled values (`$now`, memory) are not steps a reader follows.
       if (step.name.startsWith('$')) continue;
-      const state = stateOf(step.status, step.attempts);
-      if (this.steps.get(step.seq) === state) continue;
-      this.steps.set(step.seq, state);
+      // Never backwards: an event of this process can run ahead of the commit the poll reads.
+      if (progressOf(step.status, step.attempts) <= (this.steps.get(step.seq) ?? -1)) continue;
       const event = STEP_EVENTS[step.status];
       if (!event) continue;
       const base = { runId, seq: step.seq, name: step.name, attempt: step.attempts, status: step.status, polled: true };
@@ -163,9 +167,10 @@ class SeenState {
       });
     }
     if (status !== this.status) {
-      this.status = status;
       const event = RUN_EVENTS[status];
-      if (event)
+      // A status without an event (running, queued) is only noted, so its next change is seen.
+      if (!event) this.status = status;
+      else
         messages.push({
           event,
           data: { runId, status, ...(event === 'run.suspended' ? { wakeAt } : {}), polled: true },
@@ -175,7 +180,15 @@ class SeenState {
   }
 }
 
-const stateOf = (status: StepStatus, attempts: number): string => `${status}:${attempts}`;
+/**
+ * How far a step has got: its attempt, then started (0) < waiting between attempts or on a
+ * timer (1) < ended (2). A step's record only ever moves forward on this scale.
+ */
+function progressOf(status: StepStatus, attempts: number): number {
+  const stage =
+    status === 'running' ? 0 : status === 'sleeping' || status === 'retrying' || status === 'waiting' ? 1 : 2;
+  return attempts * 3 + stage;
+}
 
 const STEP_EVENTS: Partial<Record<StepStatus, RuntimeEventName>> = {
   running: 'step.started',

@@ -117,7 +117,8 @@ describe.each(DIALECTS)('GET /v1/runs/:id/stream on %s', (dialect: Dialect) => {
     hold.open();
     await h.until(() => stream.state.ended, { stepMs: 250 });
     const after = stream.messages.slice(1).filter((m) => m.event);
-    expect(stepEvents(after)).toEqual([
+    // A poll may also catch step "b" running; each step's completion comes exactly once.
+    expect(stepEvents(after).filter(([event]) => event === 'step.completed')).toEqual([
       ['step.completed', 'a'],
       ['step.completed', 'b'],
     ]);
