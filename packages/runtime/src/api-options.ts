@@ -1,5 +1,7 @@
 import type { Vigil } from './compose.js';
 import type { Logger } from './core/logger.js';
+import { MemoryClient } from './runtime/memory-client.js';
+import { RunStreams } from './runtime/run-stream.js';
 import type { AppOptions } from './server/app.js';
 import type { WebhookSource } from './server/webhook-sources.js';
 
@@ -23,6 +25,13 @@ export function apiOptions(
     keys: vigil.keys,
     budgets: vigil.budgets,
     audit: vigil.audit,
+    memory: new MemoryClient(vigil.store),
+    runStreams: new RunStreams({
+      client: vigil.client,
+      store: vigil.store,
+      events: vigil.events,
+      clock: vigil.store.clock,
+    }),
     logger: options.logger,
     ping: () => vigil.store.ping(),
     maxBodyBytes: options.maxBodyBytes,

@@ -34,6 +34,7 @@ export {
   type VerifyResult,
 } from './core/tool.js';
 export type { Effects, Fallback, OnExhausted, StepPolicyOptions } from './core/step-policy.js';
+export { MAX_MEMORY_KEY_LENGTH, type Memory, type MemoryVersion, type RunMemory } from './core/memory.js';
 export type {
   ApprovalOptions,
   ArgumentCheck,

@@ -3,6 +3,7 @@ import type { EventMatch } from './event-match.js';
 import type { SendResult } from './event-view.js';
 import type { LlmCallOptions, LlmResult } from './llm-call.js';
 import type { Logger } from './logger.js';
+import type { RunMemory } from './memory.js';
 import type { StepPolicyOptions } from './step-policy.js';
 import type { Tool, VerifyResult } from './tool.js';
 
@@ -32,6 +33,16 @@ export interface WorkflowContext {
   readonly scheduledAt: number | null;
   /** A logger bound to this run; silent while replaying history, so each line appears once. */
   readonly log: Logger;
+  /**
+   * Durable key-value state with JSON values: this run's, and through `ctx.memory.agent()` an
+   * agent's across runs. Each call is journaled: replay returns what was read or written, and a
+   * write is never applied twice. Keys are non-empty strings of at most 200 characters.
+   *
+   * @example
+   * await ctx.memory.set('cursor', { page: 3 });
+   * const lastHour = await ctx.memory.agent().get<Summary>('last-summary');
+   */
+  readonly memory: RunMemory;
 
   /**
    * Runs `fn` once and checkpoints its result. Its "started" record is committed before `fn`

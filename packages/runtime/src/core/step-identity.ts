@@ -5,7 +5,8 @@ import { InvalidArgumentError, StepMismatchError } from './errors.js';
  * `random` and `uuid` journal a value the workflow read, so replay sees the same value; they
  * are steps without a body.
  */
-export type StepKind = 'step' | 'tool' | 'llm' | 'sleep' | 'escalation' | 'event' | 'now' | 'random' | 'uuid';
+export type StepKind =
+  'step' | 'tool' | 'llm' | 'sleep' | 'escalation' | 'event' | 'now' | 'random' | 'uuid' | 'memory';
 
 /**
  * `running`: its "started" record is committed and its body may be executing (after a crash,

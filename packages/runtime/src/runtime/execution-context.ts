@@ -31,6 +31,7 @@ import { stepCall, toolCall } from './policy-calls.js';
 import { PolicyStep } from './policy-step.js';
 import { never, stripIntact } from './recorded-steps.js';
 import type { RunExecution } from './run-execution.js';
+import { WorkflowMemory } from './workflow-memory.js';
 
 /**
  * The `ctx` a workflow function receives. It validates arguments and assigns each call its
@@ -45,6 +46,7 @@ export class ExecutionContext implements WorkflowContext {
   readonly log: Logger;
   readonly scheduledAt: number | null;
   readonly attempt: number;
+  readonly memory: WorkflowMemory;
   private readonly principal: string | null;
 
   constructor(
@@ -61,6 +63,7 @@ export class ExecutionContext implements WorkflowContext {
     this.workflow = { name: workflow.name, version: workflow.version };
     this.scheduledAt = slotOfKey(run.idempotencyKey);
     this.log = replaySilenced(execution.log, () => execution.replaying);
+    this.memory = new WorkflowMemory(execution, definition.agent);
   }
 
   step<T>(name: string, fn: (step: StepContext) => T | Promise<T>, options: StepOptions<T> = {}): Promise<T> {

@@ -6,6 +6,7 @@ import type { StepKind } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
+import type { AgentMemoryWrite } from '../store/memory-store.js';
 import type { ClaimedRun, FinishOutcome, Lease } from '../store/queue-store.js';
 import type { Suspension } from '../store/timer-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
@@ -207,6 +208,22 @@ export class RunExecution implements PolicyHost {
   queueRow(row: StepWrite, afterCommit?: () => void | Promise<void>): void {
     this.timeline.record(row);
     this.writer.add(row, afterCommit);
+  }
+
+  /**
+   * Commits an agent-memory write with the rows pending and its own row, in one transaction
+   * fenced by the lease; resolves with the version the write got, or null if the execution
+   * stopped (the write failed or the lease was lost). Its row goes with this write alone, never
+   * with an earlier one queued ahead, which would carry it without the memory write.
+   */
+  async commitMemoryWrite(row: StepWrite, write: AgentMemoryWrite): Promise<number | null> {
+    let version: number | null = null;
+    const ok = await this.writer.write(async (steps) => {
+      version = await this.deps.store.memory.commitWrite(this.lease, [...steps, row], write);
+    });
+    if (!ok || version === null) return null;
+    this.timeline.record({ ...row, output: JSON.stringify({ version }) });
+    return version;
   }
 
   /** A durable sleep until `wakeAt`, its row already queued or recorded. */

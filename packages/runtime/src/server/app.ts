@@ -12,12 +12,15 @@ import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
+import type { MemoryClient } from '../runtime/memory-client.js';
+import type { RunStreams } from '../runtime/run-stream.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -45,6 +48,10 @@ export interface AppOptions {
   keys: KeyClient;
   budgets: BudgetClient;
   audit: AuditClient;
+  /** Agents' memory, for `GET /v1/agents/:name/memory`. */
+  memory: MemoryClient;
+  /** What `GET /v1/runs/:id/stream` sends. */
+  runStreams: RunStreams;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -101,12 +108,13 @@ export function createApp(options: AppOptions): Hono {
         spend: '/v1/spend',
         budgets: '/v1/budgets',
         audit: '/v1/audit',
+        agentMemory: '/v1/agents/:name/memory',
         health: '/healthz',
         ready: '/readyz',
       },
     }),
   );
-  app.route('/v1/runs', runRoutes(options.client, options.maxBodyBytes));
+  app.route('/v1/runs', runRoutes(options.client, options.runStreams, options.logger, options.maxBodyBytes));
   app.route('/v1/workflows', workflowRoutes(options.registry));
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));
@@ -128,6 +136,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/spend', spendRoutes(options.budgets));
   app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.route('/v1/audit', auditRoutes(options.audit));
+  app.route('/v1/agents', agentRoutes(options.memory));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -17,6 +17,7 @@ export const COPIED_TABLES = [
   'spend_counters',
   'budget_limits',
   'rate_limits',
+  'memory',
   // Verbatim, so the chain (seq, hashes, data text) verifies the same at the destination.
   'audit_entries',
 ] as const;

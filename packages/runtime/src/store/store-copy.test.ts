@@ -35,6 +35,7 @@ const nothing = {
   spend_counters: 0,
   budget_limits: 0,
   rate_limits: 0,
+  memory: 0,
   audit_entries: 0,
 };
 
@@ -181,6 +182,21 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
       eventWait: { runId, seq: 1, name: 'order.paid', match: '{"order":1}', since: now, deadline: null },
     },
   ]);
+  // An agent's memory, written with the step that records it.
+  const memoryStep = {
+    seq: 3,
+    name: '$memory.agent:w:set:learned',
+    kind: 'memory' as const,
+    status: 'completed' as const,
+    attempts: 1,
+    output: null,
+    error: null,
+    wakeAt: null,
+    startedAt: now,
+    endedAt: now,
+  };
+  const memoryWrite = { agent: 'w', key: 'learned', value: '{"n":1}', seq: 3, at: now };
+  expect(await source.memory.commitWrite(leased!.lease, [memoryStep], memoryWrite)).toBe(1);
   const event = {
     id: '00000000-0000-7000-8000-0000000000f1',
     name: 'order.paid',
@@ -267,7 +283,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   cleanups.push(() => target.close());
   const copied = {
     runs: 1,
-    steps: 2,
+    steps: 3,
     step_attempts: 1,
     dead_letters: 1,
     escalations: 1,
@@ -283,6 +299,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     spend_counters: 1,
     budget_limits: 1,
     rate_limits: 1,
+    memory: 1,
     audit_entries: 2,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
@@ -314,6 +331,8 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   expect(await target.spend.counters(counter)).toEqual([{ ...counter[0], settledUsd: 0.5, reservedUsd: 0.25 }]);
   expect(await target.spend.listLimits()).toEqual(await source.spend.listLimits());
   expect(await target.spend.runCost(runId)).toEqual([{ seq: 2, usd: 0.5 }]);
+  expect(await target.memory.get('w', 'learned')).toEqual(await source.memory.get('w', 'learned'));
+  expect(await target.memory.get('w', 'learned')).toMatchObject({ value: '{"n":1}', version: 1 });
   expect(await target.rateLimits.get('pharmacy.order|global')).toEqual({
     key: 'pharmacy.order|global',
     tokens: 1,

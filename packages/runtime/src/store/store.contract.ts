@@ -14,6 +14,7 @@ import { deadLettersContract } from './contract/dead-letters.contract.js';
 import { escalationsContract } from './contract/escalations.contract.js';
 import { eventsContract } from './contract/events.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
+import { memoryContract } from './contract/memory.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { rateLimitsContract } from './contract/rate-limits.contract.js';
@@ -55,5 +56,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('spend', () => spendContract(ctx));
     describe('rate limits', () => rateLimitsContract(ctx));
     describe('audit', () => auditContract(ctx));
+    describe('memory', () => memoryContract(ctx));
   });
 }

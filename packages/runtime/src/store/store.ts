@@ -6,6 +6,7 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { EscalationStore } from './escalation-store.js';
 import type { EventStore } from './event-store.js';
+import type { MemoryStore } from './memory-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
@@ -44,6 +45,8 @@ export interface Store {
   readonly rateLimits: RateLimitStore;
   /** The append-only, hash-chained audit trail. */
   readonly audit: AuditStore;
+  /** What agents remember across runs (`ctx.memory.agent()`), last write wins. */
+  readonly memory: MemoryStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -1,8 +1,11 @@
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 
 import { NotFoundError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { VigilClient } from '../../runtime/client.js';
+import type { RunStreams } from '../../runtime/run-stream.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
 
@@ -24,8 +27,13 @@ const ListRunsQuery = z
   })
   .strict();
 
-/** `/v1/runs`: start, list, show and cancel runs. */
-export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono<ApiEnv> {
+/** `/v1/runs`: start, list, show, follow (server-sent events) and cancel runs. */
+export function runRoutes(
+  client: VigilClient,
+  streams: RunStreams,
+  logger: Logger,
+  maxBodyBytes: number,
+): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.post('/', async (c) => {
@@ -50,6 +58,32 @@ export function runRoutes(client: VigilClient, maxBodyBytes: number): Hono<ApiEn
     const run = await client.getRun(id);
     if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
     return c.json(run);
+  });
+
+  // A `snapshot` event, then the run's events until it finishes, a heartbeat comment meanwhile.
+  app.get('/:id/stream', async (c) => {
+    const id = c.req.param('id');
+    // Checked before the stream opens: once it has, the status line is sent.
+    if (!(await client.getRun(id))) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
+    return streamSSE(
+      c,
+      async (stream) => {
+        const closed = new AbortController();
+        stream.onAbort(() => closed.abort());
+        await streams.stream(
+          id,
+          (message) =>
+            'heartbeat' in message
+              ? stream.write(': heartbeat\n\n').then(() => undefined)
+              : stream.writeSSE({ event: message.event, data: JSON.stringify(message.data) }),
+          closed.signal,
+        );
+      },
+      (error) => {
+        logger.warn('a run stream failed; closing it', { runId: id, error: String(error) });
+        return Promise.resolve();
+      },
+    );
   });
 
   app.post('/:id/cancel', async (c) => c.json(await client.cancel(c.req.param('id'), { principal: principalOf(c) })));

@@ -15,6 +15,7 @@ import { applyMigrations } from './migrator.js';
 import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
+import { PgMemoryStore } from './memory.js';
 import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
@@ -57,6 +58,7 @@ export class PostgresStore implements Store {
   readonly apiKeys: PgApiKeyStore;
   readonly spend: PgSpendStore;
   readonly rateLimits: PgRateLimitStore;
+  readonly memory: PgMemoryStore;
   readonly audit: PgAuditStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
@@ -93,6 +95,7 @@ export class PostgresStore implements Store {
     this.apiKeys = new PgApiKeyStore(this.conn);
     this.spend = new PgSpendStore(this.conn);
     this.rateLimits = new PgRateLimitStore(this.conn);
+    this.memory = new PgMemoryStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
@@ -386,6 +389,14 @@ const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
   rate_limits: {
     key: 'text',
     tokens: 'float8',
+    updated_at: 'bigint',
+  },
+  memory: {
+    agent: 'text',
+    key: 'text',
+    value: 'text',
+    version: 'bigint',
+    writer: 'text',
     updated_at: 'bigint',
   },
   audit_entries: {

@@ -76,6 +76,7 @@ describe('SqliteStore', () => {
       { version: 7 },
       { version: 8 },
       { version: 9 },
+      { version: 10 },
     ]);
     db.close();
     await a.runs.create({

@@ -17,6 +17,7 @@ import { SqliteEventStore } from './events.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
+import { SqliteMemoryStore } from './memory.js';
 import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   readonly spend: SqliteSpendStore;
   readonly rateLimits: SqliteRateLimitStore;
   readonly audit: SqliteAuditStore;
+  readonly memory: SqliteMemoryStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -85,6 +87,7 @@ export class SqliteStore implements Store {
     this.spend = new SqliteSpendStore(conn);
     this.rateLimits = new SqliteRateLimitStore(conn);
     this.audit = new SqliteAuditStore(conn);
+    this.memory = new SqliteMemoryStore(conn);
   }
 
   migrate(): Promise<void> {
