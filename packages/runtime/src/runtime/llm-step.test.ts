@@ -176,6 +176,10 @@ describe.each(DIALECTS)('ctx.llm over real HTTP on %s', (dialect: Dialect) => {
       { kind: 'llm', target: 'test-priced', state: 'settled', input_tokens: 100, output_tokens: 20 },
     ]);
     expect((await vigil.getRun(id))!.steps[0]!.costUsd).toBeCloseTo(0.12, 9);
+    // The audit trail records the LLM call: model, tokens, cost and the stated reasoning.
+    await vigil.audit.flush();
+    const [entry] = (await vigil.audit.list({ runId: id, type: 'spend.recorded' })).entries;
+    expect(entry!.data).toMatchObject({ kind: 'llm', target: 'test-priced', usd: 0.12, reasoning: 'to test' });
 
     // 1024 output tokens at $0.001 each cannot fit a $0.50 budget: refused before any request.
     const big = llmWorkflow('too-big', { model: 'priced', prompt: 'hi' }, { usd: 0.5 });
