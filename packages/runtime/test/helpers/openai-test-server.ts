@@ -31,7 +31,10 @@ export class OpenAiTestServer {
   completed = 0;
   /** Every request received, answered or not. */
   readonly seen: SeenRequest[] = [];
+  /** The requests answered in full, in order: count one prompt's completed requests here. */
+  readonly answered: SeenRequest[] = [];
   private readonly faults: TestFault[] = [];
+  private readonly faultsAt = new Map<number, TestFault>();
   private readonly hanging = new Set<ServerResponse>();
   private server: Server | undefined;
   private port = 0;
@@ -53,6 +56,16 @@ export class OpenAiTestServer {
   /** The next requests meet these faults, one each, before answers resume. */
   fail(...faults: TestFault[]): this {
     this.faults.push(...faults);
+    return this;
+  }
+
+  /**
+   * The request with this index (0-based, in order of arrival, as in `seen`) meets `fault`; the
+   * queue of `fail` is left for the others. E.g. `failAt(1, { kind: 'hang' })`: the first request
+   * is answered, the second hangs, the third is answered.
+   */
+  failAt(index: number, fault: TestFault): this {
+    this.faultsAt.set(index, fault);
     return this;
   }
 
@@ -98,7 +111,7 @@ export class OpenAiTestServer {
       body,
     };
     const index = this.seen.push(request) - 1;
-    const fault = this.faults.shift();
+    const fault = this.faultsAt.get(index) ?? this.faults.shift();
     if (fault) return this.refuse(res, fault);
     const reply = this.reply(request, this.completed);
     const { text, usage } = typeof reply === 'string' ? { text: reply, usage: undefined } : reply;
@@ -112,6 +125,7 @@ export class OpenAiTestServer {
       const answer = { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }] };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...answer, usage: counts }));
       this.completed++;
+      this.answered.push(request);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -125,6 +139,7 @@ export class OpenAiTestServer {
     send({ ...chunk, choices: [], usage: counts });
     res.end('data: [DONE]\n\n');
     this.completed++;
+    this.answered.push(request);
   }
 
   private refuse(res: ServerResponse, fault: TestFault): void {
