@@ -194,8 +194,9 @@ describe.each(DIALECTS)('a retry backoff across a SIGKILL on %s', (dialect) => {
 
     // Each step ran once, the tool twice: attempt 1 on the killed worker, attempt 2 elsewhere,
     // no earlier than the wake time. PostgreSQL workers read the server's clock through an
-    // offset measured to within half a local round trip, hence a few milliseconds of slack.
-    const slackMs = dialect === 'postgres' ? 20 : 0;
+    // offset measured to within half a local round trip, hence some slack: round trips grow
+    // on a loaded 2-core machine (22 ms was seen once in CI with 20 allowed).
+    const slackMs = dialect === 'postgres' ? 50 : 0;
     const lines = readLedger(ledger);
     expect(lines.map((l) => [l.step, l.attempt])).toEqual([
       ['before', 1],
