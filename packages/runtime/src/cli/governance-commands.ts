@@ -10,6 +10,13 @@ import {
 } from './commands/spend.js';
 import type { OutputFormat } from './output.js';
 
+/** The database a command works on directly, like `vigil migrate`. */
+const db = (): Option =>
+  new Option(
+    '--db <database>',
+    'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
+  );
+
 /** The options every client command shares, made by the program. */
 export interface CommonOptions {
   output: () => Option;
@@ -68,11 +75,6 @@ function registerSpendCommands(program: Command, { output, url }: CommonOptions)
 
 /** `vigil audit verify|export`: work on the database directly, like `migrate` and `copy`. */
 function registerAuditCommands(program: Command, { output }: CommonOptions): void {
-  const db = (): Option =>
-    new Option(
-      '--db <database>',
-      'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
-    );
   const audit = program.command('audit').description('the tamper-evident audit trail');
   audit
     .command('verify')
@@ -104,11 +106,6 @@ function registerAuditCommands(program: Command, { output }: CommonOptions): voi
 
 /** `vigil keys`: on the database directly (`--db`), so the first key needs no key. */
 function registerKeyCommands(program: Command, { output }: CommonOptions): void {
-  const db = (): Option =>
-    new Option(
-      '--db <database>',
-      'postgres://… or a SQLite file path (default VIGIL_DATABASE_URL, else .vigil/vigil.db)',
-    );
   const keys = program.command('keys').description('API keys and their roles (works on the database directly)');
   keys
     .command('create')
