@@ -55,7 +55,6 @@ export type { JsonValue } from './core/json.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminalStatus, type RunStatus } from './core/run-status.js';
 export type { StepKind, StepStatus } from './core/step-identity.js';
 export {
-  BudgetExceededError,
   CheckpointCorruptedError,
   EscalationAbortedError,
   CircuitOpenError,
@@ -65,7 +64,6 @@ export {
   NonRetryableError,
   NotFoundError,
   PayloadTooLargeError,
-  PolicyDeniedError,
   RetryableError,
   RunFailedError,
   StepFailedError,
@@ -77,6 +75,7 @@ export {
   toErrorRecord,
   type ErrorRecord,
 } from './core/errors.js';
+export { BudgetExceededError, PolicyDeniedError } from './core/governance-errors.js';
 export { NotSerializableError } from './core/json.js';
 export type { ListRunsOptions, ResultOptions, RunList, StartOptions, StartResult } from './runtime/client.js';
 export type { RunDetails, RunSummary, StepView } from './runtime/run-view.js';

@@ -1,5 +1,5 @@
 import type { BudgetSettings } from '../core/budget.js';
-import { BudgetExceededError } from '../core/errors.js';
+import { BudgetExceededError } from '../core/governance-errors.js';
 import type {
   LedgerEntry,
   Refusal,

@@ -1,4 +1,4 @@
-import type { BudgetExceededError } from '../core/errors.js';
+import type { BudgetExceededError } from '../core/governance-errors.js';
 import type { BudgetedCall } from '../governance/budget-gate.js';
 import type { LedgerEntry, SoftLimitCrossing } from '../store/spend-store.js';
 import type { PolicyCall, PolicyHost } from './policy-step.js';

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import { AuthenticationError, InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { AuthenticationError } from '../core/governance-errors.js';
 import {
   ROLES,
   generateApiKey,

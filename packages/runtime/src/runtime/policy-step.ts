@@ -1,11 +1,11 @@
 import {
   CircuitOpenError,
   EscalationAbortedError,
-  type BudgetExceededError,
   StepFailedError,
   toErrorRecord,
   type ErrorRecord,
 } from '../core/errors.js';
+import { type BudgetExceededError } from '../core/governance-errors.js';
 import { encodeJson } from '../core/json.js';
 import { decideRetry } from '../core/resilience/backoff.js';
 import type { StepStatus } from '../core/step-identity.js';

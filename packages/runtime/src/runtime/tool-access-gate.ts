@@ -5,7 +5,7 @@
  * so the gates stay beside the other gates of an attempt without growing it.
  */
 import { sha256 } from '../core/checksum.js';
-import { PolicyDeniedError } from '../core/errors.js';
+import { PolicyDeniedError } from '../core/governance-errors.js';
 import { canonicalJson } from '../core/json.js';
 import type { ToolAccessPolicy } from '../core/tool-access-policy.js';
 import { evaluateToolCall } from '../governance/tool-policy.js';

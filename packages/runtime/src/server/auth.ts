@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 
-import { PermissionDeniedError } from '../core/errors.js';
+import { PermissionDeniedError } from '../core/governance-errors.js';
 import { roleAllows } from '../governance/api-keys.js';
 import type { Caller, KeyClient } from '../runtime/key-client.js';
 import type { RouteAccess } from './route-permissions.js';
