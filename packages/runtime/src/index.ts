@@ -132,7 +132,24 @@ export type {
   WorkflowBudgetView,
 } from './runtime/budget-client.js';
 export type { AuditOptions } from './runtime/audit-options.js';
-export type { LlmCallOptions, LlmFallbackValue, LlmMessage, LlmResult, LlmUsage } from './core/llm-call.js';
+export type {
+  LlmCallOptions,
+  LlmFallbackValue,
+  LlmMessage,
+  LlmResult,
+  LlmToolCall,
+  LlmToolResultMessage,
+  LlmUsage,
+} from './core/llm-call.js';
+export type {
+  AgentBudget,
+  AgentOptions,
+  AgentResult,
+  AgentState,
+  AgentStopReason,
+  AgentToolCall,
+  AgentToolOutcome,
+} from './core/agent.js';
 export { ModelRegistry, type LlmOptions, type ModelChoice, type ResolvedModel } from './llm/model-registry.js';
 export { PROVIDER_PRESETS, type ModelSetting, type ProviderName } from './llm/providers.js';
 export {

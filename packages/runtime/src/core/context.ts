@@ -1,3 +1,4 @@
+import type { AgentOptions, AgentResult } from './agent.js';
 import type { Duration } from './duration.js';
 import type { EventMatch } from './event-match.js';
 import type { SendResult } from './event-view.js';
@@ -128,6 +129,27 @@ export interface WorkflowContext {
    * });
    */
   llm<T = undefined>(options: LlmCallOptions<T>): Promise<LlmResult<T>>;
+
+  /**
+   * Lets a model work towards `goal` with `tools`: a durable tool loop. Each model turn is an
+   * LLM step (`<name>:turn-<n>`) and each tool call the model makes a tool step
+   * (`<name>:<tool>`), so after a crash the loop resumes at the next step with the conversation
+   * rebuilt from checkpoints, and no completed model call or tool call is made again. The calls
+   * go through the workflow's tool access policy, approvals, rate limits, breakers and retries
+   * as `ctx.tool`'s do; a call the policy denies (or a human rejects) is not run, and the model
+   * is told why. The model's stated reasoning is recorded with each call it makes. Guards:
+   * `maxTurns`, `budget`, `maxIdenticalCalls` and `stopWhen`.
+   *
+   * @example
+   * const found = await ctx.agent({
+   *   system: 'You investigate ledger mismatches with read-only tools.',
+   *   goal: `Explain why ${entryId} does not match the bank`,
+   *   tools: [ledgerLookup, bankLookup],
+   *   maxTurns: 8,
+   *   budget: { usd: 0.25 },
+   * });
+   */
+  agent(options: AgentOptions): Promise<AgentResult>;
 
   /** Sleeps durably: the run is released and resumes on any worker once `duration` has passed. */
   sleep(name: string, duration: Duration): Promise<void>;

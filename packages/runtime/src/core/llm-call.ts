@@ -4,11 +4,37 @@ import type { Duration } from './duration.js';
 import type { ErrorRecord } from './errors.js';
 import type { OnExhausted } from './step-policy.js';
 import type { RetryOptions } from './resilience/retry-policy.js';
+import type { AnyTool } from './tool.js';
 
-/** One message of a conversation given to `ctx.llm`. */
-export interface LlmMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/**
+ * One message of a conversation given to `ctx.llm`: text from the system, the user or the
+ * model; a model turn that called tools; or what one tool call returned.
+ */
+export type LlmMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: readonly LlmToolCall[] }
+  | LlmToolResultMessage;
+
+/** What one tool call the model asked for returned, or the error it met, as the model sees it. */
+export interface LlmToolResultMessage {
+  role: 'tool';
+  /** The id of the call this answers (`LlmToolCall.id`). */
+  toolCallId: string;
+  /** The tool's name, as Vigil knows it (`ehr.read`). */
+  tool: string;
+  /** The result (JSON), or the error's message when `isError`. */
+  content: unknown;
+  isError?: boolean;
+}
+
+/** A tool call the model asked for. `ctx.llm` only reports it; `ctx.agent` runs it. */
+export interface LlmToolCall {
+  /** The provider's id for the call, which the tool's result message refers to. */
+  id: string;
+  /** The tool's name, as Vigil knows it (`ehr.read`), whatever name the provider saw. */
+  tool: string;
+  /** The arguments the model chose, unchecked. */
+  args: unknown;
 }
 
 /** Token counts of one call: `input` without cached tokens, `output` without reasoning tokens. */
@@ -33,6 +59,8 @@ export interface LlmResult<T = undefined> {
   latencyMs: number;
   /** The model's reasoning text, when it returned any (or the `reasoning` option). */
   reasoning?: string;
+  /** The tools the model asked to call, in its order; absent when it called none. */
+  toolCalls?: LlmToolCall[];
 }
 
 /** A fallback for `ctx.llm`: the text to continue with, or part of a result. */
@@ -49,6 +77,11 @@ export interface LlmCallOptions<T = undefined> {
   prompt?: string;
   messages?: readonly LlmMessage[];
   system?: string;
+  /**
+   * Tools the model may ask to call (by their name and description; the input schema tells it
+   * the arguments). `ctx.llm` does not run them: the calls come back in `toolCalls`.
+   */
+  tools?: readonly AnyTool[];
   /** Structured output: the answer must be JSON this schema accepts (else the attempt fails and may be retried). */
   output?: z.ZodType<T>;
   /** Also the output side of the cost reserved before the call. Default 1024 for the estimate. */

@@ -16,6 +16,21 @@ export interface ModelRequest {
   output?: z.ZodType;
   maxOutputTokens?: number;
   temperature?: number;
+  /** Tools the model may call, by the name the provider sees. They are never run here. */
+  tools?: Record<string, ModelTool>;
+}
+
+/** A tool as a model is offered it: what it is for and the arguments it takes. */
+export interface ModelTool {
+  description?: string;
+  inputSchema: z.ZodType;
+}
+
+/** A tool call the model asked for, by the name the provider saw. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  input: unknown;
 }
 
 /** What the model answered, and what it cost in tokens and time. */
@@ -27,6 +42,8 @@ export interface ModelAnswer {
   /** The model's reasoning text, when it returned any. */
   reasoning?: string;
   latencyMs: number;
+  /** The tools the model asked to call, in its order; absent when it called none. */
+  toolCalls?: ModelToolCall[];
 }
 
 /**
@@ -51,6 +68,7 @@ export async function callModel(
     ...(request.output ? { output: Output.object({ schema: request.output }) } : {}),
     ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.tools === undefined ? {} : { tools: request.tools }),
     maxRetries: 0,
     abortSignal: options.signal,
     // The error comes through the stream and is thrown below; the SDK's default would log it too.
@@ -58,6 +76,7 @@ export async function callModel(
   });
   let text = '';
   let reasoning = '';
+  const toolCalls: ModelToolCall[] = [];
   let usage: Parameters<typeof normaliseUsage>[0];
   for await (const part of result.fullStream) {
     switch (part.type) {
@@ -67,6 +86,11 @@ export async function callModel(
         break;
       case 'reasoning-delta':
         reasoning += part.text;
+        break;
+      case 'tool-call':
+        // A call whose arguments did not fit the schema comes too: the caller checks them again
+        // and tells the model what was wrong, which is more use to it than a failed turn.
+        toolCalls.push({ id: part.toolCallId, name: part.toolName, input: part.input });
         break;
       case 'finish':
         usage = part.totalUsage;
@@ -85,6 +109,7 @@ export async function callModel(
     tokens: normaliseUsage(usage),
     latencyMs: Math.round(performance.now() - startedAt),
     ...(reasoning === '' ? {} : { reasoning }),
+    ...(toolCalls.length === 0 ? {} : { toolCalls }),
   };
   if (request.output) answer.object = parseObject(request.output, text);
   return answer;

@@ -5,19 +5,26 @@ import type {
   LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
   LanguageModelV3StreamResult,
+  LanguageModelV3ToolCall,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 
 import { NonRetryableError } from '../core/errors.js';
+import { providerToolName } from './model-messages.js';
 import { estimateTokens } from './usage.js';
 
-/** One answer of a scripted model: its text, or the text with reasoning and token counts. */
+/**
+ * One answer of a scripted model: its text, or the text with reasoning, tool calls and token
+ * counts.
+ */
 export type ScriptedReply =
   | string
   | {
       text: string;
       /** The model's stated reasoning, returned as a reasoning part. */
       reasoning?: string;
+      /** Tools to call, by the tools' Vigil names (`ledger.lookup`); ids default to `call-<n>-<i>`. */
+      toolCalls?: readonly { tool: string; args: unknown; id?: string }[];
       /** Token counts to report; by default about four characters a token of prompt and reply. */
       usage?: { input?: number; output?: number; cached?: number; reasoning?: number };
     };
@@ -32,6 +39,10 @@ export interface ScriptedRequest {
   messages: LanguageModelV3Prompt;
   /** Whether a JSON answer was asked for (structured output). */
   json: boolean;
+  /** The names (as the provider sees them: `ledger_lookup`) of the tools offered. */
+  tools: string[];
+  /** Every tool result in the conversation, in order, by the provider's tool name. */
+  toolResults: { tool: string; output: unknown; isError: boolean }[];
   /** 1 for the first call to this model, then 2, … */
   call: number;
 }
@@ -69,17 +80,21 @@ export class ScriptedModel implements LanguageModelV3 {
   }
 
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    const { text, reasoning, usage } = await this.answer(options);
+    const { text, reasoning, usage, toolCalls } = await this.answer(options);
     return {
-      content: [...(reasoning ? [{ type: 'reasoning' as const, text: reasoning }] : []), { type: 'text', text }],
-      finishReason: { unified: 'stop', raw: 'stop' },
+      content: [
+        ...(reasoning ? [{ type: 'reasoning' as const, text: reasoning }] : []),
+        { type: 'text', text },
+        ...toolCalls,
+      ],
+      finishReason: finishReason(toolCalls),
       usage,
       warnings: [],
     };
   }
 
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
-    const { text, reasoning, usage } = await this.answer(options);
+    const { text, reasoning, usage, toolCalls } = await this.answer(options);
     const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
     if (reasoning) {
       parts.push({ type: 'reasoning-start', id: 'r' }, { type: 'reasoning-delta', id: 'r', delta: reasoning });
@@ -88,7 +103,8 @@ export class ScriptedModel implements LanguageModelV3 {
     parts.push({ type: 'text-start', id: 't' });
     for (const delta of chunks(text, this.options.chunkSize)) parts.push({ type: 'text-delta', id: 't', delta });
     parts.push({ type: 'text-end', id: 't' });
-    parts.push({ type: 'finish', usage, finishReason: { unified: 'stop', raw: 'stop' } });
+    parts.push(...toolCalls);
+    parts.push({ type: 'finish', usage, finishReason: finishReason(toolCalls) });
     const signal = options.abortSignal;
     return {
       stream: new ReadableStream<LanguageModelV3StreamPart>({
@@ -111,6 +127,22 @@ export class ScriptedModel implements LanguageModelV3 {
       lastUserMessage: messageText(messages.findLast((m) => m.role === 'user') ?? { role: 'user', content: [] }),
       messages,
       json: options.responseFormat?.type === 'json',
+      tools: (options.tools ?? []).map((tool) => tool.name),
+      toolResults: messages.flatMap((m) =>
+        m.role === 'tool'
+          ? m.content.flatMap((part) =>
+              part.type === 'tool-result'
+                ? [
+                    {
+                      tool: part.toolName,
+                      output: resultValue(part.output),
+                      isError: part.output.type.startsWith('error'),
+                    },
+                  ]
+                : [],
+            )
+          : [],
+      ),
       call,
     };
     const script = this.options.script;
@@ -122,7 +154,7 @@ export class ScriptedModel implements LanguageModelV3 {
         code: 'scripted_model_exhausted',
       });
     }
-    const { text, reasoning, usage = {} } = typeof reply === 'string' ? { text: reply } : reply;
+    const { text, reasoning, usage = {}, toolCalls = [] } = typeof reply === 'string' ? { text: reply } : reply;
     const cached = usage.cached ?? 0;
     const input = (usage.input ?? estimateTokens(request.prompt)) + cached;
     const reasoningTokens = usage.reasoning ?? (reasoning ? estimateTokens(reasoning) : 0);
@@ -131,7 +163,13 @@ export class ScriptedModel implements LanguageModelV3 {
       inputTokens: { total: input, noCache: input - cached, cacheRead: cached, cacheWrite: undefined },
       outputTokens: { total: output, text: output - reasoningTokens, reasoning: reasoningTokens },
     };
-    return { text, reasoning, usage: counts };
+    const calls = toolCalls.map((c, i): LanguageModelV3ToolCall => ({
+      type: 'tool-call',
+      toolCallId: c.id ?? `call-${call}-${i + 1}`,
+      toolName: providerToolName(c.tool),
+      input: JSON.stringify(c.args ?? {}),
+    }));
+    return { text, reasoning, usage: counts, toolCalls: calls };
   }
 }
 
@@ -153,6 +191,14 @@ export function offlineModel(): ScriptedModel {
       return `[scripted reply: no model is configured] ${asked}`;
     },
   });
+}
+
+function finishReason(toolCalls: readonly unknown[]): LanguageModelV3GenerateResult['finishReason'] {
+  return toolCalls.length ? { unified: 'tool-calls', raw: 'tool_calls' } : { unified: 'stop', raw: 'stop' };
+}
+
+function resultValue(output: { type: string; value?: unknown }): unknown {
+  return output.value;
 }
 
 function messageText(message: LanguageModelV3Prompt[number]): string {

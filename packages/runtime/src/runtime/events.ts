@@ -97,6 +97,8 @@ export interface RuntimeEventMap {
     reason: string | null;
     args: unknown;
     principal?: string | null;
+    /** A call an agent's model chose: the reason it gave for choosing it. */
+    reasoning?: string;
   };
   /** A call's cost was settled in the spend ledger. */
   'spend.recorded': {

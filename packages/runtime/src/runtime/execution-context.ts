@@ -11,6 +11,7 @@ import type {
   WaitForEventOptions,
   WorkflowContext,
 } from '../core/context.js';
+import type { AgentOptions, AgentResult } from '../core/agent.js';
 import { validateEventMatch, validateEventName } from '../core/event-match.js';
 import type { SendResult } from '../core/event-view.js';
 import { parseDuration, type Duration } from '../core/duration.js';
@@ -24,6 +25,8 @@ import { JOURNAL_NAMES, validateStepName, type JournalKind } from '../core/step-
 import type { Tool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { StepWrite } from '../store/checkpoint-store.js';
+import { runAgent } from './agent-loop.js';
+import { checkAgentOptions } from './agent-options.js';
 import { runEscalationStep } from './escalation-step.js';
 import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { llmCall } from './llm-step.js';
@@ -106,6 +109,36 @@ export class ExecutionContext implements WorkflowContext {
       maxPayloadBytes,
     });
     return this.execution.runStep<LlmResult<T>>(name, 'llm', (seq, recorded) =>
+      new PolicyStep(this.execution, build(seq), recorded).run(),
+    );
+  }
+
+  agent(options: AgentOptions): Promise<AgentResult> {
+    const spec = checkAgentOptions(options);
+    return runAgent(
+      {
+        llm: (turn) => this.llm(turn),
+        callTool: (tool, args, step, reasoning) => this.agentTool(tool, args, step, reasoning),
+        escalate: (escalation) => this.escalate(escalation),
+      },
+      spec,
+    );
+  }
+
+  /**
+   * A tool call an agent's model chose: `ctx.tool`'s call under the workflow's tool access
+   * policy, except that a refusal fails the step at once (the model is told and may choose
+   * again), and the model's reasoning is recorded with the policy's decision.
+   */
+  private agentTool(tool: Tool<unknown, unknown, unknown>, args: unknown, name: string, reasoning?: string) {
+    const build = toolCall(tool, args, { name }, this.execution.deps.maxPayloadBytes, {
+      policy: this.definition.policy,
+      input: this.input,
+      principal: this.principal,
+      refusalToCaller: true,
+      ...(reasoning ? { reasoning } : {}),
+    });
+    return this.execution.runStep<unknown>(name, 'tool', (seq, recorded) =>
       new PolicyStep(this.execution, build(seq), recorded).run(),
     );
   }

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, isVigilError } from '../core/errors.js';
-import type { LlmCallOptions, LlmFallbackValue, LlmMessage, LlmResult } from '../core/llm-call.js';
+import type { LlmCallOptions, LlmFallbackValue, LlmResult, LlmToolCall } from '../core/llm-call.js';
 import { costOf, priceOf, type PriceTable } from '../core/pricing.js';
 import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, TOOL_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
+import { isTool } from '../core/tool.js';
 import { httpStatusOf } from '../core/resilience/retry-after.js';
 import { callModel, type ModelRequest } from '../llm/model-call.js';
+import { offerTools, toModelMessages, toolCallsOf } from '../llm/model-messages.js';
 import type { ModelRegistry, ResolvedModel } from '../llm/model-registry.js';
 import { estimateTokens } from '../llm/usage.js';
 import type { TokenCounts } from '../store/spend-store.js';
@@ -18,10 +20,18 @@ export const LLM_DEFAULTS: StepPolicy = Object.freeze({ ...TOOL_DEFAULTS, timeou
 /** The output side of a call's reserved cost when `maxOutputTokens` is not given. */
 export const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
-const CALL_KEYS = new Set(['model', 'prompt', 'messages', 'system', 'output', 'maxOutputTokens', 'temperature']);
+const CALL_KEYS = new Set([
+  'model',
+  'prompt',
+  'messages',
+  'system',
+  'output',
+  'maxOutputTokens',
+  'temperature',
+  'tools',
+]);
 const POLICY_KEYS = new Set(['timeout', 'retry', 'fallback', 'onExhausted', 'escalateTo']);
 const OTHER_KEYS = new Set(['reasoning', 'name']);
-const ROLES = new Set(['system', 'user', 'assistant']);
 const ZERO: TokenCounts = Object.freeze({ input: 0, output: 0, cached: 0, reasoning: 0 });
 
 /** What building an LLM call needs from the worker. */
@@ -45,7 +55,7 @@ export function llmCall(
   deps: LlmCallDeps,
 ): (seq: number) => PolicyCall {
   const where = `ctx.llm("${name}")`;
-  const request = checkRequest(options, where);
+  const { request, toolNames, estimateText } = checkRequest(options, where);
   const model = deps.models.get(options.model ?? 'default');
   const policyOptions = Object.fromEntries(Object.entries(options).filter(([key]) => POLICY_KEYS.has(key)));
   if (options.fallback !== undefined && options.onExhausted === undefined) policyOptions['onExhausted'] = 'skip';
@@ -63,7 +73,10 @@ export function llmCall(
           onToken: (text) => deps.events.emit('llm.token', { runId: deps.runId, seq, step: name, text }),
         });
         const costUsd = price(answer.tokens);
-        const reasoning = answer.reasoning ?? options.reasoning;
+        const toolCalls = answer.toolCalls ? toolCallsOf(answer.toolCalls, toolNames) : undefined;
+        // What a model says beside the calls it makes is its stated reason for making them.
+        const stated = toolCalls && answer.text.trim() !== '' ? answer.text : undefined;
+        const reasoning = answer.reasoning ?? stated ?? options.reasoning;
         const { tokens, latencyMs } = answer;
         step.reportLlmUsage({ model: model.modelId, tokens, costUsd, latencyMs, ...(reasoning ? { reasoning } : {}) });
         const result: LlmResult<unknown> = {
@@ -75,6 +88,7 @@ export function llmCall(
         };
         if (answer.object !== undefined) result.object = answer.object;
         if (reasoning) result.reasoning = reasoning;
+        if (toolCalls) result.toolCalls = toolCalls;
         return result;
       } catch (error) {
         // The provider refused the request (429, 5xx, 4xx): nothing was generated, nothing billed.
@@ -92,7 +106,7 @@ export function llmCall(
     checkValue,
     expectedCost: () =>
       price({
-        input: estimateTokens(promptText(request)),
+        input: estimateTokens(estimateText),
         output: request.maxOutputTokens ?? DEFAULT_OUTPUT_ESTIMATE,
         cached: 0,
         reasoning: 0,
@@ -111,14 +125,22 @@ function priceCall(model: ResolvedModel, tokens: TokenCounts, prices: PriceTable
   return costOf(model.modelId, tokens, prices);
 }
 
-function checkRequest(options: LlmCallOptions<unknown>, where: string): ModelRequest {
+interface CheckedRequest {
+  request: ModelRequest;
+  /** Provider tool name → Vigil tool name. */
+  toolNames: ReadonlyMap<string, string>;
+  /** All the prompt's text, for the cost estimate. */
+  estimateText: string;
+}
+
+function checkRequest(options: LlmCallOptions<unknown>, where: string): CheckedRequest {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${where} needs options`);
   for (const key of Object.keys(options)) {
     if (!CALL_KEYS.has(key) && !POLICY_KEYS.has(key) && !OTHER_KEYS.has(key)) {
       throw new InvalidArgumentError(`${where}: unknown option ${key}`, { path: key });
     }
   }
-  const { prompt, messages, system, output, maxOutputTokens, temperature } = options;
+  const { prompt, messages, system, output, maxOutputTokens, temperature, tools } = options;
   if ((prompt === undefined) === (messages === undefined)) {
     throw new InvalidArgumentError(`${where} needs exactly one of prompt and messages`, { path: 'prompt' });
   }
@@ -141,13 +163,24 @@ function checkRequest(options: LlmCallOptions<unknown>, where: string): ModelReq
   if (options.reasoning !== undefined && typeof options.reasoning !== 'string') {
     throw new InvalidArgumentError(`${where}: reasoning must be a string`, { path: 'reasoning' });
   }
-  return {
+  if (tools !== undefined && (!Array.isArray(tools) || !tools.every(isTool))) {
+    throw new InvalidArgumentError(`${where}: tools must be an array of tools made by defineTool`, { path: 'tools' });
+  }
+  const offered = tools?.length ? offerTools(tools, where) : undefined;
+  const request: ModelRequest = {
     ...(system === undefined ? {} : { system }),
     ...(prompt === undefined ? {} : { prompt }),
-    ...(messages === undefined ? {} : { messages: messages.map((m) => ({ role: m.role, content: m.content })) }),
+    ...(messages === undefined ? {} : { messages: toModelMessages(messages) }),
     ...(output === undefined ? {} : { output }),
     ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
     ...(temperature === undefined ? {} : { temperature }),
+    ...(offered ? { tools: offered.tools } : {}),
+  };
+  const texts = (messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
+  return {
+    request,
+    toolNames: offered?.names ?? new Map(),
+    estimateText: [system ?? '', prompt ?? '', ...texts].join('\n'),
   };
 }
 
@@ -156,18 +189,36 @@ function checkMessages(messages: unknown, where: string): void {
     throw new InvalidArgumentError(`${where}: messages must be a non-empty array`, { path: 'messages' });
   }
   (messages as unknown[]).forEach((value, i) => {
-    const m = value as Partial<LlmMessage> | null;
-    if (typeof m !== 'object' || m === null || !ROLES.has(m.role ?? '') || typeof m.content !== 'string') {
-      throw new InvalidArgumentError(`${where}: messages[${i}] must be { role: system|user|assistant, content }`, {
-        path: `messages.${i}`,
-      });
-    }
+    const problem = messageProblem(value);
+    if (problem) throw new InvalidArgumentError(`${where}: messages[${i}] ${problem}`, { path: `messages.${i}` });
   });
 }
 
-function promptText(request: ModelRequest): string {
-  const messages = (request.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : ''));
-  return [request.system ?? '', request.prompt ?? '', ...messages].join('\n');
+/** What is wrong with one message, or null. */
+function messageProblem(value: unknown): string | null {
+  const m = value as Partial<Record<string, unknown>> | null;
+  if (typeof m !== 'object' || m === null) return 'must be an object';
+  switch (m['role']) {
+    case 'system':
+    case 'user':
+      return typeof m['content'] === 'string' ? null : 'must have text content';
+    case 'assistant': {
+      if (typeof m['content'] !== 'string') return 'must have text content';
+      const calls = m['toolCalls'];
+      if (calls === undefined) return null;
+      const valid =
+        Array.isArray(calls) &&
+        calls.every((c: Partial<LlmToolCall> | null) => typeof c?.id === 'string' && typeof c.tool === 'string');
+      return valid ? null : 'toolCalls must be { id, tool, args } objects';
+    }
+    case 'tool':
+      if (typeof m['toolCallId'] !== 'string' || typeof m['tool'] !== 'string') {
+        return 'must name its toolCallId and tool';
+      }
+      return m['isError'] === undefined || typeof m['isError'] === 'boolean' ? null : 'isError must be a boolean';
+    default:
+      return 'must have role system, user, assistant or tool';
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   toErrorRecord,
   type ErrorRecord,
 } from '../core/errors.js';
-import { type BudgetExceededError } from '../core/governance-errors.js';
+import { type BudgetExceededError, type PolicyDeniedError } from '../core/governance-errors.js';
 import { encodeJson } from '../core/json.js';
 import { decideRetry } from '../core/resilience/backoff.js';
 import type { StepStatus } from '../core/step-identity.js';
@@ -18,6 +18,7 @@ import type { EscalationRecord } from '../store/escalation-store.js';
 import { recordBreakerOutcome } from './breaker-outcome.js';
 import { refusedAttempt, verifyOutcome } from './outcome-check.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
+import { fallbackValue } from './fallback-value.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
 import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
@@ -269,7 +270,7 @@ export class PolicyStep {
     if (blocking) {
       return this.waitRow('waiting', escalation.timeoutAt, failure, { escalation, notification }, opened);
     }
-    const value = await this.fallbackValue(failure);
+    const value = await fallbackValue(this.call, failure);
     return this.succeed('escalated', encodeJson(value, `Fallback of "${name}"`), { escalation, notification }, opened);
   }
 
@@ -321,7 +322,7 @@ export class PolicyStep {
         return null;
       case 'deny':
         this.announce('denied', verdict.detail);
-        return this.exhausted(verdict.error, refusedAttempt(this.attempts + 1, this.now(), verdict.error));
+        return this.refused(verdict.error);
       case 'ask': {
         const { escalation, notification } = verdict;
         this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
@@ -340,8 +341,7 @@ export class PolicyStep {
       return this.fail(new EscalationAbortedError(settled.id, settled.resolvedBy, settled.note));
     this.detail = { ...this.detail, policy: outcome.detail };
     this.announce(outcome.kind, outcome.detail);
-    if (outcome.kind === 'rejected')
-      return this.exhausted(outcome.error, refusedAttempt(this.attempts + 1, this.now(), outcome.error));
+    if (outcome.kind === 'rejected') return this.refused(outcome.error);
     return this.attempt();
   }
 
@@ -359,10 +359,21 @@ export class PolicyStep {
       return null;
     }
     announcePolicy(this.host, access, this.call, 'rate_limited', verdict.rule, verdict.reason);
-    if (verdict.kind === 'deny')
-      return this.exhausted(verdict.error, refusedAttempt(this.attempts + 1, this.now(), verdict.error));
+    if (verdict.kind === 'deny') return this.refused(verdict.error);
     this.detail = { ...this.detail, rateLimitedUntil: verdict.retryAt };
     return this.waitRow('retrying', verdict.retryAt, null);
+  }
+
+  /**
+   * The policy refused the call (denied, rejected by a human, no rate-limit token): it follows
+   * its failure policy, or for a call an agent's model chose, fails at once, so the model hears
+   * of the refusal and can choose again.
+   */
+  private refused(error: PolicyDeniedError): Promise<PolicyResult> {
+    const record = refusedAttempt(this.attempts + 1, this.now(), error);
+    if (!this.call.access?.refusalToCaller) return this.exhausted(error, record);
+    this.carry = record;
+    return Promise.resolve(this.fail(error));
   }
 
   private announce(decision: PolicyEventDecision, detail: { rule: string | null; reason?: string }): void {
@@ -411,20 +422,8 @@ export class PolicyStep {
   }
 
   private async degrade(failure: ErrorRecord | null): Promise<PolicyResult> {
-    const value = await this.fallbackValue(failure);
+    const value = await fallbackValue(this.call, failure);
     return this.succeed('degraded', encodeJson(value, `Fallback of "${this.call.name}"`));
-  }
-
-  private async fallbackValue(failure: ErrorRecord | null): Promise<unknown> {
-    const fallback = this.call.policy.fallback;
-    if (!fallback) return this.call.checkValue(null);
-    const value =
-      typeof fallback.value === 'function'
-        ? await (fallback.value as (error: ErrorRecord) => unknown)(
-            failure ?? { name: 'Error', message: 'no error recorded' },
-          )
-        : fallback.value;
-    return this.call.checkValue(value === undefined ? null : value);
   }
 
   private succeed(

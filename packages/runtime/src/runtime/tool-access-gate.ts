@@ -26,6 +26,13 @@ export interface ToolAccess {
   input: unknown;
   /** Who started the run. */
   principal: string | null;
+  /**
+   * A call an agent's model chose: a refusal fails the step at once (the model is told) rather
+   * than following the tool's failure policy.
+   */
+  refusalToCaller?: boolean;
+  /** Why the model chose this call, in its own words: recorded with the policy's decision. */
+  reasoning?: string;
 }
 
 export type PolicyEventDecision = RuntimeEventMap['policy.decided']['decision'];
@@ -173,6 +180,7 @@ export function announcePolicy(
     reason,
     args: access.args,
     principal: access.principal,
+    ...(access.reasoning === undefined ? {} : { reasoning: access.reasoning }),
   });
 }
 

@@ -1,8 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer: plain text, or text with token counts. */
-export type TestReply = string | { text: string; usage?: { prompt: number; completion: number } };
+/** One scripted answer: plain text, or text with token counts and tool calls. */
+export type TestReply =
+  | string
+  | {
+      text: string;
+      usage?: { prompt: number; completion: number };
+      /** Function calls, by the name the server was offered (`ledger_lookup`). */
+      toolCalls?: { name: string; args: unknown }[];
+    };
 
 /** What the server does with the next request, instead of answering. */
 export type TestFault =
@@ -114,15 +121,21 @@ export class OpenAiTestServer {
     const fault = this.faultsAt.get(index) ?? this.faults.shift();
     if (fault) return this.refuse(res, fault);
     const reply = this.reply(request, this.completed);
-    const { text, usage } = typeof reply === 'string' ? { text: reply, usage: undefined } : reply;
+    const { text, usage, toolCalls = [] } = typeof reply === 'string' ? { text: reply, usage: undefined } : reply;
+    const calls = toolCalls.map((call, i) => ({
+      id: `call_${index}_${i}`,
+      type: 'function',
+      function: { name: call.name, arguments: JSON.stringify(call.args) },
+    }));
+    const finish = calls.length ? 'tool_calls' : 'stop';
     const prompt = usage?.prompt ?? Math.ceil(JSON.stringify(request.messages).length / 4);
     const completion = usage?.completion ?? Math.ceil(text.length / 4);
     const counts = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     const id = `chatcmpl-${index}`;
     const base = { id, created: Math.floor(Date.now() / 1000), model: request.model };
     if (!request.stream) {
-      const message = { role: 'assistant', content: text };
-      const answer = { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }] };
+      const message = { role: 'assistant', content: text, ...(calls.length ? { tool_calls: calls } : {}) };
+      const answer = { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: finish }] };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...answer, usage: counts }));
       this.completed++;
       this.answered.push(request);
@@ -135,7 +148,11 @@ export class OpenAiTestServer {
     for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
       send({ ...chunk, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     }
-    send({ ...chunk, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    calls.forEach((call, i) => {
+      const delta = { tool_calls: [{ index: i, ...call }] };
+      send({ ...chunk, choices: [{ index: 0, delta, finish_reason: null }] });
+    });
+    send({ ...chunk, choices: [{ index: 0, delta: {}, finish_reason: finish }] });
     send({ ...chunk, choices: [], usage: counts });
     res.end('data: [DONE]\n\n');
     this.completed++;
