@@ -2,7 +2,8 @@ import { defineWorkflow } from 'vigil';
 import { z } from 'zod';
 
 import { DISCHARGE_ACCESS_POLICY } from './access-policy.js';
-import { templateSummary } from './summary.js';
+import { templateSummary, type DischargeSummary } from './summary.js';
+import { SUMMARY_MAX_OUTPUT_TOKENS, SUMMARY_POLICY, SUMMARY_SYSTEM, summaryPrompt } from './summary-prompt.js';
 import { createHospitalSystems } from './systems.js';
 import { dischargeTools, type DischargeTools } from './tools.js';
 
@@ -24,11 +25,13 @@ export const DischargeInput = z.object({
 
 /**
  * Patient discharge on `tools`: fetch the record, check insurance, order discharge medications,
- * book the follow-up, write the summary, notify the patient. Each is a tool call, checkpointed,
- * with its own failure policy (see tools.ts): a crash resumes at the first unfinished step, and
- * a failing system costs the discharge only its own piece. The pharmacy and the follow-up fall
- * back to "pending" while a person finishes them; the summary falls back to the template. Its
- * tool access policy (`DISCHARGE_ACCESS_POLICY`) lets it read its own patient's record only.
+ * book the follow-up, write the summary, notify the patient. Each is a checkpointed step with its
+ * own failure policy (see tools.ts): a crash resumes at the first unfinished step, and a failing
+ * system costs the discharge only its own piece. The pharmacy and the follow-up fall back to
+ * "pending" while a person finishes them. The summary is an LLM call on the `default` model
+ * (`VIGIL_LLM_URL`, the config's, or the offline `dischargeModel`) that falls back to the
+ * template. Its tool access policy (`DISCHARGE_ACCESS_POLICY`) lets it read its own patient's
+ * record only.
  */
 export function dischargeWorkflow(tools: DischargeTools) {
   return defineWorkflow(
@@ -46,8 +49,9 @@ export function dischargeWorkflow(tools: DischargeTools) {
         { name: 'summary', title: 'Discharge summary' },
         { name: 'notify', title: 'Patient notification' },
       ],
-      // Each call's cost is reserved before it runs (see DISCHARGE_COSTS): a discharge never
-      // spends past 50 cents, nor one step past 5, even across retries and a billing retry.
+      // Each call's cost is reserved before it runs (DISCHARGE_COSTS; the summary's from its
+      // prompt, maxOutputTokens and the price table): a discharge never spends past 50 cents,
+      // nor one step past 5, even across retries and a billing retry.
       budget: { usd: 0.5, perStepUsd: 0.05 },
       policy: DISCHARGE_ACCESS_POLICY,
     },
@@ -73,10 +77,21 @@ export function dischargeWorkflow(tools: DischargeTools) {
         { name: 'appointments' },
       );
       const facts = { record, eligibility, order, followUp };
-      const summary = await ctx.tool(tools.summaryWrite, facts, {
+      const written = await ctx.llm({
         name: 'summary',
-        fallback: () => templateSummary(facts),
+        model: 'default',
+        system: SUMMARY_SYSTEM,
+        prompt: summaryPrompt(facts),
+        maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS,
+        ...SUMMARY_POLICY,
+        reasoning: 'Discharge summary for the patient and the care team',
+        // Once the model's attempts are used up (down, timing out, rate limited): the form.
+        fallback: () => templateSummary(facts).text,
       });
+      const summary: DischargeSummary = {
+        text: written.text,
+        writtenBy: written.model === 'fallback' ? 'template' : written.model,
+      };
       const notification = await ctx.tool(
         tools.notifySend,
         { to: input.notify.to, channel: input.notify.channel, text: summary.text },

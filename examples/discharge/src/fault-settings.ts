@@ -12,7 +12,7 @@ export interface FaultSettings {
   pharmacyDelayMs: number;
   /** Whether the appointment book answers every booking with HTTP 503. */
   appointmentsDown: boolean;
-  /** Whether the summary service answers every request with HTTP 503. */
+  /** Whether the offline summary model answers every request as HTTP 503 (see discharge-model.ts). */
   summaryDown: boolean;
 }
 

@@ -6,4 +6,12 @@ export { createHospitalSystems } from './systems.js';
 export type { HospitalSystems, HospitalSystemsOptions, SystemName } from './systems.js';
 export { readFaultSettings } from './fault-settings.js';
 export type { FaultEnvironment, FaultSettings } from './fault-settings.js';
-export { templateSummary } from './summary.js';
+export { proseSummary, SummaryFacts, templateSummary, type DischargeSummary } from './summary.js';
+export { SUMMARY_POLICY, SUMMARY_SYSTEM, summaryPrompt } from './summary-prompt.js';
+export {
+  DISCHARGE_MODEL_ID,
+  DISCHARGE_PRICING,
+  dischargeModel,
+  dischargeSummaryScript,
+  type DischargeModelOptions,
+} from './discharge-model.js';

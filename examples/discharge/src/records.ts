@@ -36,13 +36,6 @@ export const FollowUp = z.object({
 });
 export type FollowUp = z.infer<typeof FollowUp>;
 
-export const DischargeSummary = z.object({
-  text: z.string(),
-  /** Which wrote it: the summary service, or the template it falls back to. */
-  writtenBy: z.enum(['summary-service', 'template']),
-});
-export type DischargeSummary = z.infer<typeof DischargeSummary>;
-
 export const Notification = z.object({
   channel: z.enum(['sms', 'email']),
   to: z.string(),

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from 'vigil';
 
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
+import { httpError } from './http-error.js';
 import type { Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
 
 /** What every request to a system may carry. */
@@ -13,21 +14,12 @@ export interface KeyedRequest extends RequestOptions {
   idempotencyKey: string;
 }
 
-/** What the summary service writes from. */
-export interface SummaryFacts {
-  record: PatientRecord;
-  eligibility: Eligibility;
-  order: PharmacyOrder;
-  followUp: FollowUp;
-}
-
 /** The simulated hospital systems, each with the faults its environment asks for. */
 export interface HospitalSystems {
   ehr: { fetchRecord(patientId: string, options?: RequestOptions): Promise<PatientRecord> };
   insurer: { checkEligibility(insuranceId: string, options: KeyedRequest): Promise<Eligibility> };
   pharmacy: { orderDischargeMedications(items: string[], options: KeyedRequest): Promise<PharmacyOrder> };
   appointmentBook: { bookFollowUp(patientId: string, notBefore: number, options: KeyedRequest): Promise<FollowUp> };
-  summaryService: { write(facts: SummaryFacts, options?: RequestOptions): Promise<string> };
   notifier: {
     send(to: string, channel: 'sms' | 'email', text: string, options: KeyedRequest): Promise<Notification>;
     /** Messages actually delivered, once each. */
@@ -37,7 +29,7 @@ export interface HospitalSystems {
   readonly requests: Readonly<Record<SystemName, number>>;
 }
 
-export type SystemName = 'ehr' | 'insurer' | 'pharmacy' | 'appointments' | 'summary' | 'notifier';
+export type SystemName = 'ehr' | 'insurer' | 'pharmacy' | 'appointments' | 'notifier';
 
 export interface HospitalSystemsOptions {
   /** Where the fault variables are read, at every request. Default `process.env`. */
@@ -48,7 +40,8 @@ export interface HospitalSystemsOptions {
 
 /**
  * Simulated hospital systems for the discharge example: an EHR, an insurer, a pharmacy, an
- * appointment book, a summary service and a notification service. Each answers after
+ * appointment book and a notification service (the summary is written by a model: see
+ * discharge-model.ts). Each answers after
  * `DISCHARGE_LATENCY_MS` (default 1500 ms), so a run lasts long enough to kill it mid-way, and
  * misbehaves as the fault variables say (see fault-settings.ts). State (orders, bookings,
  * messages) lives in the returned object, so two instances never share it.
@@ -64,7 +57,6 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
     insurer: 0,
     pharmacy: 0,
     appointments: 0,
-    summary: 0,
     notifier: 0,
   };
   /** Counts the request, reads the faults now, and waits `delayMs` (default: the latency) or until aborted. */
@@ -137,13 +129,6 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
         return booking;
       },
     },
-    summaryService: {
-      async write(facts, { signal } = {}) {
-        const faults = await receive('summary', signal);
-        if (faults.summaryDown) throw httpError('Summary service answered 503 Service Unavailable', 503);
-        return proseSummary(facts);
-      },
-    },
     notifier: {
       delivered,
       async send(to, channel, _text, { idempotencyKey, signal }) {
@@ -157,11 +142,6 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
       },
     },
   };
-}
-
-/** An HTTP client's error, as a real system's SDK would throw it: the status decides retryability. */
-function httpError(message: string, status: number): Error {
-  return Object.assign(new Error(message), { status });
 }
 
 /** Deterministic pseudo-data from a patient id, so the example needs no database of its own. */
@@ -189,23 +169,4 @@ function recordOf(patientId: string): PatientRecord {
     medications: MEDICATIONS[seed % MEDICATIONS.length]!,
     attendingPhysician: 'Dr. Rivera',
   };
-}
-
-/** What the summary service writes: prose, where the template fallback writes a form. */
-function proseSummary({ record, eligibility, order, followUp }: SummaryFacts): string {
-  const cover = eligibility.eligible
-    ? `is covered by a ${eligibility.plan} plan (copay $${eligibility.copayUsd})`
-    : 'has no active coverage';
-  const meds =
-    order.status === 'placed'
-      ? `goes home with ${order.items.join(' and ')} (order ${order.orderId}, ready ${order.readyBy})`
-      : `awaits a pharmacist's review of ${record.medications.join(' and ')}`;
-  const visit =
-    followUp.at === null
-      ? 'a follow-up visit is still to be booked'
-      : `returns to the ${followUp.clinic} on ${followUp.at.slice(0, 10)}`;
-  return (
-    `${record.name} (${record.patientId}) leaves ${record.ward} under ${record.attendingPhysician}. ` +
-    `The patient ${cover}, ${meds}, and ${visit}.`
-  );
 }

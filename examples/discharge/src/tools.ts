@@ -1,11 +1,11 @@
 import { defineTool, type StepPolicyOptions } from 'vigil';
 import { z } from 'zod';
 
-import { DischargeSummary, Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
+import { Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
 import type { HospitalSystems } from './systems.js';
 
-/** The discharge's tools, by the declared step each one does. */
-export type DischargeStep = 'record' | 'insurance' | 'pharmacy' | 'appointments' | 'summary' | 'notify';
+/** The discharge's tools, by the declared step each one does (the summary is an LLM call, not a tool). */
+export type DischargeStep = 'record' | 'insurance' | 'pharmacy' | 'appointments' | 'notify';
 
 /** A tool's failure policy, without the fallback (that is part of what the tool means). */
 export type ToolPolicy = Omit<StepPolicyOptions, 'fallback'>;
@@ -45,21 +45,18 @@ export const DISCHARGE_POLICIES = {
     escalateTo: 'scheduler',
     blocking: false,
   },
-  // The call site supplies the template as the fallback.
-  summary: { timeout: '30s', retry: { attempts: 2, initialDelay: '1s' }, effects: 'none', onExhausted: 'skip' },
   notify: { timeout: '10s', retry: { attempts: 3, initialDelay: '1s' }, effects: 'idempotent' },
 } as const satisfies Record<DischargeStep, ToolPolicy>;
 
 /**
  * What each call costs, USD, reserved against the discharge's budget before it runs. The EHR,
  * pharmacy and appointment book are the hospital's own systems (no per-call fee); the insurer's
- * eligibility check goes through a clearinghouse that bills per request; the summary is an LLM
- * call (a few thousand tokens on a mid-size model); SMS costs more than email. Illustrative
- * figures: replace them with your contracts' (or have the tool report its actual cost).
+ * eligibility check goes through a clearinghouse that bills per request; SMS costs more than
+ * email. Illustrative figures: replace them with your contracts' (or have the tool report its
+ * actual cost). The summary is an LLM call, priced by tokens (see DISCHARGE_PRICING).
  */
 export const DISCHARGE_COSTS = {
   insurance: 0.005,
-  summary: 0.02,
   notify: ({ channel }: { channel: 'sms' | 'email' }) => (channel === 'sms' ? 0.0079 : 0.001),
 } as const;
 
@@ -134,19 +131,6 @@ export function dischargeTools(systems: HospitalSystems, overrides: Partial<Reco
       fallback: PENDING_FOLLOW_UP,
       run: ({ patientId, notBefore }, { idempotencyKey, signal }) =>
         systems.appointmentBook.bookFollowUp(patientId, notBefore, { idempotencyKey, signal }),
-    }),
-    summaryWrite: defineTool({
-      name: 'summary.write',
-      version: '1.0.0',
-      description: 'Writes the discharge summary with the summary service; callers pass the template as fallback',
-      input: z.object({ record: PatientRecord, eligibility: Eligibility, order: PharmacyOrder, followUp: FollowUp }),
-      output: DischargeSummary,
-      ...policy('summary'),
-      cost: DISCHARGE_COSTS.summary,
-      run: async (facts, { signal }) => ({
-        text: await systems.summaryService.write(facts, { signal }),
-        writtenBy: 'summary-service' as const,
-      }),
     }),
     notifySend: defineTool({
       name: 'notify.send',
