@@ -24,7 +24,7 @@ export interface ProgressWorkflow {
   stepTitles: Readonly<Record<string, string>>;
 }
 
-const NAMED_KINDS = new Set(['step', 'tool', 'sleep', 'escalation', 'event']);
+const NAMED_KINDS = new Set(['step', 'tool', 'sleep', 'escalation', 'event', 'llm']);
 /** Only steps that finished with their real result count as complete (not fallbacks, not escalated). */
 const DONE = new Set(['completed']);
 

@@ -10,7 +10,7 @@ export type TimelineEntry = Pick<StepWrite, 'seq' | 'name' | 'kind' | 'status' |
   detail?: string | null | undefined;
 };
 
-const USER_KINDS = new Set(['step', 'tool', 'sleep', 'escalation', 'event']);
+const USER_KINDS = new Set(['step', 'tool', 'sleep', 'escalation', 'event', 'llm']);
 
 /**
  * How a run whose workflow returned ends: `completed`, or `completed_partial` with a summary
