@@ -1,4 +1,4 @@
-import { defineWorkflow } from 'vigil';
+import { defineWorkflow, type RetryOptions } from 'vigil';
 import { z } from 'zod';
 
 import { DISCHARGE_ACCESS_POLICY } from './access-policy.js';
@@ -23,6 +23,11 @@ export const DischargeInput = z.object({
     .optional(),
 });
 
+export interface DischargeOptions {
+  /** Over the summary call's retry policy (`SUMMARY_POLICY`): tests turn its jitter off. */
+  summaryRetry?: RetryOptions;
+}
+
 /**
  * Patient discharge on `tools`: fetch the record, check insurance, order discharge medications,
  * book the follow-up, write the summary, notify the patient. Each is a checkpointed step with its
@@ -33,7 +38,8 @@ export const DischargeInput = z.object({
  * template. Its tool access policy (`DISCHARGE_ACCESS_POLICY`) lets it read its own patient's
  * record only.
  */
-export function dischargeWorkflow(tools: DischargeTools) {
+export function dischargeWorkflow(tools: DischargeTools, options: DischargeOptions = {}) {
+  const summaryPolicy = { ...SUMMARY_POLICY, retry: { ...SUMMARY_POLICY.retry, ...options.summaryRetry } };
   return defineWorkflow(
     {
       name: 'patient.discharge',
@@ -83,7 +89,7 @@ export function dischargeWorkflow(tools: DischargeTools) {
         system: SUMMARY_SYSTEM,
         prompt: summaryPrompt(facts),
         maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS,
-        ...SUMMARY_POLICY,
+        ...summaryPolicy,
         reasoning: 'Discharge summary for the patient and the care team',
         // Once the model's attempts are used up (down, timing out, rate limited): the form.
         fallback: () => templateSummary(facts).text,

@@ -48,7 +48,7 @@ export function useHospital() {
     const clock = new FakeClock();
     const faults: Record<string, string> = { DISCHARGE_LATENCY_MS: '0', ...env };
     const systems: HospitalSystems = createHospitalSystems({ env: faults, clock });
-    const workflow = dischargeWorkflow(dischargeTools(systems, NO_JITTER));
+    const workflow = dischargeWorkflow(dischargeTools(systems, NO_JITTER), { summaryRetry: { jitter: 'none' } });
     const model = dischargeModel({ env: faults });
     const vigil = createVigil({
       database: join(dir, 'vigil.db'),

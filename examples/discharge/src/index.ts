@@ -1,4 +1,4 @@
-export { discharge, DischargeInput, dischargeWorkflow, tools } from './discharge.js';
+export { discharge, DischargeInput, dischargeWorkflow, tools, type DischargeOptions } from './discharge.js';
 export { DISCHARGE_ACCESS_POLICY } from './access-policy.js';
 export { DISCHARGE_COSTS, DISCHARGE_POLICIES, dischargeTools, PENDING_FOLLOW_UP, PENDING_ORDER } from './tools.js';
 export type { DischargeStep, DischargeTools, ToolPolicy } from './tools.js';
