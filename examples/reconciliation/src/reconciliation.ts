@@ -107,8 +107,11 @@ export function reconciliationWorkflow(tools: ReconciliationTools) {
   );
 }
 
-/** This process's tools, on simulated systems that read their faults from `process.env`. */
-export const tools = reconciliationTools(createPaymentSystems());
+/** This process's simulated systems, reading their faults from `process.env`; the investigation shares them. */
+export const paymentSystems = createPaymentSystems();
+
+/** This process's tools, on {@link paymentSystems}. */
+export const tools = reconciliationTools(paymentSystems);
 
 /** The reconciliation `npm start` serves. */
 export const reconciliation = reconciliationWorkflow(tools);
