@@ -14,12 +14,27 @@ export const INVESTIGATION_SYSTEM = [
 
 const OPENING = 'Investigate this reconciliation mismatch: ';
 
-/** The agent's goal for one mismatch; its first line names the payment and the processor. */
-export function investigationGoal(input: InvestigationInput): string {
-  return (
-    `${OPENING}${describeMismatch(input)}.\n` +
-    `The hourly reconciliation of ${input.window.from} – ${input.window.to} found it.`
-  );
+/** What the agent remembers of the last investigation of a processor's mismatch. */
+export interface PastFinding {
+  paymentId: string;
+  finding: string;
+}
+
+/**
+ * The agent's goal for one mismatch; its first line names the payment and the processor. `past`,
+ * the finding of the last investigation of this processor, is offered as context, not as the answer.
+ */
+export function investigationGoal(input: InvestigationInput, past?: PastFinding): string {
+  const lines = [
+    `${OPENING}${describeMismatch(input)}.`,
+    `The hourly reconciliation of ${input.window.from} – ${input.window.to} found it.`,
+  ];
+  if (past) {
+    lines.push(
+      `The last ${input.processor} mismatch investigated (${past.paymentId}) was found to be: ${past.finding}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** The payment and processor of an investigation goal, or undefined for any other text. */

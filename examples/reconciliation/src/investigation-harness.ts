@@ -11,9 +11,11 @@ import { investigationWorkflow, type InvestigationResult } from './investigation
 import { INVESTIGATION_PRICING, investigationModel } from './investigation-model.js';
 import type { InvestigationInput } from './investigation-records.js';
 import { investigationTools } from './investigation-tools.js';
+import { reconciliationWorkflow } from './reconciliation.js';
 import { PROCESSORS } from './records.js';
 import { paymentsOf, settledOf } from './simulated-payments.js';
 import { createPaymentSystems } from './systems.js';
+import { reconciliationTools } from './tools.js';
 
 /** The hour the tests investigate, and the mismatches the reconciliation finds in it. */
 export const HOUR = { from: '2025-12-31T23:00:00.000Z', to: '2026-01-01T00:00:00.000Z' };
@@ -43,7 +45,8 @@ export interface InvestigationOptions {
 /**
  * Registers the hooks of a test file and returns `payments(options)`: a Vigil on SQLite in a
  * temp dir and simulated payment systems (answering at once, three mismatches an hour), both on
- * one FakeClock starting 2026-01-01T00:00Z, running `payments.investigate`.
+ * one FakeClock starting 2026-01-01T00:00Z, running `payments.investigate` and the
+ * `payments.reconcile` that starts it.
  */
 export function useInvestigation() {
   let dir: string;
@@ -61,11 +64,12 @@ export function useInvestigation() {
     const env = { RECONCILIATION_LATENCY_MS: '0', RECONCILIATION_MISMATCHES: String(MISMATCHES) };
     const systems = createPaymentSystems({ env, clock });
     const workflow = investigationWorkflow(investigationTools(systems));
+    const reconcile = reconciliationWorkflow(reconciliationTools(systems));
     const model = investigationModel();
     const vigil = createVigil({
       database: join(dir, 'vigil.db'),
       clock,
-      workflows: [workflow],
+      workflows: [workflow, reconcile],
       worker: { pollMs: 60_000 },
       llm: options.llm ?? { models: { default: model } },
       pricing: INVESTIGATION_PRICING,
@@ -94,6 +98,6 @@ export function useInvestigation() {
       await until(async () => isTerminalStatus((await run(id)).status));
       return vigil.result<InvestigationResult>(id);
     };
-    return { clock, systems, model, workflow, vigil, run, until, investigate, finish };
+    return { clock, systems, model, workflow, reconcile, vigil, run, until, investigate, finish };
   };
 }

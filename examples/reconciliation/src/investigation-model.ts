@@ -58,7 +58,9 @@ export function investigationScript(): (request: ScriptedRequest) => ScriptedRep
     }
     const told = String(outcome.output);
     if (told.startsWith('Denied:')) {
-      return `${cause} The adjustment of ${money(fix.amountCents, fix.currency)} I proposed was rejected (${told.slice('Denied:'.length).trim()}); the ledger is unchanged and the mismatch stays open for finance.`;
+      // A rejection carries finance's note after the rule: that is the part worth repeating.
+      const why = told.replace(/^Denied:\s*/, '').replace(/^Tool call \S+ denied by policy rule \S+:\s*/, '');
+      return `${cause} Finance rejected the adjustment of ${money(fix.amountCents, fix.currency)} I proposed (${why}); the ledger is unchanged and the mismatch stays open.`;
     }
     return `${cause} The adjustment of ${money(fix.amountCents, fix.currency)} could not be booked (${told}); the ledger is unchanged.`;
   };

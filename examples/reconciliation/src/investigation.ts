@@ -1,9 +1,10 @@
 import { defineWorkflow, type ToolAccessPolicyOptions } from 'vigil';
 
-import { INVESTIGATION_SYSTEM, investigationGoal } from './investigation-goal.js';
+import { INVESTIGATION_SYSTEM, investigationGoal, type PastFinding } from './investigation-goal.js';
 import { InvestigationInput, type AdjustmentRequest, type LedgerAdjustment } from './investigation-records.js';
 import { investigationTools, type InvestigationTools } from './investigation-tools.js';
 import { paymentSystems } from './reconciliation.js';
+import { MISMATCH_EVENT } from './records.js';
 
 /**
  * What the agent may do. The reads are free; the one write, `ledger.adjust`, is confined to the
@@ -38,7 +39,9 @@ export interface InvestigationResult {
  * One mismatch investigated by an agent that chooses its own tools: it reads the ledger's and
  * the processor's record of the payment, explains the difference, and may propose one ledger
  * adjustment, which runs only once finance approves it (the run waits durably until then). A
- * rejection reaches the model as an error, and its answer says so.
+ * rejection reaches the model as an error, and its answer says so. The agent's finding is kept in
+ * the `reconciliation` agent's memory per processor, and the next investigation of that
+ * processor's mismatch is told it.
  */
 export function investigationWorkflow(tools: InvestigationTools) {
   return defineWorkflow(
@@ -48,6 +51,9 @@ export function investigationWorkflow(tools: InvestigationTools) {
       title: 'Investigation',
       description: 'An agent investigates one reconciliation mismatch and proposes a ledger adjustment for finance',
       input: InvestigationInput,
+      // Started by the reconciliation for each mismatch; one investigation per payment, however
+      // often it is reported (a backfill of the same hour reports it again).
+      on: { event: MISMATCH_EVENT, idempotencyKey: (mismatch) => `investigate:${mismatch.paymentId}` },
       policy: INVESTIGATION_POLICY,
       steps: [
         { name: 'investigate:ledger.payment', title: 'Ledger record' },
@@ -56,10 +62,14 @@ export function investigationWorkflow(tools: InvestigationTools) {
       ],
     },
     async (ctx, input): Promise<InvestigationResult> => {
+      // What the agent learned last time about this processor, across runs (durable agent memory).
+      const memory = ctx.memory.agent('reconciliation');
+      const pastKey = `last-finding:${input.processor}`;
+      const past = await memory.get<PastFinding>(pastKey);
       const result = await ctx.agent({
         name: 'investigate',
         system: INVESTIGATION_SYSTEM,
-        goal: investigationGoal(input),
+        goal: investigationGoal(input, past),
         tools: [tools.ledgerPayment, tools.processorTransaction, tools.ledgerAdjust],
         maxTurns: 6,
         // A few cents covers an investigation many times over; past it, finance decides.
@@ -68,6 +78,9 @@ export function investigationWorkflow(tools: InvestigationTools) {
       });
       const proposal = result.toolCalls.findLast((call) => call.tool === tools.ledgerAdjust.name);
       const applied = proposal?.outcome === 'ok';
+      if (result.stopReason === 'answered') {
+        await memory.set(pastKey, { paymentId: input.paymentId, finding: result.text.slice(0, 1000) });
+      }
       ctx.log.info('mismatch investigated', { paymentId: input.paymentId, stopReason: result.stopReason, applied });
       return {
         paymentId: input.paymentId,
