@@ -2,7 +2,7 @@ import { defineWorkflow } from 'vigil';
 import { z } from 'zod';
 
 import { comparePayments, describeMismatch } from './compare.js';
-import { PROCESSORS, type Processor, type Window } from './records.js';
+import { MISMATCH_EVENT, PROCESSORS, type Processor, type Window } from './records.js';
 import { createPaymentSystems } from './systems.js';
 import { reconciliationTools, type ReconciliationTools } from './tools.js';
 
@@ -30,7 +30,8 @@ const PROCESSOR_TITLES: Record<Processor, string> = {
 /**
  * Hourly payment reconciliation on `tools`: read the ledger's payments of the hour, poll every
  * processor's settlement (with backoff while it is still settling), compare them payment by
- * payment, hand each mismatch to finance without holding the run, and post the hour's report.
+ * payment, hand each mismatch to finance without holding the run (and to the investigation agent,
+ * through a `payment.mismatch` event), and post the hour's report.
  *
  * Escalations do not block: a blocking one would hold the run until someone answers, and with
  * `overlap: 'skip'` every hourly run until then would be skipped, so one open question would stop
@@ -85,6 +86,8 @@ export function reconciliationWorkflow(tools: ReconciliationTools) {
           context: { window, mismatch },
         });
         escalations.push(escalationId);
+        // The investigation agent looks into it and proposes a fix for finance to approve.
+        await ctx.sendEvent(MISMATCH_EVENT, { ...mismatch, window }, { name: `investigate:${mismatch.paymentId}` });
       }
       const unsettled = settlements.filter((s) => !s.settled).map((s) => s.processor);
       const report = {
@@ -107,8 +110,11 @@ export function reconciliationWorkflow(tools: ReconciliationTools) {
   );
 }
 
-/** This process's tools, on simulated systems that read their faults from `process.env`. */
-export const tools = reconciliationTools(createPaymentSystems());
+/** This process's simulated systems, reading their faults from `process.env`; the investigation shares them. */
+export const paymentSystems = createPaymentSystems();
+
+/** This process's tools, on {@link paymentSystems}. */
+export const tools = reconciliationTools(paymentSystems);
 
 /** The reconciliation `npm start` serves. */
 export const reconciliation = reconciliationWorkflow(tools);

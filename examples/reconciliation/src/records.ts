@@ -58,6 +58,12 @@ export const Mismatch = z.object({
 });
 export type Mismatch = z.infer<typeof Mismatch>;
 
+/**
+ * The event the reconciliation sends for each mismatch, with the mismatch and its window as the
+ * payload: it starts an investigation (`payments.investigate`) of the payment.
+ */
+export const MISMATCH_EVENT = 'payment.mismatch';
+
 /** What comparing the ledger with the settlements found. */
 export const Comparison = z.object({
   matched: z.number().int(),

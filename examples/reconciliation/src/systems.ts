@@ -1,15 +1,24 @@
 import { systemClock, type Clock } from 'vigil';
 
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
-import {
-  PROCESSORS,
-  type LedgerEntry,
-  type Processor,
-  type Publication,
-  type ReconciliationReport,
-  type SettledTransaction,
-  type Window,
+import type {
+  AdjustmentRequest,
+  LedgerAdjustment,
+  LedgerLine,
+  LedgerPayment,
+  ProcessorTransaction,
+} from './investigation-records.js';
+import type {
+  LedgerEntry,
+  Processor,
+  Publication,
+  ReconciliationReport,
+  SettledTransaction,
+  Window,
 } from './records.js';
+import { hoursOf, ledgerPaymentOf, paymentsOf, settledOf, transactionOf } from './simulated-payments.js';
+
+export { paymentsOf } from './simulated-payments.js';
 
 /** What every request to a system may carry. */
 export interface RequestOptions {
@@ -18,13 +27,26 @@ export interface RequestOptions {
 
 /** The simulated systems the reconciliation talks to. */
 export interface PaymentSystems {
-  ledger: { entries(window: Window, options?: RequestOptions): Promise<LedgerEntry[]> };
+  ledger: {
+    entries(window: Window, options?: RequestOptions): Promise<LedgerEntry[]>;
+    /** One payment's record: its booking and every adjustment since. Read-only. */
+    payment(paymentId: string, options?: RequestOptions): Promise<LedgerPayment>;
+    /** Books an adjustment against a payment, once per idempotency key. */
+    adjust(
+      adjustment: AdjustmentRequest,
+      options: RequestOptions & { idempotencyKey: string },
+    ): Promise<LedgerAdjustment>;
+    /** Every adjustment request the ledger received, repeats included: what a test counts. */
+    readonly adjustRequests: readonly (AdjustmentRequest & { idempotencyKey: string })[];
+  };
   processors: {
     /**
      * The processor's settled transactions in the window.
      * @throws an HTTP 425 error while the processor is still settling the window.
      */
     settlements(processor: Processor, window: Window, options?: RequestOptions): Promise<SettledTransaction[]>;
+    /** The processor's record of one payment: gross, fees kept, net paid out. Read-only. */
+    transaction(processor: Processor, paymentId: string, options?: RequestOptions): Promise<ProcessorTransaction>;
   };
   reports: {
     /** Posts the report to finance's channel, once per idempotency key. */
@@ -43,14 +65,14 @@ export interface PaymentSystemsOptions {
   clock?: Clock;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * A simulated ledger, three payment processors and finance's report channel. The payments of
  * each hour are generated from the hour itself, so the ledger and the processors agree on them
  * without a database; `RECONCILIATION_MISMATCHES` makes the processors disagree on some, and
  * `RECONCILIATION_SETTLING` makes a processor answer "still settling" (HTTP 425) to the first
  * polls of each window. Every system answers after `RECONCILIATION_LATENCY_MS` (default 500 ms).
+ * For the investigation agent, the ledger and the processors also show their record of one
+ * payment (the processor's with the fee it kept), and the ledger books adjustments.
  * State lives in the returned object, so two instances never share it.
  */
 export function createPaymentSystems(options: PaymentSystemsOptions = {}): PaymentSystems {
@@ -67,6 +89,12 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
   const polls = new Map<string, number>();
   const posted = new Map<string, Publication>();
   const published: ReconciliationReport[] = [];
+  const adjustRequests: (AdjustmentRequest & { idempotencyKey: string })[] = [];
+  const booked = new Map<string, LedgerAdjustment>();
+  const linesOf = (paymentId: string): LedgerLine[] =>
+    [...booked.values()]
+      .filter((a) => a.paymentId === paymentId)
+      .map((a) => ({ at: a.bookedAt, kind: 'adjusted', amountCents: a.amountCents, note: a.reason }));
 
   return {
     requests,
@@ -74,6 +102,24 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
       async entries(window, { signal } = {}) {
         await receive('ledger', signal);
         return hoursOf(window).flatMap((hour) => paymentsOf(hour));
+      },
+      async payment(paymentId, { signal } = {}) {
+        await receive('ledger', signal);
+        return ledgerPaymentOf(paymentId, linesOf(paymentId));
+      },
+      adjustRequests,
+      async adjust(adjustment, { idempotencyKey, signal }) {
+        await receive('ledger', signal);
+        adjustRequests.push({ ...adjustment, idempotencyKey });
+        const existing = booked.get(idempotencyKey);
+        if (existing) return existing;
+        const entry = {
+          ...adjustment,
+          adjustmentId: `ADJ-${adjustment.paymentId}-${booked.size + 1}`,
+          bookedAt: new Date(clock.now()).toISOString(),
+        };
+        booked.set(idempotencyKey, entry);
+        return entry;
       },
     },
     processors: {
@@ -85,7 +131,15 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
         if (poll <= faults.settlingPolls[processor]) {
           throw httpError(`${processor} answered 425 Too Early: settlement of ${window.from} still in progress`, 425);
         }
-        return hoursOf(window).flatMap((hour) => settledBy(processor, hour, faults.mismatches));
+        return hoursOf(window).flatMap((hour) =>
+          settledOf(hour, faults.mismatches)
+            .filter((t) => t.processor === processor)
+            .map(({ paymentId, amountCents, currency }) => ({ paymentId, amountCents, currency })),
+        );
+      },
+      async transaction(processor, paymentId, { signal } = {}) {
+        const faults = await receive(processor, signal);
+        return transactionOf(processor, paymentId, faults.mismatches);
       },
     },
     reports: {
@@ -109,63 +163,4 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
 /** An HTTP client's error, as a real processor's SDK would throw it. */
 function httpError(message: string, status: number): Error {
   return Object.assign(new Error(message), { status });
-}
-
-/** The starts of the whole hours in `[from, to)`. */
-function hoursOf(window: Window): number[] {
-  const hours: number[] = [];
-  const to = Date.parse(window.to);
-  for (let hour = Math.floor(Date.parse(window.from) / HOUR_MS) * HOUR_MS; hour < to; hour += HOUR_MS) {
-    hours.push(hour);
-  }
-  return hours;
-}
-
-/** Deterministic pseudo-random numbers from a seed, so the example needs no database. */
-function seeded(seed: number, salt: number): number {
-  let x = (seed / HOUR_MS) * 2654435761 + salt * 40503;
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-/** The payments the ledger booked in the hour starting at `hour`. */
-export function paymentsOf(hour: number): LedgerEntry[] {
-  const count = 8 + (seeded(hour, 0) % 5);
-  const stamp = new Date(hour).toISOString().slice(0, 13).replace(/[-T]/g, '');
-  return Array.from({ length: count }, (_, i) => ({
-    paymentId: `PAY-${stamp}-${String(i + 1).padStart(2, '0')}`,
-    processor: PROCESSORS[i % PROCESSORS.length]!,
-    amountCents: 500 + (seeded(hour, i + 1) % 50_000),
-    currency: i % 4 === 3 ? 'EUR' : 'USD',
-    bookedAt: new Date(hour + Math.floor((i * HOUR_MS) / count)).toISOString(),
-  }));
-}
-
-/**
- * What `processor` settled of the hour: the ledger's payments through it, except the first
- * `mismatches` disagreements, which take turns: a processor fee taken off the amount, a payment
- * the ledger never booked, a payment the processor never saw. Each lands on a different processor.
- */
-function settledBy(processor: Processor, hour: number, mismatches: number): SettledTransaction[] {
-  const payments = paymentsOf(hour);
-  let settled = payments.map(({ paymentId, processor: p, amountCents, currency }) => ({
-    p,
-    paymentId,
-    amountCents,
-    currency,
-  }));
-  for (let k = 0; k < Math.min(mismatches, payments.length); k++) {
-    const target = payments[k]!;
-    if (k % 3 === 0) {
-      settled = settled.map((t) => (t.paymentId === target.paymentId ? { ...t, amountCents: t.amountCents - 250 } : t));
-    } else if (k % 3 === 1) {
-      settled.push({ p: target.processor, paymentId: `${target.paymentId}-X`, amountCents: 1999, currency: 'USD' });
-    } else {
-      settled = settled.filter((t) => t.paymentId !== target.paymentId);
-    }
-  }
-  return settled
-    .filter((t) => t.p === processor)
-    .map(({ paymentId, amountCents, currency }) => ({ paymentId, amountCents, currency }));
 }
