@@ -164,7 +164,17 @@ describe.each(DIALECTS)('ctx.agent on %s', (dialect: Dialect) => {
     const approved = await vigil.start(wf, { entry: 'E-1' });
     await h.until(async () => (await vigil.getRun(approved.id))?.status === 'waiting');
     const [ask] = (await vigil.escalations.list({ runId: approved.id })).escalations;
-    expect(ask).toMatchObject({ kind: 'approval', step: 'agent:ledger.fix', assignee: 'controller' });
+    expect(ask).toMatchObject({
+      kind: 'approval',
+      step: 'agent:ledger.fix',
+      assignee: 'controller',
+      summary: "The agent's reasoning: Propose the fix.",
+    });
+    expect(ask!.context).toMatchObject({
+      tool: 'ledger.fix',
+      args: { entry: 'E-1', amount: 100 },
+      reasoning: 'Propose the fix.',
+    });
     expect(fixes).toEqual([]);
     await vigil.escalations.resolve(ask!.id, { decision: 'approve' });
     expect(await h.result<AgentResult>(vigil, approved.id)).toMatchObject({ text: 'Fixed.', stopReason: 'answered' });

@@ -78,7 +78,8 @@ export function decideAccess(
     step: step.name,
     kind: 'approval',
     reason: `Approve ${access.tool} with these exact arguments before it runs`,
-    summary: null,
+    // An agent's proposal: the approver sees why the model wants it, in its own words.
+    summary: access.reasoning ? `The agent's reasoning: ${access.reasoning}` : null,
     assignee: verdict.assignee ?? step.assignee,
     blocking: true,
     context: JSON.stringify({
@@ -88,6 +89,7 @@ export function decideAccess(
       args: access.args,
       rule: verdict.rule,
       argsHash,
+      ...(access.reasoning ? { reasoning: access.reasoning } : {}),
     }),
     // An approval waits for its human: no timeout decides it for them.
     timeoutMs: undefined,
