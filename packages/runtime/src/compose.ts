@@ -362,7 +362,10 @@ export class Vigil {
       );
     }
     // The tracing SDK first, so the first runs' spans are not lost to a tracer not yet registered.
-    void Promise.all([this.migrated, this.observability.ready]).then(
+    // Without one, the worker starts in the same turn as before, ahead of runs started meanwhile.
+    const tracingReady = this.observability.ready;
+    const ready = tracingReady ? Promise.all([this.migrated, tracingReady]) : this.migrated;
+    void ready.then(
       () => {
         worker.start();
         this.notifier?.start();

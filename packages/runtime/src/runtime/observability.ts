@@ -31,8 +31,8 @@ export interface StepLogOptions {
 export class RunObservability {
   readonly tracer: Tracer;
   readonly runLogs: RunLogSettings;
-  /** Resolves once the tracing SDK (if the environment asks for one) is registered. */
-  readonly ready: Promise<void>;
+  /** Resolves once the tracing SDK is registered; null when none is being started (nothing to wait for). */
+  readonly ready: Promise<void> | null;
   private readonly hold: TracingHold | null;
 
   constructor(
@@ -43,7 +43,7 @@ export class RunObservability {
     this.hold = tracing === false || tracing?.tracerProvider ? null : holdTracingFromEnv(deps.logger);
     const provider = tracing === false ? new ProxyTracerProvider() : (tracing?.tracerProvider ?? trace);
     this.tracer = provider.getTracer('vigil');
-    this.ready = this.hold?.ready ?? Promise.resolve();
+    this.ready = this.hold?.ready ?? null;
     const stepLogs = options.stepLogs;
     this.runLogs = {
       writer:
