@@ -73,6 +73,21 @@ describe('tracing from the OTEL_* environment', () => {
     expect(tracesExportConfigured({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' })).toBe(false);
   });
 
+  it('loads and registers nothing when they ask for no export', async () => {
+    const h = new Harness('sqlite');
+    try {
+      const wf = defineWorkflow({ name: 'otlp.off', input: z.object({}) }, async (ctx) => ctx.step('one', () => 1));
+      const vigil = h.vigil([wf], { worker: { pollMs: 100 } });
+      const { id } = await vigil.start(wf, {});
+      expect(await h.result(vigil, id)).toBe(1);
+      // The OpenTelemetry API keeps what an SDK registers under this global; nothing did.
+      expect((globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')]).toBeUndefined();
+      expect(trace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   describe('exporting to a real OTLP/HTTP receiver', () => {
     let h: Harness;
     let receiver: OtlpReceiver;
