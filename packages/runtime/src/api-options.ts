@@ -26,6 +26,7 @@ export function apiOptions(
     budgets: vigil.budgets,
     audit: vigil.audit,
     memory: new MemoryClient(vigil.store),
+    runLogs: vigil.runLogs,
     runStreams: new RunStreams({
       client: vigil.client,
       store: vigil.store,

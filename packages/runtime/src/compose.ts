@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from './core/logger.js';
 import { resolvePriceTable, type PriceOverrides, type PriceTable } from './core/pricing.js';
 import type { AnyTool } from './core/tool.js';
 import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
+import { redactionRules } from './governance/audit-redaction.js';
 import { BudgetGate } from './governance/budget-gate.js';
 import { ModelRegistry, type LlmOptions } from './llm/model-registry.js';
 import { AuditClient } from './runtime/audit-client.js';
@@ -39,6 +40,8 @@ import { KeyClient } from './runtime/key-client.js';
 import { ScheduleClient } from './runtime/schedule-client.js';
 import { Scheduler, type SchedulerOptions } from './runtime/scheduler.js';
 import { Executor } from './runtime/executor.js';
+import { RunObservability, type StepLogOptions, type TracingOptions } from './runtime/observability.js';
+import { RunLogClient } from './runtime/run-log-client.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
 import { ToolRegistry } from './runtime/tool-registry.js';
 import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
@@ -117,6 +120,17 @@ export interface VigilOptions {
    * `VIGIL_AUDIT_HEAD_FILE`). `false`: this instance records nothing (another process must).
    */
   audit?: AuditOptions | false;
+  /**
+   * OpenTelemetry spans of runs, steps, tool and LLM calls. Default: the global tracer provider,
+   * which Vigil sets up from the `OTEL_*` variables when they configure an exporter (see
+   * docs/observability.md); `false`: no spans from this instance.
+   */
+  tracing?: TracingOptions | false;
+  /**
+   * The lines run code logs, stored per step for `GET /v1/runs/:id/logs` (capped per step
+   * attempt: 200 lines, 64 KiB by default). `false`: not stored (they still go to `logger`).
+   */
+  stepLogs?: StepLogOptions | false;
 }
 
 /**
@@ -165,6 +179,9 @@ export class Vigil {
   private notifier: EscalationNotifier | undefined;
   private readonly notifierOptions: NotifierOptions | false;
   private closing: Promise<void> | undefined;
+  private readonly observability: RunObservability;
+  /** The lines runs logged, for `GET /v1/runs/:id/logs`. */
+  readonly runLogs: RunLogClient;
 
   constructor(options: VigilOptions = {}) {
     const database = options.database ?? process.env['VIGIL_DATABASE_URL'] ?? DEFAULT_DATABASE;
@@ -232,6 +249,18 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
     });
     this.keys = new KeyClient(operator);
+    this.observability = new RunObservability(
+      {
+        store: this.store,
+        clock: this.store.clock,
+        logger: this.logger,
+        ready: this.migrated,
+        // Logs hide what the audit trail hides, by the same rules.
+        rules: redactionRules(options.audit || {}),
+      },
+      { tracing: options.tracing, stepLogs: options.stepLogs },
+    );
+    this.runLogs = new RunLogClient({ store: this.store, flush: () => this.observability.flushLogs() });
     [this.auditRecorder, this.auditHead] = this.startAudit(options.audit ?? {});
     this.audit = new AuditClient({
       store: this.store,
@@ -292,6 +321,8 @@ export class Vigil {
         budgets: this.budgetGate,
         prices: this.prices,
         models: this.models,
+        tracer: this.observability.tracer,
+        runLogs: this.observability.runLogs,
       },
       this.registry,
     );
@@ -330,7 +361,11 @@ export class Vigil {
         this.schedulerOptions,
       );
     }
-    void this.migrated.then(
+    // The tracing SDK first, so the first runs' spans are not lost to a tracer not yet registered.
+    // Without one, the worker starts in the same turn as before, ahead of runs started meanwhile.
+    const tracingReady = this.observability.ready;
+    const ready = tracingReady ? Promise.all([this.migrated, tracingReady]) : this.migrated;
+    void ready.then(
       () => {
         worker.start();
         this.notifier?.start();
@@ -396,6 +431,7 @@ export class Vigil {
       // After everything that emits: the last entries are appended, then the head that covers them.
       await this.auditRecorder?.close();
       await this.auditHead?.close();
+      await this.observability.close();
       await this.store.close();
     })();
     return this.closing;

@@ -65,7 +65,7 @@ export class ExecutionContext implements WorkflowContext {
     this.runId = execution.runId;
     this.workflow = { name: workflow.name, version: workflow.version };
     this.scheduledAt = slotOfKey(run.idempotencyKey);
-    this.log = replaySilenced(execution.log, () => execution.replaying);
+    this.log = replaySilenced(execution.logs.workflowLogger(), () => execution.replaying);
     this.memory = new WorkflowMemory(execution, definition.agent);
   }
 

@@ -1,3 +1,5 @@
+import type { Tracer } from '@opentelemetry/api';
+
 import type { Clock } from '../core/clock.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
@@ -7,6 +9,7 @@ import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
+import type { RunLogSettings } from './run-logs.js';
 
 /** What every run execution on a worker shares. */
 export interface ExecutionDeps {
@@ -25,4 +28,8 @@ export interface ExecutionDeps {
   prices: PriceTable;
   /** The named models `ctx.llm` calls. */
   models: ModelRegistry;
+  /** Where run, step, tool and LLM spans go: the OpenTelemetry API's tracer unless configured. */
+  tracer: Tracer;
+  /** How the lines run code logs are redacted, capped and stored. */
+  runLogs: RunLogSettings;
 }

@@ -8,6 +8,7 @@ import { httpStatusOf } from '../core/resilience/retry-after.js';
 import { callModel, type ModelRequest } from '../llm/model-call.js';
 import { offerTools, toModelMessages, toolCallsOf } from '../llm/model-messages.js';
 import type { ModelRegistry, ResolvedModel } from '../llm/model-registry.js';
+import { chatSpan } from './run-tracing.js';
 import { estimateTokens } from '../llm/usage.js';
 import type { TokenCounts } from '../store/spend-store.js';
 import type { RuntimeEvents } from './events.js';
@@ -62,6 +63,7 @@ export function llmCall(
   const policy = resolveStepPolicy(policyOptions, LLM_DEFAULTS, where);
   const price = (tokens: TokenCounts): number => priceCall(model, tokens, deps.prices);
   const checkValue = (value: unknown): unknown => asResult(value, request.output, where);
+  const span = chatSpan(model.modelId, model.model.provider, model.name);
   return (seq) => ({
     seq,
     name,
@@ -98,6 +100,7 @@ export function llmCall(
     },
     timeoutMs: policy.timeoutMs,
     maxResultBytes: deps.maxPayloadBytes,
+    span,
     policy,
     breakerKey: undefined,
     target: model.modelId,

@@ -4,6 +4,7 @@ import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
 import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/tool.js';
 import type { PolicyCall } from './policy-step.js';
+import { toolSpan } from './run-tracing.js';
 import type { AttemptContext } from './step-runner.js';
 import type { ToolAccess } from './tool-access-gate.js';
 
@@ -60,6 +61,7 @@ export function toolCall(
   if (!isTool(tool)) throw new InvalidArgumentError('ctx.tool() needs a tool made by defineTool as its first argument');
   const input = checkSchema(tool.input, args, 'tool_input_invalid', 'args', `Invalid arguments for tool ${tool.name}`);
   const policy = policyWithOverrides(tool, overrides);
+  const span = toolSpan(tool.name, tool.version);
   const checkValue = (value: unknown): unknown =>
     checkSchema(tool.output, value, 'tool_output_invalid', 'output', `Tool ${tool.name} returned an invalid result`);
   return (seq) => ({
@@ -78,6 +80,7 @@ export function toolCall(
       ),
     timeoutMs: policy.timeoutMs,
     maxResultBytes: maxPayloadBytes,
+    span,
     policy,
     breakerKey: policy.breaker ? `${tool.name}${policy.breaker.key ? `:${policy.breaker.key}` : ''}` : undefined,
     target: tool.name,

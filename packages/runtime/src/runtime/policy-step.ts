@@ -214,6 +214,7 @@ export class PolicyStep {
     if (!decision.retry) return this.exhausted(error, record);
     const wakeAt = this.now() + decision.delayMs;
     this.carry = { ...record, delayMs: decision.delayMs };
+    this.host.trace.retrying(this.call.seq, this.call.name, record.attempt, decision.delayMs);
     this.host.deps.events.emit('step.retrying', {
       runId: this.host.runId,
       seq: this.call.seq,

@@ -14,7 +14,9 @@ import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
 import { earliestWake, never, recordedInput, settledResult } from './recorded-steps.js';
 import { failureOutcome, successOutcome } from './run-ending.js';
+import { RunLogs } from './run-logs.js';
 import { RunTimeline } from './run-timeline.js';
+import { ExecutionTrace } from './run-tracing.js';
 import { RunWriter } from './run-writer.js';
 import type { PolicyHost, PolicyResult } from './policy-step.js';
 import { STOPPED } from './step-runner.js';
@@ -62,7 +64,11 @@ export class RunExecution implements PolicyHost {
   private idleWaiters: Array<() => void> = [];
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
   leaseExpiresAt: number;
+  /** The engine's lines about this run (not stored with its steps). */
   readonly log: Logger;
+  /** The lines the run's own code logs. */
+  readonly logs: RunLogs;
+  readonly trace: ExecutionTrace;
 
   constructor(
     readonly deps: ExecutionDeps,
@@ -76,7 +82,10 @@ export class RunExecution implements PolicyHost {
       this.writer.pending(),
     );
     this.log = deps.logger.child({ runId: this.runId, workflow: workflow.name });
+    this.logs = new RunLogs(this.runId, this.log, deps.runLogs, deps.clock);
+    this.trace = new ExecutionTrace(deps.tracer, claimed.run);
     this.done = new Promise((resolve) => (this.settleDone = resolve));
+    void this.done.then((outcome) => this.trace.end(outcome));
     this.leaseExpiresAt = claimed.run.lease?.expiresAt ?? 0;
   }
 

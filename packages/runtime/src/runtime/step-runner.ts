@@ -9,6 +9,8 @@ import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { TokenCounts } from '../store/spend-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
+import type { RunLogs } from './run-logs.js';
+import type { ExecutionTrace, SpanSpec } from './run-tracing.js';
 
 /** What running a step needs from its run's execution. */
 export interface StepHost {
@@ -17,6 +19,10 @@ export interface StepHost {
   readonly deps: ExecutionDeps;
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** The run's own log lines: redacted, to the process log and stored per step. */
+  readonly logs: RunLogs;
+  /** The execution's span, parent of each attempt's. */
+  readonly trace: ExecutionTrace;
   /** False once the execution stopped (lease lost, finished, handed back). */
   readonly active: boolean;
   readonly leaseExpiresAt: number;
@@ -81,6 +87,8 @@ export interface AttemptCall {
   body: (step: AttemptContext) => unknown;
   timeoutMs: number | undefined;
   maxResultBytes: number;
+  /** The attempt span's name and GenAI attributes (tool and LLM calls); a plain step's is `step <name>`. */
+  span?: SpanSpec;
 }
 
 /** The row of a step in `status`, with the fields every write of it repeats. */
@@ -129,14 +137,17 @@ export async function runAttempt(
 
   let result: AttemptResult;
   const cost: { usd?: number; llm?: LlmUsage } = {};
+  const span = host.trace.startAttempt(call, attempt);
+  const scope = { seq: call.seq, step: call.name, attempt };
+  // The body runs with its span current and its log scope set, for `ctx.log` inside it.
+  const body = (signal: AbortSignal): unknown =>
+    span.run(() => host.logs.inStep(scope, () => call.body(stepContext(host, call, attempt, signal, cost))));
   try {
     // Without a timeout the body gets the run's own signal: no controllers to make per step.
     const value =
       call.timeoutMs === undefined
-        ? await call.body(stepContext(host, call, attempt, host.signal, cost))
-        : await withTimeout(clock, call.timeoutMs, host.signal, describeCall(call), (signal) =>
-            call.body(stepContext(host, call, attempt, signal, cost)),
-          );
+        ? await body(host.signal)
+        : await withTimeout(clock, call.timeoutMs, host.signal, describeCall(call), body);
     const output = encodeJson(value, `Step "${call.name}" result`, call.maxResultBytes);
     result = {
       ok: true,
@@ -158,6 +169,13 @@ export async function runAttempt(
     };
     result = { ok: false, error, record, ...(cost.usd === undefined ? {} : { reportedUsd: cost.usd }) };
   }
+  span.end(
+    !host.active
+      ? 'stopped'
+      : result.ok
+        ? { ok: true, ...(result.llm ? { llm: result.llm } : {}) }
+        : { ok: false, error: result.record.error!, timedOut: result.record.outcome === 'timed_out' },
+  );
   if (!host.active) return STOPPED;
   await host.failpoint('step.after-body', call.name, call.seq);
   if (!host.active) return STOPPED;
@@ -207,7 +225,7 @@ function stepContext(
     signal,
     // Made on first use: most steps never log, and a child logger per step is not free.
     get log() {
-      return (log ??= host.log.child({ step: call.name, seq: call.seq, attempt }));
+      return (log ??= host.logs.stepLogger({ seq: call.seq, step: call.name, attempt }));
     },
     reportCost: (usd: number) => {
       if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {

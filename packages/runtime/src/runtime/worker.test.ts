@@ -15,6 +15,9 @@ import { RuntimeEvents } from './events.js';
 import { Executor } from './executor.js';
 import { Worker } from './worker.js';
 import { ModelRegistry } from '../llm/model-registry.js';
+import { redactionRules } from '../governance/audit-redaction.js';
+import { trace } from '@opentelemetry/api';
+import { DEFAULT_STEP_LOG_CAP } from './run-logs.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
 const Input = z.object({ n: z.number() });
@@ -210,6 +213,7 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
         budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
         prices: DEFAULT_PRICES,
         models: new ModelRegistry({}, {}),
+        ...NO_OBSERVABILITY,
       },
       registry,
     );
@@ -237,6 +241,7 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
         budgets: new BudgetGate(store.spend, NO_BUDGET_SETTINGS),
         prices: DEFAULT_PRICES,
         models: new ModelRegistry({}, {}),
+        ...NO_OBSERVABILITY,
       },
       registry,
     );
@@ -247,3 +252,9 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     expect(new Worker({ ...deps, executor }, { leaseTtlMs: 500 })).toBeInstanceOf(Worker);
   });
 });
+
+/** Spans to the API's tracer (no SDK: no-op), lines not stored. */
+const NO_OBSERVABILITY = {
+  tracer: trace.getTracer('test'),
+  runLogs: { writer: undefined, rules: redactionRules(), cap: DEFAULT_STEP_LOG_CAP },
+};

@@ -13,6 +13,7 @@ import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
 import type { MemoryClient } from '../runtime/memory-client.js';
+import type { RunLogClient } from '../runtime/run-log-client.js';
 import type { RunStreams } from '../runtime/run-stream.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
@@ -21,6 +22,7 @@ import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { agentRoutes } from './routes/agents.js';
+import { runLogRoutes } from './routes/run-logs.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -50,6 +52,8 @@ export interface AppOptions {
   audit: AuditClient;
   /** Agents' memory, for `GET /v1/agents/:name/memory`. */
   memory: MemoryClient;
+  /** The lines runs logged, for `GET /v1/runs/:id/logs`. */
+  runLogs: RunLogClient;
   /** What `GET /v1/runs/:id/stream` sends. */
   runStreams: RunStreams;
   logger: Logger;
@@ -115,6 +119,7 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.route('/v1/runs', runRoutes(options.client, options.runStreams, options.logger, options.maxBodyBytes));
+  app.route('/v1/runs', runLogRoutes(options.runLogs));
   app.route('/v1/workflows', workflowRoutes(options.registry));
   app.route('/v1/tools', toolRoutes(options.tools));
   app.route('/v1/escalations', escalationRoutes(options.escalations, options.maxBodyBytes));

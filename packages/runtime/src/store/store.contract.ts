@@ -21,6 +21,7 @@ import { rateLimitsContract } from './contract/rate-limits.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 import { schedulesContract } from './contract/schedules.contract.js';
 import { spendContract } from './contract/spend.contract.js';
+import { stepLogsContract } from './contract/step-logs.contract.js';
 
 export type { StoreFixture } from './contract/context.js';
 
@@ -57,5 +58,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('rate limits', () => rateLimitsContract(ctx));
     describe('audit', () => auditContract(ctx));
     describe('memory', () => memoryContract(ctx));
+    describe('step logs', () => stepLogsContract(ctx));
   });
 }

@@ -13,6 +13,7 @@ import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SpendStore } from './spend-store.js';
+import type { StepLogStore } from './step-log-store.js';
 import type { TimerStore } from './timer-store.js';
 
 /**
@@ -47,6 +48,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** What agents remember across runs (`ctx.memory.agent()`), last write wins. */
   readonly memory: MemoryStore;
+  /** The lines each step of a run logged, for the dashboard's step panel. */
+  readonly stepLogs: StepLogStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -1,0 +1,15 @@
+-- The lines a run's code logged, per step (`seq` 0: the workflow code outside any step), for
+-- the dashboard's step panel. `fields` is JSON text, redacted before it is written. Capped per
+-- step attempt by the writer; `id` orders the lines of a run.
+CREATE TABLE step_logs (
+  id      INTEGER PRIMARY KEY,
+  run_id  TEXT NOT NULL,
+  seq     INTEGER NOT NULL,
+  step    TEXT,
+  attempt INTEGER,
+  at      INTEGER NOT NULL,
+  level   TEXT NOT NULL,
+  msg     TEXT NOT NULL,
+  fields  TEXT NOT NULL
+) STRICT;
+CREATE INDEX step_logs_by_run ON step_logs (run_id, seq, id);
