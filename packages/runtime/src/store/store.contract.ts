@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 
+import { alertsContract } from './contract/alerts.contract.js';
 import { apiKeysContract } from './contract/api-keys.contract.js';
 import { auditContract } from './contract/audit.contract.js';
 import { breakersContract } from './contract/breakers.contract.js';
@@ -57,5 +58,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('rate limits', () => rateLimitsContract(ctx));
     describe('audit', () => auditContract(ctx));
     describe('memory', () => memoryContract(ctx));
+    describe('alerts and signals', () => alertsContract(ctx));
   });
 }

@@ -18,6 +18,8 @@ import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteMemoryStore } from './memory.js';
+import { SqliteAlertStore } from './alerts.js';
+import { SqliteSignalStore } from './signals.js';
 import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
@@ -55,6 +57,8 @@ export class SqliteStore implements Store {
   readonly rateLimits: SqliteRateLimitStore;
   readonly audit: SqliteAuditStore;
   readonly memory: SqliteMemoryStore;
+  readonly alerts: SqliteAlertStore;
+  readonly signals: SqliteSignalStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -88,6 +92,8 @@ export class SqliteStore implements Store {
     this.rateLimits = new SqliteRateLimitStore(conn);
     this.audit = new SqliteAuditStore(conn);
     this.memory = new SqliteMemoryStore(conn);
+    this.alerts = new SqliteAlertStore(conn);
+    this.signals = new SqliteSignalStore(conn);
   }
 
   migrate(): Promise<void> {
