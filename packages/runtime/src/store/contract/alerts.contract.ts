@@ -86,7 +86,15 @@ export function alertsContract(ctx: () => ContractContext): void {
     const run = await leasedRun(store, clock.now());
     await store.checkpoints.commit(run.lease, [
       step(1, { kind: 'tool', name: 'pay', attempts: 3, startedAt: since, endedAt: since + 500 }),
-      step(2, { kind: 'tool', name: 'pay', status: 'failed', output: null, attempts: 2, startedAt: since, endedAt: since + 2000 }),
+      step(2, {
+        kind: 'tool',
+        name: 'pay',
+        status: 'failed',
+        output: null,
+        attempts: 2,
+        startedAt: since,
+        endedAt: since + 2000,
+      }),
       step(3, { kind: 'tool', name: 'other', startedAt: since, endedAt: since + 100 }),
     ]);
     expect(await store.signals.toolOutcomes(since, 'pay')).toEqual({ calls: 2, attempts: 5, failures: 4 });

@@ -44,8 +44,7 @@ export class SqliteAlertStore implements AlertStore {
         this.conn.statement(REFRESH).run(o.value, o.threshold, o.message, o.now, o.ruleId);
       }
       const row = this.conn.statement(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE rule_id = ?`).get(o.ruleId) as
-        | AlertRow
-        | undefined;
+        AlertRow | undefined;
       const transition = moved ? (o.breached ? 'fired' : 'resolved') : null;
       return { transition, alert: row ? toAlertRecord(row) : null };
     });
