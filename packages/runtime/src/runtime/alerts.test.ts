@@ -10,6 +10,7 @@ import { isTerminalStatus } from '../core/run-status.js';
 import { NonRetryableError } from '../core/errors.js';
 import { verifyWebhookSignature } from '../core/webhook-signature.js';
 import { defineWorkflow } from '../core/workflow.js';
+import { Input, scriptedTool } from '../../test/fixtures/tools.js';
 import type { AlertEventPayload } from './events.js';
 import type { AlertView } from './alert-view.js';
 
@@ -168,6 +169,61 @@ describe.each(DIALECTS)('alerts on %s', (dialect: Dialect) => {
     expect(await h.result(vigil, id)).toBe('moved');
     await h.until(() => seen.length === 2, { stepMs: 2_000, maxMs: 120_000 });
     expect(seen[1]![0]).toBe('alert.resolved');
+  });
+});
+
+describe.each(DIALECTS)('alert rules over tools, escalations and dead letters on %s', (dialect: Dialect) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(dialect);
+  });
+  afterEach(() => h.cleanup());
+
+  it("fires on a tool's failure rate, the escalation rate and dead letters, and resolves when the letter is replayed", async () => {
+    const { tool } = scriptedTool('insurance.check', [new Error('502 from insurer')]);
+    const failing = defineWorkflow({ name: 'alerting.tool', input: Input }, async (ctx, input) =>
+      ctx.tool(tool, { patientId: input.patientId }),
+    );
+    const escalating = defineWorkflow({ name: 'alerting.escalating', input: Input }, async (ctx) => {
+      await ctx.escalate({ reason: 'dose looks high', blocking: false });
+      return 'ok';
+    });
+    const vigil = h.vigil([failing, escalating], {
+      worker: { pollMs: 60_000 },
+      alerts: {
+        rules: [
+          { kind: 'tool_failure_rate', tool: 'insurance.check', above: 0.5, minAttempts: 3 },
+          { kind: 'escalation_rate', above: 0.4, minRuns: 2 },
+          { kind: 'dead_letters', above: 0, id: 'dlq' },
+        ],
+        // The loop evaluates once at start-up, then not within this test: it calls evaluate() itself.
+        interval: '1h',
+      },
+    });
+    const bad = await vigil.start(failing, { patientId: 'P-1' });
+    const good = await vigil.start(escalating, { patientId: 'P-2' });
+    for (const id of [bad.id, good.id]) {
+      await h.until(async () => isTerminalStatus((await vigil.getRun(id))!.status), { stepMs: 500 });
+    }
+    const fired = await vigil.alerts.evaluate();
+    expect(fired.map((t) => [t.type, t.alert.id, t.alert.value])).toEqual([
+      ['alert.fired', 'tool_failure_rate:insurance.check', 1],
+      ['alert.fired', 'escalation_rate:all', 0.5],
+      ['alert.fired', 'dlq', 1],
+    ]);
+    expect(fired[0]!.alert.message).toBe(
+      'Tool insurance.check failed 100% of its attempts (3 of 3 over 1 h); threshold 50%',
+    );
+    expect(await vigil.alerts.evaluate()).toEqual([]);
+    const [letter] = (await vigil.deadLetters.list()).deadLetters;
+    await vigil.deadLetters.replay(letter!.id);
+    // Replayed in place from its first step, the run's failed tool call is no longer on record
+    // (its next attempts will be), so the tool's rate resolves with the dead letter.
+    const resolved = await vigil.alerts.evaluate();
+    expect(resolved.map((t) => [t.type, t.alert.id, t.alert.value])).toEqual([
+      ['alert.resolved', 'tool_failure_rate:insurance.check', 0],
+      ['alert.resolved', 'dlq', 0],
+    ]);
   });
 });
 
