@@ -25,6 +25,7 @@ export function apiOptions(
     keys: vigil.keys,
     budgets: vigil.budgets,
     audit: vigil.audit,
+    alerts: vigil.alerts,
     memory: new MemoryClient(vigil.store),
     runLogs: vigil.runLogs,
     runStreams: new RunStreams({

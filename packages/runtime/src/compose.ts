@@ -14,6 +14,8 @@ import type { AnyWorkflow, WorkflowInput } from './core/workflow.js';
 import { redactionRules } from './governance/audit-redaction.js';
 import { BudgetGate } from './governance/budget-gate.js';
 import { ModelRegistry, type LlmOptions } from './llm/model-registry.js';
+import { AlertEvaluator } from './runtime/alert-evaluator.js';
+import { resolveAlertSettings, type AlertOptions } from './runtime/alert-options.js';
 import { AuditClient } from './runtime/audit-client.js';
 import { AuditHeadWriter } from './runtime/audit-head-writer.js';
 import { resolveAuditSettings, type AuditOptions } from './runtime/audit-options.js';
@@ -43,6 +45,7 @@ import { Executor } from './runtime/executor.js';
 import { RunObservability, type StepLogOptions, type TracingOptions } from './runtime/observability.js';
 import { RunLogClient } from './runtime/run-log-client.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
+import { StepDurationHistory } from './runtime/step-durations.js';
 import { ToolRegistry } from './runtime/tool-registry.js';
 import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
 import { WorkflowRegistry } from './runtime/workflow-registry.js';
@@ -131,6 +134,16 @@ export interface VigilOptions {
    * attempt: 200 lines, 64 KiB by default). `false`: not stored (they still go to `logger`).
    */
   stepLogs?: StepLogOptions | false;
+  /**
+   * Alert rules this instance evaluates (every 30 s by default; any number of instances may, each
+   * transition is made once), and the signed webhook firing and resolved alerts are sent to (by
+   * the notifier of a process with a worker). A bad rule throws `alert_rule_invalid` here.
+   * `false`: this instance evaluates nothing.
+   *
+   * @example
+   * alerts: { rules: [{ kind: 'success_rate', below: 0.9, window: '1h' }, { kind: 'stuck_runs', after: '10m' }] }
+   */
+  alerts?: AlertOptions | false;
 }
 
 /**
@@ -167,6 +180,8 @@ export class Vigil {
   /** The audit trail: list, verify, and `flush()` what this instance recorded (after `ready()`). */
   readonly audit: AuditClient;
   private readonly auditRecorder: AuditRecorder | undefined;
+  /** The alert rules of this instance: evaluation, and where every rule stands (after `ready()`). */
+  readonly alerts: AlertEvaluator;
   private readonly auditHead: AuditHeadWriter | undefined;
   private readonly dispatcher: EventDispatcher;
   private sweeper: EventSweeper | undefined;
@@ -184,6 +199,8 @@ export class Vigil {
   readonly runLogs: RunLogClient;
 
   constructor(options: VigilOptions = {}) {
+    // Checked before anything is opened: a bad rule leaves nothing to close.
+    const alertSettings = resolveAlertSettings(options.alerts);
     const database = options.database ?? process.env['VIGIL_DATABASE_URL'] ?? DEFAULT_DATABASE;
     this.logger = options.logger ?? silentLogger;
     this.store =
@@ -217,6 +234,7 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
       idempotencyRetentionMs,
       localWorker: () => this.workerInstance,
+      durations: new StepDurationHistory({ signals: this.store.signals, clock: this.store.clock }),
     });
     const operator = { store: this.store, clock: this.store.clock, events: this.events };
     this.migrated = this.store.migrate();
@@ -267,7 +285,14 @@ export class Vigil {
       recorder: this.auditRecorder,
       headFile: this.auditHead?.file ?? null,
     });
-    this.notifierOptions = options.notifications ?? notifierOptionsFromEnv();
+    this.alerts = new AlertEvaluator(
+      { store: this.store, clock: this.store.clock, logger: this.logger, events: this.events, ready: this.migrated },
+      alertSettings,
+    );
+    this.alerts.start();
+    const notifierOptions = options.notifications ?? notifierOptionsFromEnv();
+    this.notifierOptions =
+      notifierOptions === false ? false : { alertWebhook: alertSettings.webhook, ...notifierOptions };
     this.schedulerOptions = options.scheduler ?? {};
     if (options.worker) this.startWorker(options.worker === true ? {} : options.worker);
   }
@@ -428,6 +453,7 @@ export class Vigil {
       await this.workerInstance?.stop(options.graceMs);
       await this.notifier?.close();
       await this.sweeper?.close();
+      await this.alerts.close();
       // After everything that emits: the last entries are appended, then the head that covers them.
       await this.auditRecorder?.close();
       await this.auditHead?.close();

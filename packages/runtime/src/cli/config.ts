@@ -4,6 +4,7 @@ import type { PriceOverrides } from '../core/pricing.js';
 import type { LlmOptions } from '../llm/model-registry.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
+import type { AlertOptions } from '../runtime/alert-options.js';
 import type { AuditOptions } from '../runtime/audit-options.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 import type { WebhookConfig } from '../server/webhook-sources.js';
@@ -50,6 +51,14 @@ export interface VigilConfig {
   budgets?: BudgetSettingsOptions;
   /** The audit trail: redaction rules, the signed head's key and file (`VIGIL_AUDIT_KEY`, `VIGIL_AUDIT_HEAD_FILE`). */
   audit?: AuditOptions;
+  /**
+   * Alert rules and the signed webhook alerts go to (see `VigilOptions.alerts`;
+   * `VIGIL_ALERT_WEBHOOK_URL`/`_SECRET` when no webhook is given here).
+   *
+   * @example
+   * alerts: { rules: [{ kind: 'success_rate', workflow: 'patient.discharge', below: 0.9 }, { kind: 'stuck_runs', after: '10m' }] }
+   */
+  alerts?: AlertOptions;
 }
 
 /**

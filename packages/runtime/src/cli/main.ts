@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { isVigilError } from '../core/errors.js';
 import { listEventsCommand, sendEventCommand, showEventCommand } from './commands/events.js';
 import { ApiClient, DEFAULT_URL } from './api-client.js';
+import { listAlertsCommand } from './commands/alerts.js';
 import { listBreakersCommand, resetBreakerCommand } from './commands/breakers.js';
 import {
   listDeadLettersCommand,
@@ -297,6 +298,15 @@ function registerOperatorCommands(program: Command): void {
     .addOption(output())
     .addOption(url())
     .action((key: string, options: Common) => resetBreakerCommand(new ApiClient(options.url), key, options.output));
+
+  program
+    .command('alerts')
+    .description('alert rules that fired: firing ones first, then resolved')
+    .command('list')
+    .description('every alert rule that ever fired, with its state and what it found')
+    .addOption(output())
+    .addOption(url())
+    .action((options: Common) => listAlertsCommand(new ApiClient(options.url), options.output));
 }
 
 export async function main(argv: string[]): Promise<void> {

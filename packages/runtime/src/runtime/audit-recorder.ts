@@ -31,6 +31,8 @@ export const AUDITED_EVENTS = [
   'schedule.changed',
   'key.created',
   'key.revoked',
+  'alert.fired',
+  'alert.resolved',
 ] as const satisfies readonly RuntimeEventName[];
 
 export interface AuditRecorderDeps {

@@ -13,6 +13,7 @@ import type { DirectDispatcher } from './direct-dispatch.js';
 import { runFlowOf } from './run-flow.js';
 import type { RuntimeEvents } from './events.js';
 import type { ProgressWorkflow } from './progress.js';
+import type { StepDurationHistory } from './step-durations.js';
 import { workflowTitle } from './run-ending.js';
 import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
@@ -75,6 +76,8 @@ export interface ClientDeps {
   idempotencyRetentionMs: number;
   /** The worker of this process, if any: runs it can take now start on it directly. */
   localWorker?: () => DirectDispatcher | undefined;
+  /** Historical step durations for progress ETAs; without it, `etaSeconds` is always null. */
+  durations?: StepDurationHistory;
 }
 
 /** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
@@ -146,12 +149,14 @@ export class VigilClient {
     assertRunId(id);
     const run = await this.deps.store.runs.get(id);
     if (!run) return null;
-    const { store, registry } = this.deps;
-    const [steps, attempts, escalations, costs] = await Promise.all([
+    const { store, registry, durations, clock } = this.deps;
+    const unfinished = !isTerminalStatus(run.status);
+    const [steps, attempts, escalations, costs, estimates] = await Promise.all([
       store.checkpoints.list(id),
       store.checkpoints.attempts(id),
       store.escalations.list({ runId: id, limit: 500 }),
       store.spend.runCost(id),
+      unfinished && durations ? durations.estimates(run.workflow, run.version) : undefined,
     ]);
     return toRunDetails(
       run,
@@ -160,6 +165,7 @@ export class VigilClient {
       escalations,
       progressWorkflow(run.workflow, registry.get(run.workflow, run.version)),
       costs,
+      { estimates, now: clock.now() },
     );
   }
 

@@ -9,6 +9,11 @@ import type { RuntimeEvents } from './events.js';
 export interface NotifierOptions {
   /** Where escalations are POSTed, signed with `secret` (Standard Webhooks). None: the log only. */
   webhook?: { url: string; secret: string } | undefined;
+  /**
+   * Where alerts (`alert.fired`, `alert.resolved` messages) are POSTed, signed the same way
+   * (`VigilOptions.alerts.webhook`). None: they were logged when they happened, and that is all.
+   */
+  alertWebhook?: { url: string; secret: string } | null | undefined;
   /** How often the outbox is checked besides the wake-ups of this process. Default 5 s. */
   pollMs?: number;
   /** Per delivery. Default 10 s. */
@@ -19,7 +24,7 @@ export interface NotifierOptions {
 
 /**
  * Delivers the outbox: every escalation is written to the log and, when configured, POSTed to a
- * webhook, retried with exponential backoff (1 s doubling to 1 h) until it answers 2xx. Messages
+ * webhook; alerts (logged by the process that fired them) go to the alert webhook. Each is retried with exponential backoff (1 s doubling to 1 h) until it answers 2xx. Messages
  * are claimed with a lease, so any number of processes can run a notifier and a crash while
  * delivering leads to a retry, not a loss (receivers dedupe on `webhook-id`).
  */
@@ -27,13 +32,18 @@ export class EscalationNotifier {
   private readonly stop = new AbortController();
   private wake = new AbortController();
   private loop: Promise<void> | undefined;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; logger: Logger; events: RuntimeEvents },
     private readonly options: NotifierOptions = {},
   ) {
-    this.unsubscribe = deps.events.on('escalation.opened', () => this.wake.abort(WAKE_UP));
+    const wake = (): void => this.wake.abort(WAKE_UP);
+    this.unsubscribe = [
+      deps.events.on('escalation.opened', wake),
+      deps.events.on('alert.fired', wake),
+      deps.events.on('alert.resolved', wake),
+    ];
   }
 
   start(): void {
@@ -41,7 +51,7 @@ export class EscalationNotifier {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.stop.abort(WAKE_UP);
     this.wake.abort(WAKE_UP);
     await this.loop;
@@ -71,7 +81,9 @@ export class EscalationNotifier {
   }
 
   private async deliver(message: OutboxMessage): Promise<void> {
-    const { store, clock, logger } = this.deps;
+    if (message.topic.startsWith('alert.'))
+      return this.send(message, this.options.alertWebhook ?? undefined, 'an alert');
+    const { logger } = this.deps;
     const payload = JSON.parse(message.payload) as {
       escalation?: { id?: string; runId?: string; reason?: string; assignee?: string | null };
     };
@@ -83,7 +95,16 @@ export class EscalationNotifier {
         assignee: escalation.assignee ?? null,
       });
     }
-    const webhook = this.options.webhook;
+    return this.send(message, this.options.webhook, 'an escalation');
+  }
+
+  /** POSTs `message` to `webhook` (none: delivered as is), or schedules its retry. */
+  private async send(
+    message: OutboxMessage,
+    webhook: { url: string; secret: string } | undefined,
+    what: string,
+  ): Promise<void> {
+    const { store, clock, logger } = this.deps;
     if (!webhook) return store.outbox.delivered(message.id, clock.now());
     try {
       await this.post(webhook, message);
@@ -94,8 +115,8 @@ export class EscalationNotifier {
       const giveUp = message.attempts >= maxAttempts;
       const retryAt = giveUp ? null : clock.now() + Math.min(3_600_000, 1000 * 2 ** (message.attempts - 1));
       const fields = { messageId: message.id, attempt: message.attempts, error: reason, retryAt };
-      if (giveUp) logger.error('gave up delivering an escalation webhook', fields);
-      else logger.warn('an escalation webhook failed; will retry', fields);
+      if (giveUp) logger.error(`gave up delivering ${what} webhook`, fields);
+      else logger.warn(`${what} webhook failed; will retry`, fields);
       await store.outbox.failed(message.id, reason, retryAt, clock.now());
     }
   }

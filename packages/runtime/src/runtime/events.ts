@@ -142,10 +142,28 @@ export interface RuntimeEventMap {
   'schedule.fired': { scheduleId: string; workflow: string; slot: number; runId: string; created: boolean };
   /** A due slot started nothing: too late for the catch-up policy, or the previous run was still going. */
   'schedule.skipped': { scheduleId: string; slot: number; reason: 'late' | 'overlap' };
+  /**
+   * An alert rule's condition started to hold (`alert.fired`) or stopped (`alert.resolved`).
+   * Emitted once per transition across all processes: by the one whose store write made it.
+   */
+  'alert.fired': AlertEventPayload;
+  'alert.resolved': AlertEventPayload;
   /** A worker found it no longer holds a run's lease and stopped executing it. */
   'lease.lost': { runId: string; workerId: string };
   /** Something went wrong that the engine recovered from (a failed poll, a failed write). */
   'worker.error': { workerId: string; error: ErrorRecord };
+}
+
+/** What `alert.fired` and `alert.resolved` carry. `since` (epoch ms) is when it started firing. */
+export interface AlertEventPayload {
+  alertId: string;
+  kind: string;
+  /** The rule, for people: `success rate of patient.discharge below 90% over 1 h`. */
+  rule: string;
+  value: number;
+  threshold: number;
+  message: string;
+  since: number;
 }
 
 export type RuntimeEventName = keyof RuntimeEventMap;

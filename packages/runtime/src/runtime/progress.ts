@@ -1,6 +1,8 @@
 import type { RunStatus } from '../core/run-status.js';
 import type { StepRecord } from '../store/checkpoint-store.js';
 import type { EscalationRecord } from '../store/escalation-store.js';
+import { estimateRemaining } from './eta.js';
+import type { StepEstimates } from './step-durations.js';
 
 export interface Progress {
   /** Declared steps that have completed (or, without declared steps, completed steps). */
@@ -10,10 +12,22 @@ export interface Progress {
   /** Names of steps running, sleeping, retrying or waiting for a human now. */
   current: string[];
   /**
+   * Seconds until an unfinished run is expected to finish, from the historical durations of its
+   * workflow version's steps (see `eta.ts`); null for finished runs, workflows without declared
+   * steps, and when history cannot say.
+   */
+  etaSeconds: number | null;
+  /**
    * One line for people, e.g. `Discharge in progress: 4/6 steps complete. Pharmacy
-   * coordination pending pharmacist review.`
+   * coordination pending pharmacist review. ETA 5 min.`
    */
   summary: string;
+}
+
+/** What an ETA needs: the workflow version's step estimates (undefined: none asked for) and the time now. */
+export interface EtaInput {
+  estimates: StepEstimates | undefined;
+  now: number;
 }
 
 /** What a progress line needs to know about the workflow. */
@@ -34,6 +48,7 @@ export function computeProgress(
   status: RunStatus,
   steps: readonly StepRecord[],
   openEscalations: readonly EscalationRecord[] = [],
+  eta?: EtaInput,
 ): Progress {
   const named = steps.filter((step) => NAMED_KINDS.has(step.kind));
   const doneNames = new Set(named.filter((s) => DONE.has(s.status)).map((s) => s.name));
@@ -60,7 +75,12 @@ export function computeProgress(
   for (const e of [...openEscalations].sort((a, b) => a.seq - b.seq)) {
     sentences.push(`${title(e.step)} pending ${e.assignee ? `${e.assignee} ` : ''}review.`);
   }
-  return { completed, total, current, summary: sentences.join(' ') };
+  const remaining =
+    finished || !eta
+      ? { seconds: null, sentence: null }
+      : estimateRemaining(declared, named, openEscalations, eta.estimates, eta.now);
+  if (remaining.sentence) sentences.push(remaining.sentence);
+  return { completed, total, current, etaSeconds: remaining.seconds, summary: sentences.join(' ') };
 }
 
 function stateWord(status: RunStatus): string {

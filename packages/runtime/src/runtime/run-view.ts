@@ -5,7 +5,7 @@ import type { AttemptRecord, StepRecord } from '../store/checkpoint-store.js';
 import type { EscalationRecord } from '../store/escalation-store.js';
 import type { FlowLimitKind, RunRecord } from '../store/run-store.js';
 import { toAttemptView, toEscalationView, type AttemptView, type EscalationView } from './operator-views.js';
-import { computeProgress, type Progress, type ProgressWorkflow } from './progress.js';
+import { computeProgress, type EtaInput, type Progress, type ProgressWorkflow } from './progress.js';
 import { parseDetail } from './step-detail.js';
 
 /** A run as the client API, HTTP API and CLI present it. Times are ISO 8601. */
@@ -118,6 +118,7 @@ export function toRunDetails(
   escalations: readonly EscalationRecord[],
   workflow: ProgressWorkflow,
   costs: ReadonlyArray<{ seq: number; usd: number }> = [],
+  eta?: EtaInput,
 ): RunDetails {
   const open = escalations.filter((e) => e.status === 'open');
   const costUsd = Math.round(costs.reduce((sum, c) => sum + c.usd, 0) * 1e9) / 1e9;
@@ -132,7 +133,7 @@ export function toRunDetails(
     steps: steps.map((step) => toStepView(step, attempts, costs)),
     costUsd,
     escalations: escalations.map(toEscalationView),
-    progress: computeProgress(workflow, run.status, steps, open),
+    progress: computeProgress(workflow, run.status, steps, open, eta),
   };
 }
 

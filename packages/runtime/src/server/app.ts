@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { systemClock, type Clock } from '../core/clock.js';
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { AlertEvaluator } from '../runtime/alert-evaluator.js';
 import type { AuditClient } from '../runtime/audit-client.js';
 import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { BudgetClient } from '../runtime/budget-client.js';
@@ -24,6 +25,7 @@ import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { agentRoutes } from './routes/agents.js';
 import { runLogRoutes } from './routes/run-logs.js';
 import { auditRoutes } from './routes/audit.js';
+import { alertRoutes } from './routes/alerts.js';
 import { breakerRoutes } from './routes/breakers.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
@@ -50,6 +52,8 @@ export interface AppOptions {
   keys: KeyClient;
   budgets: BudgetClient;
   audit: AuditClient;
+  /** The alert rules and where each stands, for `GET /v1/alerts`. */
+  alerts: AlertEvaluator;
   /** Agents' memory, for `GET /v1/agents/:name/memory`. */
   memory: MemoryClient;
   /** The lines runs logged, for `GET /v1/runs/:id/logs`. */
@@ -112,6 +116,7 @@ export function createApp(options: AppOptions): Hono {
         spend: '/v1/spend',
         budgets: '/v1/budgets',
         audit: '/v1/audit',
+        alerts: '/v1/alerts',
         agentMemory: '/v1/agents/:name/memory',
         health: '/healthz',
         ready: '/readyz',
@@ -141,6 +146,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/spend', spendRoutes(options.budgets));
   app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.route('/v1/audit', auditRoutes(options.audit));
+  app.route('/v1/alerts', alertRoutes(options.alerts));
   app.route('/v1/agents', agentRoutes(options.memory));
   app.notFound((c) =>
     c.json(

@@ -51,6 +51,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/breakers': 'read',
   'POST /v1/breakers/:key/reset': 'operate',
   'GET /v1/audit': 'read',
+  'GET /v1/alerts': 'read',
   'GET /v1/agents/:name/memory': 'read',
   'GET /v1/spend': 'read',
   'GET /v1/budgets': 'read',

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 
+import { alertsContract } from './contract/alerts.contract.js';
 import { apiKeysContract } from './contract/api-keys.contract.js';
 import { auditContract } from './contract/audit.contract.js';
 import { breakersContract } from './contract/breakers.contract.js';
@@ -59,5 +60,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('audit', () => auditContract(ctx));
     describe('memory', () => memoryContract(ctx));
     describe('step logs', () => stepLogsContract(ctx));
+    describe('alerts and signals', () => alertsContract(ctx));
   });
 }

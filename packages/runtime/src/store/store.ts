@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { AlertStore } from './alert-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { AuditStore } from './audit-store.js';
 import type { BreakerStore } from './breaker-store.js';
@@ -12,6 +13,7 @@ import type { QueueStore } from './queue-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
+import type { SignalStore } from './signal-store.js';
 import type { SpendStore } from './spend-store.js';
 import type { StepLogStore } from './step-log-store.js';
 import type { TimerStore } from './timer-store.js';
@@ -50,6 +52,10 @@ export interface Store {
   readonly memory: MemoryStore;
   /** The lines each step of a run logged, for the dashboard's step panel. */
   readonly stepLogs: StepLogStore;
+  /** Where each alert rule stands (firing, resolved), shared by every evaluating process. */
+  readonly alerts: AlertStore;
+  /** Read-only measurements: run outcomes, tool failures, dead-letter depth, stuck runs, step durations. */
+  readonly signals: SignalStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

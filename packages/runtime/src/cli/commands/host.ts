@@ -96,6 +96,7 @@ export async function host(options: HostOptions): Promise<void> {
     ...(project.config.pricing ? { pricing: project.config.pricing } : {}),
     ...(project.config.llm ? { llm: project.config.llm } : {}),
     ...(project.config.budgets ? { budgets: project.config.budgets } : {}),
+    ...(project.config.alerts ? { alerts: project.config.alerts } : {}),
   });
   // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
   const stop = stopSignal(logger);
@@ -112,6 +113,9 @@ export async function host(options: HostOptions): Promise<void> {
     workflows: vigil.registry.list().map((w) => `${w.name}@${w.version}`),
     config: project.configPath,
   });
+  if (vigil.alerts.rules.length > 0) {
+    logger.info('alert rules evaluated in this process', { rules: vigil.alerts.rules.map((r) => r.id) });
+  }
   if (options.worker && !stop.requested) vigil.startWorker(workerOptions);
 
   const apiKey = options.devKey && !stop.requested ? await createDevKey(vigil, database) : null;

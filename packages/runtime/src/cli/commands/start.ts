@@ -39,9 +39,15 @@ export async function startCommand(api: ApiClient, workflow: string, options: St
   }
   if (options.output === 'table') process.stdout.write(`Started run ${started.id} (${workflow}); waiting…\n`);
   let run: RunDetails;
+  let shown = '';
   for (;;) {
     run = await api.request<RunDetails>('GET', `/v1/runs/${started.id}`);
     if (isTerminalStatus(run.status)) break;
+    // The progress line (with its ETA) each time it changes, so a long run shows where it is.
+    if (options.output === 'table' && run.progress.summary !== shown) {
+      shown = run.progress.summary;
+      process.stdout.write(`  ${shown}\n`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (options.output === 'json') printJson(run);

@@ -17,6 +17,9 @@ import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
 import { PgMemoryStore } from './memory.js';
 import { PgStepLogStore } from './step-logs.js';
+import { PgAlertStore } from './alerts.js';
+import { PgSignalStore } from './signals.js';
+import { COLUMN_TYPES } from './copied-columns.js';
 import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
@@ -61,6 +64,8 @@ export class PostgresStore implements Store {
   readonly rateLimits: PgRateLimitStore;
   readonly memory: PgMemoryStore;
   readonly stepLogs: PgStepLogStore;
+  readonly alerts: PgAlertStore;
+  readonly signals: PgSignalStore;
   readonly audit: PgAuditStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
@@ -99,6 +104,8 @@ export class PostgresStore implements Store {
     this.rateLimits = new PgRateLimitStore(this.conn);
     this.memory = new PgMemoryStore(this.conn);
     this.stepLogs = new PgStepLogStore(this.conn);
+    this.alerts = new PgAlertStore(this.conn);
+    this.signals = new PgSignalStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
@@ -165,254 +172,6 @@ export class PostgresStore implements Store {
     for (const listener of this.listeners) listener();
   }
 }
-
-/** The columns of each copied table and their PostgreSQL types, as in the migrations. */
-const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
-  runs: {
-    id: 'text',
-    workflow: 'text',
-    version: 'int',
-    status: 'text',
-    input: 'text',
-    input_checksum: 'text',
-    input_hash: 'text',
-    output: 'text',
-    error: 'text',
-    summary: 'text',
-    replay_of: 'text',
-    idempotency_key: 'text',
-    principal: 'text',
-    attempt: 'int',
-    ready_at: 'bigint',
-    lease_owner: 'text',
-    lease_epoch: 'bigint',
-    lease_expires_at: 'bigint',
-    created_at: 'bigint',
-    updated_at: 'bigint',
-    finished_at: 'bigint',
-    priority: 'int',
-    flow_state: 'smallint',
-    concurrency_limit: 'int',
-    concurrency_key: 'text',
-    key_limit: 'int',
-    rate_limit: 'int',
-    rate_period_ms: 'bigint',
-    rate_key: 'text',
-    admitted_at: 'bigint',
-    held_on: 'text',
-  },
-  flow_timers: {
-    workflow: 'text',
-    gate: 'text',
-    release_at: 'bigint',
-  },
-  steps: {
-    run_id: 'text',
-    seq: 'int',
-    name: 'text',
-    kind: 'text',
-    status: 'text',
-    attempts: 'int',
-    output: 'text',
-    error: 'text',
-    checksum: 'text',
-    wake_at: 'bigint',
-    started_at: 'bigint',
-    ended_at: 'bigint',
-    detail: 'text',
-  },
-  step_attempts: {
-    run_id: 'text',
-    seq: 'int',
-    attempt: 'int',
-    outcome: 'text',
-    error: 'text',
-    started_at: 'bigint',
-    ended_at: 'bigint',
-    delay_ms: 'bigint',
-  },
-  dead_letters: {
-    id: 'text',
-    run_id: 'text',
-    workflow: 'text',
-    version: 'int',
-    reason: 'text',
-    error: 'text',
-    failed_seq: 'int',
-    failed_step: 'text',
-    context: 'text',
-    created_at: 'bigint',
-    replayed_at: 'bigint',
-    replay_run_id: 'text',
-    replayed_by: 'text',
-  },
-  escalations: {
-    id: 'text',
-    run_id: 'text',
-    seq: 'int',
-    step: 'text',
-    workflow: 'text',
-    kind: 'text',
-    reason: 'text',
-    summary: 'text',
-    assignee: 'text',
-    blocking: 'boolean',
-    status: 'text',
-    context: 'text',
-    timeout_at: 'bigint',
-    on_timeout: 'text',
-    decision: 'text',
-    value: 'text',
-    resolved_by: 'text',
-    note: 'text',
-    created_at: 'bigint',
-    resolved_at: 'bigint',
-  },
-  breakers: {
-    key: 'text',
-    tool: 'text',
-    status: 'text',
-    consecutive_failures: 'int',
-    window_start: 'bigint',
-    window_calls: 'int',
-    window_failures: 'int',
-    opened_at: 'bigint',
-    open_until: 'bigint',
-    probe_until: 'bigint',
-    last_error: 'text',
-    updated_at: 'bigint',
-  },
-  outbox: {
-    id: 'text',
-    topic: 'text',
-    payload: 'text',
-    attempts: 'int',
-    next_attempt_at: 'bigint',
-    last_error: 'text',
-    created_at: 'bigint',
-    delivered_at: 'bigint',
-  },
-  events: {
-    id: 'text',
-    name: 'text',
-    payload: 'text',
-    payload_hash: 'text',
-    dedupe_key: 'text',
-    source: 'text',
-    principal: 'text',
-    received_at: 'bigint',
-    dispatched_at: 'bigint',
-  },
-  event_deliveries: {
-    event_id: 'text',
-    run_id: 'text',
-    kind: 'text',
-    seq: 'int',
-    at: 'bigint',
-  },
-  event_waits: {
-    run_id: 'text',
-    seq: 'int',
-    name: 'text',
-    match: 'text',
-    since: 'bigint',
-    deadline: 'bigint',
-  },
-  schedules: {
-    id: 'text',
-    workflow: 'text',
-    cron: 'text',
-    timezone: 'text',
-    jitter_ms: 'bigint',
-    overlap: 'text',
-    catch_up: 'text',
-    catch_up_window_ms: 'bigint',
-    input: 'text',
-    paused: 'boolean',
-    origin: 'text',
-    next_slot_at: 'bigint',
-    next_fire_at: 'bigint',
-    buffered_slot_at: 'bigint',
-    last_slot_at: 'bigint',
-    last_run_id: 'text',
-    claim_owner: 'text',
-    claim_expires_at: 'bigint',
-    created_at: 'bigint',
-    updated_at: 'bigint',
-  },
-  api_keys: {
-    id: 'text',
-    name: 'text',
-    role: 'text',
-    hash: 'text',
-    created_at: 'bigint',
-    created_by: 'text',
-    expires_at: 'bigint',
-    revoked_at: 'bigint',
-    revoked_by: 'text',
-    last_used_at: 'bigint',
-  },
-  spend_ledger: {
-    run_id: 'text',
-    seq: 'int',
-    attempt: 'int',
-    workflow: 'text',
-    agent: 'text',
-    step: 'text',
-    kind: 'text',
-    target: 'text',
-    state: 'text',
-    estimate_nanos: 'bigint',
-    nanos: 'bigint',
-    scopes: 'text',
-    day: 'text',
-    input_tokens: 'bigint',
-    output_tokens: 'bigint',
-    cached_tokens: 'bigint',
-    reasoning_tokens: 'bigint',
-    reserved_at: 'bigint',
-    settled_at: 'bigint',
-  },
-  spend_counters: {
-    scope: 'text',
-    key: 'text',
-    period: 'text',
-    settled_nanos: 'bigint',
-    reserved_nanos: 'bigint',
-    soft_notified: 'boolean',
-    updated_at: 'bigint',
-  },
-  budget_limits: {
-    scope: 'text',
-    key: 'text',
-    nanos: 'bigint',
-    updated_at: 'bigint',
-    updated_by: 'text',
-  },
-  rate_limits: {
-    key: 'text',
-    tokens: 'float8',
-    updated_at: 'bigint',
-  },
-  memory: {
-    agent: 'text',
-    key: 'text',
-    value: 'text',
-    version: 'bigint',
-    writer: 'text',
-    updated_at: 'bigint',
-  },
-  audit_entries: {
-    seq: 'bigint',
-    at: 'bigint',
-    type: 'text',
-    run_id: 'text',
-    principal: 'text',
-    data: 'text',
-    prev_hash: 'text',
-    hash: 'text',
-  },
-};
 
 /** host:port/database, never the password. */
 function describeUrl(url: string): string {

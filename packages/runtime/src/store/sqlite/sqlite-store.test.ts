@@ -77,6 +77,8 @@ describe('SqliteStore', () => {
       { version: 8 },
       { version: 9 },
       { version: 10 },
+      { version: 11 },
+      { version: 12 },
     ]);
     db.close();
     await a.runs.create({

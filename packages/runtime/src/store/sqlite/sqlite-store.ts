@@ -19,6 +19,8 @@ import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteMemoryStore } from './memory.js';
 import { SqliteStepLogStore } from './step-logs.js';
+import { SqliteAlertStore } from './alerts.js';
+import { SqliteSignalStore } from './signals.js';
 import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
@@ -57,6 +59,8 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   readonly memory: SqliteMemoryStore;
   readonly stepLogs: SqliteStepLogStore;
+  readonly alerts: SqliteAlertStore;
+  readonly signals: SqliteSignalStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -91,6 +95,8 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditStore(conn);
     this.memory = new SqliteMemoryStore(conn);
     this.stepLogs = new SqliteStepLogStore(conn);
+    this.alerts = new SqliteAlertStore(conn);
+    this.signals = new SqliteSignalStore(conn);
   }
 
   migrate(): Promise<void> {
