@@ -13,6 +13,7 @@ import type { ContractContext, StoreFixture } from './contract/context.js';
 import { deadLettersContract } from './contract/dead-letters.contract.js';
 import { escalationsContract } from './contract/escalations.contract.js';
 import { eventsContract } from './contract/events.contract.js';
+import { gaugesContract } from './contract/gauges.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { memoryContract } from './contract/memory.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
@@ -57,5 +58,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('rate limits', () => rateLimitsContract(ctx));
     describe('audit', () => auditContract(ctx));
     describe('memory', () => memoryContract(ctx));
+    describe('gauges', () => gaugesContract(ctx));
   });
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store.js';
 import { PgApiKeyStore } from './api-keys.js';
 import { PgAuditStore } from './audit.js';
 import { PgBreakerStore } from './breakers.js';
+import { PgGaugeStore } from './gauges.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly rateLimits: PgRateLimitStore;
   readonly memory: PgMemoryStore;
   readonly audit: PgAuditStore;
+  readonly gauges: PgGaugeStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     this.rateLimits = new PgRateLimitStore(this.conn);
     this.memory = new PgMemoryStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
+    this.gauges = new PgGaugeStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
