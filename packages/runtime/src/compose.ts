@@ -36,6 +36,7 @@ import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
 import { KeyClient } from './runtime/key-client.js';
+import { VigilMetrics, type MetricsOptions } from './runtime/metrics.js';
 import { ScheduleClient } from './runtime/schedule-client.js';
 import { Scheduler, type SchedulerOptions } from './runtime/scheduler.js';
 import { Executor } from './runtime/executor.js';
@@ -117,6 +118,11 @@ export interface VigilOptions {
    * `VIGIL_AUDIT_HEAD_FILE`). `false`: this instance records nothing (another process must).
    */
   audit?: AuditOptions | false;
+  /**
+   * Prometheus metrics (`vigil.metrics`, served at `GET /metrics`): whether the route is public.
+   * Default `VIGIL_METRICS_PUBLIC`, else it needs an API key with `read`.
+   */
+  metrics?: MetricsOptions;
 }
 
 /**
@@ -149,6 +155,8 @@ export class Vigil {
   readonly prices: PriceTable;
   /** The named models `ctx.llm` calls. */
   readonly models: ModelRegistry;
+  /** This instance's Prometheus metrics, in a registry of its own. */
+  readonly metrics: VigilMetrics;
   private readonly budgetGate: BudgetGate;
   /** The audit trail: list, verify, and `flush()` what this instance recorded (after `ready()`). */
   readonly audit: AuditClient;
@@ -180,6 +188,8 @@ export class Vigil {
     this.events = new RuntimeEvents((error, event) =>
       this.logger.error(`a listener for ${event} threw`, { error: String(error) }),
     );
+    // Subscribed before anything can emit, so the counters miss nothing of this instance.
+    this.metrics = new VigilMetrics({ store: this.store, events: this.events, logger: this.logger }, options.metrics);
     this.registry = new WorkflowRegistry(options.workflows ?? []);
     this.tools = new ToolRegistry(options.tools ?? []);
     this.failpoints = options.failpoints ?? noFailpoints;
@@ -396,6 +406,7 @@ export class Vigil {
       // After everything that emits: the last entries are appended, then the head that covers them.
       await this.auditRecorder?.close();
       await this.auditHead?.close();
+      this.metrics.close();
       await this.store.close();
     })();
     return this.closing;

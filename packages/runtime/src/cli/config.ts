@@ -5,6 +5,7 @@ import type { LlmOptions } from '../llm/model-registry.js';
 import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { AuditOptions } from '../runtime/audit-options.js';
+import type { MetricsOptions } from '../runtime/metrics.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 import type { WebhookConfig } from '../server/webhook-sources.js';
 
@@ -50,6 +51,11 @@ export interface VigilConfig {
   budgets?: BudgetSettingsOptions;
   /** The audit trail: redaction rules, the signed head's key and file (`VIGIL_AUDIT_KEY`, `VIGIL_AUDIT_HEAD_FILE`). */
   audit?: AuditOptions;
+  /**
+   * `GET /metrics`: `public: true` serves it without an API key, for a scraper on a private
+   * network (`VIGIL_METRICS_PUBLIC=1` does the same; by default it needs a key with `read`).
+   */
+  metrics?: MetricsOptions;
 }
 
 /**

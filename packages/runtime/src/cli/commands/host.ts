@@ -96,6 +96,7 @@ export async function host(options: HostOptions): Promise<void> {
     ...(project.config.pricing ? { pricing: project.config.pricing } : {}),
     ...(project.config.llm ? { llm: project.config.llm } : {}),
     ...(project.config.budgets ? { budgets: project.config.budgets } : {}),
+    ...(project.config.metrics ? { metrics: project.config.metrics } : {}),
   });
   // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
   const stop = stopSignal(logger);
