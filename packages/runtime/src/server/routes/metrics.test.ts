@@ -71,7 +71,8 @@ const workflows = {
   }),
   flaky: wf('m.flaky', async (ctx) => ctx.tool(flaky, {})),
   broken: wf('m.broken', async (ctx) => ctx.tool(broken, {})),
-  partial: wf('m.partial', async (ctx) => ctx.tool(pharmacy, {})),
+  // Its step has a name of its own: the tool call is still counted under the tool's.
+  partial: wf('m.partial', async (ctx) => ctx.tool(pharmacy, {}, { name: 'pharmacy' })),
   blocked: wf('m.blocked', async (ctx) => ctx.tool(hold, {})),
   denied: wf('m.denied', async (ctx) => ctx.tool(lookup, {}), { policy: { tools: ['m.flaky'] } }),
   sleepy: wf('m.sleepy', async (ctx) => ctx.sleep('nap', '1h')),
