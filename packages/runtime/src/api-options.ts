@@ -36,6 +36,7 @@ export function apiOptions(
     }),
     logger: options.logger,
     ping: () => vigil.store.ping(),
+    metrics: vigil.metrics,
     maxBodyBytes: options.maxBodyBytes,
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, clock: vigil.store.clock } } : {}),
   };

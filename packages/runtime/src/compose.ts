@@ -39,6 +39,7 @@ import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
 import { KeyClient } from './runtime/key-client.js';
+import { VigilMetrics, type MetricsOptions } from './runtime/metrics.js';
 import { ScheduleClient } from './runtime/schedule-client.js';
 import { Scheduler, type SchedulerOptions } from './runtime/scheduler.js';
 import { Executor } from './runtime/executor.js';
@@ -144,6 +145,11 @@ export interface VigilOptions {
    * alerts: { rules: [{ kind: 'success_rate', below: 0.9, window: '1h' }, { kind: 'stuck_runs', after: '10m' }] }
    */
   alerts?: AlertOptions | false;
+  /**
+   * Prometheus metrics (`vigil.metrics`, served at `GET /metrics`): whether the route is public.
+   * Default `VIGIL_METRICS_PUBLIC`, else it needs an API key with `read`.
+   */
+  metrics?: MetricsOptions;
 }
 
 /**
@@ -176,6 +182,8 @@ export class Vigil {
   readonly prices: PriceTable;
   /** The named models `ctx.llm` calls. */
   readonly models: ModelRegistry;
+  /** This instance's Prometheus metrics, in a registry of its own. */
+  readonly metrics: VigilMetrics;
   private readonly budgetGate: BudgetGate;
   /** The audit trail: list, verify, and `flush()` what this instance recorded (after `ready()`). */
   readonly audit: AuditClient;
@@ -214,6 +222,8 @@ export class Vigil {
     this.events = new RuntimeEvents((error, event) =>
       this.logger.error(`a listener for ${event} threw`, { error: String(error) }),
     );
+    // Subscribed before anything can emit, so the counters miss nothing of this instance.
+    this.metrics = new VigilMetrics({ store: this.store, events: this.events, logger: this.logger }, options.metrics);
     this.registry = new WorkflowRegistry(options.workflows ?? []);
     this.tools = new ToolRegistry(options.tools ?? []);
     this.failpoints = options.failpoints ?? noFailpoints;
@@ -458,6 +468,7 @@ export class Vigil {
       await this.auditRecorder?.close();
       await this.auditHead?.close();
       await this.observability.close();
+      this.metrics.close();
       await this.store.close();
     })();
     return this.closing;

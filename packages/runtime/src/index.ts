@@ -135,6 +135,7 @@ export type {
   WorkflowBudgetView,
 } from './runtime/budget-client.js';
 export type { AuditOptions } from './runtime/audit-options.js';
+export { METRIC_PREFIX, VigilMetrics, type MetricsOptions } from './runtime/metrics.js';
 export type {
   LlmCallOptions,
   LlmFallbackValue,

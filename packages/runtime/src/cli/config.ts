@@ -6,6 +6,7 @@ import type { AnyTool } from '../core/tool.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { AlertOptions } from '../runtime/alert-options.js';
 import type { AuditOptions } from '../runtime/audit-options.js';
+import type { MetricsOptions } from '../runtime/metrics.js';
 import type { WorkerOptions } from '../runtime/worker.js';
 import type { WebhookConfig } from '../server/webhook-sources.js';
 
@@ -59,6 +60,11 @@ export interface VigilConfig {
    * alerts: { rules: [{ kind: 'success_rate', workflow: 'patient.discharge', below: 0.9 }, { kind: 'stuck_runs', after: '10m' }] }
    */
   alerts?: AlertOptions;
+  /**
+   * `GET /metrics`: `public: true` serves it without an API key, for a scraper on a private
+   * network (`VIGIL_METRICS_PUBLIC=1` does the same; by default it needs a key with `read`).
+   */
+  metrics?: MetricsOptions;
 }
 
 /**

@@ -55,6 +55,15 @@ function hostCommand(
       .option('--port <port>', 'HTTP port (default PORT, else 7400)')
       .option('--host <host>', 'address to listen on', '127.0.0.1');
   }
+  if (mode.worker && !mode.api) {
+    command
+      .addOption(
+        new Option('--metrics-port <port>', 'serve GET /metrics on this port (0: a free one)').env(
+          'VIGIL_METRICS_PORT',
+        ),
+      )
+      .option('--metrics-host <host>', 'address the metrics listen on', '127.0.0.1');
+  }
   if (mode.worker) {
     command
       .option('--concurrency <n>', 'runs executed at once (default 16)')

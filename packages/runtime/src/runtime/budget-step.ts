@@ -101,6 +101,7 @@ export class StepBudget {
     const { runId } = this.host;
     events.emit('spend.recorded', {
       runId,
+      workflow: this.host.workflowName,
       seq: entry.seq,
       step: entry.step,
       kind: entry.kind === 'llm' ? 'llm' : 'tool',

@@ -204,7 +204,12 @@ export class VigilClient {
     if (run.status !== 'cancelled') {
       throw new ConflictError('run_finished', `Run ${id} already finished (${run.status}); it cannot be cancelled`);
     }
-    this.deps.events.emit('run.cancelled', { runId: id, principal: options.principal ?? null });
+    this.deps.events.emit('run.cancelled', {
+      runId: id,
+      workflow: run.workflow,
+      durationMs: Math.max(0, (run.finishedAt ?? this.deps.clock.now()) - run.createdAt),
+      principal: options.principal ?? null,
+    });
     return toRunSummary(run);
   }
 

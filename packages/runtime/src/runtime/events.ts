@@ -1,6 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
-import type { StepStatus } from '../core/step-identity.js';
+import type { StepKind, StepStatus } from '../core/step-identity.js';
 
 /**
  * Everything the engine reports, by name. The audit trail, the dashboard stream, metrics and
@@ -23,32 +23,39 @@ export interface RuntimeEventMap {
    * is `queued`; null while it waits for a human).
    */
   'run.suspended': { runId: string; status: RunStatus; wakeAt: number | null };
-  /** `completed_partial` carries the summary of what is missing. */
+  /**
+   * `completed_partial` carries the summary of what is missing. The run events' `durationMs`
+   * is from the run's creation to its end, waits included.
+   */
   'run.completed': {
     runId: string;
     workflow: string;
     status: 'completed' | 'completed_partial';
     summary: string | null;
-  };
-  /** Ended for good: a human aborted it, or its input could not be used. */
-  'run.failed': { runId: string; workflow: string; error: ErrorRecord };
-  /** Failed permanently and parked for an operator to replay. */
-  'run.dead_lettered': { runId: string; workflow: string; deadLetterId: string; error: ErrorRecord };
-  'run.cancelled': { runId: string; principal?: string | null };
-  /** A step's "started" record committed; its body runs next. */
-  'step.started': { runId: string; seq: number; name: string; attempt: number };
-  /** `status` is `degraded` when it finished on its fallback, `escalated` when a human was asked. */
-  'step.completed': {
-    runId: string;
-    seq: number;
-    name: string;
-    attempt: number;
-    status: StepStatus;
     durationMs: number;
   };
-  'step.failed': { runId: string; seq: number; name: string; attempt: number; error: ErrorRecord };
+  /** Ended for good: a human aborted it, or its input could not be used. */
+  'run.failed': { runId: string; workflow: string; error: ErrorRecord; durationMs: number };
+  /** Failed permanently and parked for an operator to replay. */
+  'run.dead_lettered': {
+    runId: string;
+    workflow: string;
+    deadLetterId: string;
+    error: ErrorRecord;
+    durationMs: number;
+  };
+  'run.cancelled': { runId: string; workflow: string; durationMs: number; principal?: string | null };
+  /** A step's "started" record committed; its body runs next. */
+  'step.started': { runId: string; seq: number; name: string; attempt: number };
+  /**
+   * `status` is `degraded` when it finished on its fallback, `escalated` when a human was asked.
+   * The step events name the run's `workflow`, the step's `kind`, and for a tool call the `tool`
+   * (the step's name may be another).
+   */
+  'step.completed': StepEventBase & { status: StepStatus; durationMs: number };
+  'step.failed': StepEventBase & { error: ErrorRecord };
   /** An attempt failed; the next one starts after `delayMs`, from a durable timer. */
-  'step.retrying': { runId: string; seq: number; name: string; attempt: number; error: ErrorRecord; delayMs: number };
+  'step.retrying': StepEventBase & { error: ErrorRecord; delayMs: number };
   'escalation.opened': {
     escalationId: string;
     runId: string;
@@ -103,6 +110,7 @@ export interface RuntimeEventMap {
   /** A call's cost was settled in the spend ledger. */
   'spend.recorded': {
     runId: string;
+    workflow: string;
     seq: number;
     step: string;
     kind: 'tool' | 'llm';
@@ -164,6 +172,18 @@ export interface AlertEventPayload {
   threshold: number;
   message: string;
   since: number;
+}
+
+/** What `step.completed`, `step.failed` and `step.retrying` share. */
+export interface StepEventBase {
+  runId: string;
+  workflow: string;
+  seq: number;
+  name: string;
+  kind: StepKind;
+  /** Tool calls: the tool's name. */
+  tool?: string;
+  attempt: number;
 }
 
 export type RuntimeEventName = keyof RuntimeEventMap;

@@ -92,6 +92,11 @@ export class PolicyStep {
     this.budget = call.expectedCost ? new StepBudget(host, call) : undefined;
   }
 
+  /** A tool call's tool, which the step events name. */
+  private get toolName(): string | undefined {
+    return this.call.kind === 'tool' ? this.call.target : undefined;
+  }
+
   async run(): Promise<PolicyResult> {
     try {
       return await this.resume();
@@ -217,8 +222,11 @@ export class PolicyStep {
     this.host.trace.retrying(this.call.seq, this.call.name, record.attempt, decision.delayMs);
     this.host.deps.events.emit('step.retrying', {
       runId: this.host.runId,
+      workflow: this.host.workflowName,
       seq: this.call.seq,
       name: this.call.name,
+      kind: this.call.kind,
+      ...(this.toolName ? { tool: this.toolName } : {}),
       attempt: record.attempt,
       error: record.error!,
       delayMs: decision.delayMs,
@@ -434,7 +442,7 @@ export class PolicyStep {
     onCommitted?: () => void,
   ): PolicyResult {
     const row = this.row(status, { output, endedAt: this.now(), ...riding });
-    const announce = announceOutcome(this.host, row);
+    const announce = announceOutcome(this.host, row, this.toolName);
     this.host.commitLater(row, async () => {
       onCommitted?.();
       await announce();
@@ -445,7 +453,7 @@ export class PolicyStep {
   private fail(error: unknown): PolicyResult {
     const failure = toErrorRecord(error);
     const row = this.row('failed', { error: failure, endedAt: this.now() });
-    this.host.commitLater(row, announceOutcome(this.host, row));
+    this.host.commitLater(row, announceOutcome(this.host, row, this.toolName));
     const thrown = EscalationAbortedError.is(error)
       ? error
       : new StepFailedError(this.call.name, failure, this.call.seq, this.attempts);

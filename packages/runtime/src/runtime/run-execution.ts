@@ -369,15 +369,17 @@ export class RunExecution implements PolicyHost {
     this.state = 'done';
     const { runId } = this;
     const workflow = this.workflow.name;
+    const durationMs = Math.max(0, clock.now() - this.claimed.run.createdAt);
     if (outcome.status === 'completed' || outcome.status === 'completed_partial') {
       const summary = outcome.status === 'completed_partial' ? outcome.summary : null;
-      events.emit('run.completed', { runId, workflow, status: outcome.status, summary });
+      events.emit('run.completed', { runId, workflow, status: outcome.status, summary, durationMs });
       this.settleDone({ kind: 'completed' });
     } else if (outcome.status === 'dead_lettered') {
-      events.emit('run.dead_lettered', { runId, workflow, deadLetterId: outcome.deadLetter.id, error: outcome.error });
+      const { error } = outcome;
+      events.emit('run.dead_lettered', { runId, workflow, deadLetterId: outcome.deadLetter.id, error, durationMs });
       this.settleDone({ kind: 'dead_lettered', error: outcome.error });
     } else {
-      events.emit('run.failed', { runId, workflow, error: outcome.error });
+      events.emit('run.failed', { runId, workflow, error: outcome.error, durationMs });
       this.settleDone({ kind: 'failed', error: outcome.error });
     }
   }

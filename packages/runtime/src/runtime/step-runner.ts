@@ -182,19 +182,27 @@ export async function runAttempt(
   return result;
 }
 
-/** Emits `step.completed` or `step.failed` once an outcome row is durable. */
-export function announceOutcome(host: StepHost, outcome: StepWrite): () => Promise<void> {
+/**
+ * Emits `step.completed` or `step.failed` once an outcome row is durable. `tool`: the tool's
+ * name, for a tool call.
+ */
+export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: string): () => Promise<void> {
   return async () => {
-    const { runId } = host;
-    const { seq, name, attempts: attempt } = outcome;
+    const { seq, name, kind, attempts: attempt } = outcome;
+    const base = {
+      runId: host.runId,
+      workflow: host.workflowName,
+      seq,
+      name,
+      kind,
+      attempt,
+      ...(tool ? { tool } : {}),
+    };
     if (outcome.status === 'failed') {
-      host.deps.events.emit('step.failed', { runId, seq, name, attempt, error: outcome.error! });
+      host.deps.events.emit('step.failed', { ...base, error: outcome.error! });
     } else {
       host.deps.events.emit('step.completed', {
-        runId,
-        seq,
-        name,
-        attempt,
+        ...base,
         status: outcome.status,
         durationMs: (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt,
       });

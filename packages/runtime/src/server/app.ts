@@ -13,6 +13,7 @@ import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
+import type { VigilMetrics } from '../runtime/metrics.js';
 import type { MemoryClient } from '../runtime/memory-client.js';
 import type { RunLogClient } from '../runtime/run-log-client.js';
 import type { RunStreams } from '../runtime/run-stream.js';
@@ -31,6 +32,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { budgetRoutes, spendRoutes } from './routes/spend.js';
@@ -61,6 +63,8 @@ export interface AppOptions {
   /** What `GET /v1/runs/:id/stream` sends. */
   runStreams: RunStreams;
   logger: Logger;
+  /** What `GET /metrics` serves; its `public` flag opens the route to callers without a key. */
+  metrics: VigilMetrics;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
   /** Largest request body accepted, in bytes; larger ones get 413 and write nothing. */
@@ -79,7 +83,10 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   // First: nothing of a request is read before its key and permission are checked.
-  app.use('*', requireApiKey(options.keys, ROUTE_PERMISSIONS));
+  const permissions = options.metrics.public
+    ? { ...ROUTE_PERMISSIONS, 'GET /metrics': 'public' as const }
+    : ROUTE_PERMISSIONS;
+  app.use('*', requireApiKey(options.keys, permissions));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -99,6 +106,7 @@ export function createApp(options: AppOptions): Hono {
       return c.json({ error: { code: 'store_unavailable', message: 'The database does not answer', path: null } }, 503);
     }
   });
+  app.route('/metrics', metricsRoutes(options.metrics));
   app.get('/', (c) =>
     c.json({
       service: 'vigil',
@@ -118,6 +126,7 @@ export function createApp(options: AppOptions): Hono {
         audit: '/v1/audit',
         alerts: '/v1/alerts',
         agentMemory: '/v1/agents/:name/memory',
+        metrics: '/metrics',
         health: '/healthz',
         ready: '/readyz',
       },

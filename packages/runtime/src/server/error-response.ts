@@ -38,6 +38,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   // A spend limit refused the call: 402 Payment Required says what is missing, and nothing was spent.
   budget_exceeded: 402,
   model_price_unknown: 400,
+  // The database did not answer a read the route cannot do without (a /metrics scrape's gauges).
+  store_unavailable: 503,
 };
 
 /**

@@ -62,7 +62,7 @@ describe.each(DIALECTS)('principals on %s', (dialect: Dialect) => {
 
     expect(seen).toEqual([
       ['run.created', expect.objectContaining({ runId: started.body.id, principal })],
-      ['run.cancelled', { runId: started.body.id, principal }],
+      ['run.cancelled', { runId: started.body.id, workflow: 'ward.admitted', durationMs: 0, principal }],
       ['run.created', expect.objectContaining({ runId: sent.body.runs[0], principal: `event:${sent.body.event.id}` })],
       ['schedule.changed', { scheduleId: schedule.body.id, action: 'added', principal }],
       ['schedule.changed', { scheduleId: schedule.body.id, action: 'paused', principal }],

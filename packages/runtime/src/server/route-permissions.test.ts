@@ -52,7 +52,9 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
         headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
         ...(method === 'GET' ? {} : { body: '{}' }),
       });
-      const body = (await res.json()) as { error?: { code: string; message: string } };
+      // Errors are JSON; a route that answers otherwise (the Prometheus text of /metrics) has no code.
+      const json = res.headers.get('content-type')?.includes('application/json') ?? false;
+      const body = (json ? await res.json() : {}) as { error?: { code: string; message: string } };
       return { status: res.status, code: body.error?.code ?? null, message: body.error?.message ?? '' };
     };
     return { vigil, app, keys, expired, revoked, call };

@@ -22,6 +22,8 @@ export type RouteAccess = Permission | 'public' | 'signature';
 export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /healthz': 'public',
   'GET /readyz': 'read',
+  // Public instead when the instance's metrics option says so (`metrics.public`, VIGIL_METRICS_PUBLIC).
+  'GET /metrics': 'read',
   'GET /': 'read',
   'POST /v1/runs': 'trigger',
   'GET /v1/runs': 'read',

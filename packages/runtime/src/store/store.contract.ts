@@ -14,6 +14,7 @@ import type { ContractContext, StoreFixture } from './contract/context.js';
 import { deadLettersContract } from './contract/dead-letters.contract.js';
 import { escalationsContract } from './contract/escalations.contract.js';
 import { eventsContract } from './contract/events.contract.js';
+import { gaugesContract } from './contract/gauges.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { memoryContract } from './contract/memory.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
@@ -61,5 +62,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('memory', () => memoryContract(ctx));
     describe('step logs', () => stepLogsContract(ctx));
     describe('alerts and signals', () => alertsContract(ctx));
+    describe('gauges', () => gaugesContract(ctx));
   });
 }

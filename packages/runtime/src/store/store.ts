@@ -7,6 +7,7 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { EscalationStore } from './escalation-store.js';
 import type { EventStore } from './event-store.js';
+import type { GaugeStore } from './gauge-store.js';
 import type { MemoryStore } from './memory-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { QueueStore } from './queue-store.js';
@@ -56,6 +57,8 @@ export interface Store {
   readonly alerts: AlertStore;
   /** Read-only measurements: run outcomes, tool failures, dead-letter depth, stuck runs, step durations. */
   readonly signals: SignalStore;
+  /** Counts and ages of the whole deployment, read at scrape time for `/metrics`. */
+  readonly gauges: GaugeStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

@@ -11,6 +11,7 @@ import { failpointsFromSpec } from '../../runtime/failpoints.js';
 import { createLogger } from '../../runtime/pino-logger.js';
 import type { WorkerOptions } from '../../runtime/worker.js';
 import { createApp } from '../../server/app.js';
+import { createMetricsApp } from '../../server/metrics-app.js';
 import { serve, type RunningServer } from '../../server/serve.js';
 import { resolveWebhookSources } from '../../server/webhook-sources.js';
 import { DEFAULT_DATABASE, sqliteFileOf } from '../../store/open-store.js';
@@ -28,6 +29,9 @@ export interface HostOptions {
   port?: string;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
+  /** `vigil worker`: serve `GET /metrics` (and `/healthz`) on this port; none by default. */
+  metricsPort?: string;
+  metricsHost?: string;
   concurrency?: string;
   leaseTtl?: string;
   grace?: string;
@@ -97,6 +101,7 @@ export async function host(options: HostOptions): Promise<void> {
     ...(project.config.llm ? { llm: project.config.llm } : {}),
     ...(project.config.budgets ? { budgets: project.config.budgets } : {}),
     ...(project.config.alerts ? { alerts: project.config.alerts } : {}),
+    ...(project.config.metrics ? { metrics: project.config.metrics } : {}),
   });
   // Listen for SIGINT/SIGTERM from the start: a signal during start-up stops cleanly too.
   const stop = stopSignal(logger);
@@ -133,6 +138,13 @@ export async function host(options: HostOptions): Promise<void> {
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
     server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
     logger.info('API listening', { url: server.url, webhookSources: webhookSources.map((s) => s.name) });
+  }
+  if (!options.api && options.metricsPort !== undefined && !stop.requested) {
+    server = await serve(createMetricsApp({ metrics: vigil.metrics, keys: vigil.keys, logger }), {
+      port: positiveInt(options.metricsPort, '--metrics-port', 0),
+      hostname: options.metricsHost ?? '127.0.0.1',
+    });
+    logger.info('metrics listening', { url: `${server.url}/metrics`, public: vigil.metrics.public });
   }
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {

@@ -5,6 +5,7 @@ import type { Store } from '../store.js';
 import { PgApiKeyStore } from './api-keys.js';
 import { PgAuditStore } from './audit.js';
 import { PgBreakerStore } from './breakers.js';
+import { PgGaugeStore } from './gauges.js';
 import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
@@ -67,6 +68,7 @@ export class PostgresStore implements Store {
   readonly alerts: PgAlertStore;
   readonly signals: PgSignalStore;
   readonly audit: PgAuditStore;
+  readonly gauges: PgGaugeStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
   private readonly databaseClock: DatabaseClock | undefined;
@@ -107,6 +109,7 @@ export class PostgresStore implements Store {
     this.alerts = new PgAlertStore(this.conn);
     this.signals = new PgSignalStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
+    this.gauges = new PgGaugeStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }

@@ -17,6 +17,7 @@ import { SqliteEventStore } from './events.js';
 import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
+import { SqliteGaugeStore } from './gauges.js';
 import { SqliteMemoryStore } from './memory.js';
 import { SqliteStepLogStore } from './step-logs.js';
 import { SqliteAlertStore } from './alerts.js';
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   readonly stepLogs: SqliteStepLogStore;
   readonly alerts: SqliteAlertStore;
   readonly signals: SqliteSignalStore;
+  readonly gauges: SqliteGaugeStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -97,6 +99,7 @@ export class SqliteStore implements Store {
     this.stepLogs = new SqliteStepLogStore(conn);
     this.alerts = new SqliteAlertStore(conn);
     this.signals = new SqliteSignalStore(conn);
+    this.gauges = new SqliteGaugeStore(conn);
   }
 
   migrate(): Promise<void> {
