@@ -35,6 +35,17 @@ export interface RuntimeEventMap {
   /** Failed permanently and parked for an operator to replay. */
   'run.dead_lettered': { runId: string; workflow: string; deadLetterId: string; error: ErrorRecord };
   'run.cancelled': { runId: string; principal?: string | null };
+  /**
+   * An operator replayed run `replayOf` as the new run `runId` (emitted after its `run.created`);
+   * `fromSeq` is the step it re-executes from, null from the top.
+   */
+  'run.replayed': {
+    runId: string;
+    replayOf: string;
+    workflow: string;
+    fromSeq: number | null;
+    principal?: string | null;
+  };
   /** A step's "started" record committed; its body runs next. */
   'step.started': { runId: string; seq: number; name: string; attempt: number };
   /** `status` is `degraded` when it finished on its fallback, `escalated` when a human was asked. */

@@ -15,6 +15,7 @@ import { escalationsContract } from './contract/escalations.contract.js';
 import { eventsContract } from './contract/events.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { memoryContract } from './contract/memory.contract.js';
+import { operatorContract } from './contract/operator.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { rateLimitsContract } from './contract/rate-limits.contract.js';
@@ -57,5 +58,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('rate limits', () => rateLimitsContract(ctx));
     describe('audit', () => auditContract(ctx));
     describe('memory', () => memoryContract(ctx));
+    describe('operator surface', () => operatorContract(ctx));
   });
 }

@@ -8,6 +8,7 @@ import type { EscalationStore } from './escalation-store.js';
 import type { EventStore } from './event-store.js';
 import type { MemoryStore } from './memory-store.js';
 import type { OutboxStore } from './outbox-store.js';
+import type { OverviewStore } from './overview-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
@@ -47,6 +48,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** What agents remember across runs (`ctx.memory.agent()`), last write wins. */
   readonly memory: MemoryStore;
+  /** Read-only counts and the change feed across the deployment, for the operator surface. */
+  readonly overview: OverviewStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

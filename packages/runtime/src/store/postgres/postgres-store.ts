@@ -16,6 +16,7 @@ import { PgNotifier } from './notifier.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgQueueStore } from './queue.js';
 import { PgMemoryStore } from './memory.js';
+import { PgOverviewStore } from './overview.js';
 import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
   readonly spend: PgSpendStore;
   readonly rateLimits: PgRateLimitStore;
   readonly memory: PgMemoryStore;
+  readonly overview: PgOverviewStore;
   readonly audit: PgAuditStore;
   private readonly conn: PgConnection;
   private readonly notifier: PgNotifier;
@@ -96,6 +98,7 @@ export class PostgresStore implements Store {
     this.spend = new PgSpendStore(this.conn);
     this.rateLimits = new PgRateLimitStore(this.conn);
     this.memory = new PgMemoryStore(this.conn);
+    this.overview = new PgOverviewStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;

@@ -18,6 +18,7 @@ import { applyMigrations, loadMigrations } from './migrator.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteQueueStore } from './queue.js';
 import { SqliteMemoryStore } from './memory.js';
+import { SqliteOverviewStore } from './overview.js';
 import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
@@ -55,6 +56,7 @@ export class SqliteStore implements Store {
   readonly rateLimits: SqliteRateLimitStore;
   readonly audit: SqliteAuditStore;
   readonly memory: SqliteMemoryStore;
+  readonly overview: SqliteOverviewStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
     this.rateLimits = new SqliteRateLimitStore(conn);
     this.audit = new SqliteAuditStore(conn);
     this.memory = new SqliteMemoryStore(conn);
+    this.overview = new SqliteOverviewStore(conn);
   }
 
   migrate(): Promise<void> {
