@@ -188,7 +188,11 @@ export class VigilClient {
     if (options.cursor !== undefined && !isRunId(options.cursor)) {
       throw new InvalidArgumentError('cursor is not one this API returned', { path: 'cursor' });
     }
-    const runs = await this.deps.store.runs.list({ ...runFilterOf(options), limit: limit + 1 });
+    const runs = await this.deps.store.runs.list({
+      ...runFilterOf(options),
+      ...(options.cursor === undefined ? {} : { before: options.cursor }),
+      limit: limit + 1,
+    });
     const page = runs.slice(0, limit);
     return { runs: page.map(toRunSummary), nextCursor: runs.length > limit ? page[page.length - 1]!.id : null };
   }

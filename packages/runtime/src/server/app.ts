@@ -9,10 +9,12 @@ import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { BudgetClient } from '../runtime/budget-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
+import type { DeploymentStream } from '../runtime/deployment-stream.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
 import type { MemoryClient } from '../runtime/memory-client.js';
+import type { OverviewClient } from '../runtime/overview-client.js';
 import type { RunStreams } from '../runtime/run-stream.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
@@ -27,9 +29,11 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
+import { overviewRoutes } from './routes/overview.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { budgetRoutes, spendRoutes } from './routes/spend.js';
+import { streamRoutes } from './routes/stream.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -52,6 +56,10 @@ export interface AppOptions {
   memory: MemoryClient;
   /** What `GET /v1/runs/:id/stream` sends. */
   runStreams: RunStreams;
+  /** What `GET /v1/overview` answers. */
+  overview: OverviewClient;
+  /** What `GET /v1/stream` sends. */
+  deploymentStream: DeploymentStream;
   logger: Logger;
   /** Checks the database for `/readyz`. */
   ping: () => Promise<void>;
@@ -109,6 +117,9 @@ export function createApp(options: AppOptions): Hono {
         budgets: '/v1/budgets',
         audit: '/v1/audit',
         agentMemory: '/v1/agents/:name/memory',
+        overview: '/v1/overview',
+        stream: '/v1/stream',
+        openapi: '/openapi.json',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -137,6 +148,8 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.route('/v1/audit', auditRoutes(options.audit));
   app.route('/v1/agents', agentRoutes(options.memory));
+  app.route('/v1/overview', overviewRoutes(options.overview));
+  app.route('/v1/stream', streamRoutes(options.deploymentStream, options.logger));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },
