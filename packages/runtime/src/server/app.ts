@@ -21,6 +21,7 @@ import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
+import { openApiDocument } from './openapi/document.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
@@ -90,6 +91,8 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  let openApi: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (c) => c.json((openApi ??= openApiDocument())));
   app.get('/readyz', async (c) => {
     try {
       await options.ping();

@@ -21,6 +21,8 @@ export type RouteAccess = Permission | 'public' | 'signature';
  */
 export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /healthz': 'public',
+  // The API's description holds no data; tools fetch it before they hold a key.
+  'GET /openapi.json': 'public',
   'GET /readyz': 'read',
   'GET /': 'read',
   'POST /v1/runs': 'trigger',

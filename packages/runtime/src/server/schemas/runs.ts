@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 /** The request schemas of `/v1/runs`, shared by the routes that check requests and by `/openapi.json`. */
+import { z } from 'zod';
 
 export const StartRunBody = z
   .object({
