@@ -59,6 +59,7 @@ describe('PostgresStore', () => {
       { version: 8 },
       { version: 9 },
       { version: 10 },
+      { version: 13 },
     ]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));

@@ -77,6 +77,7 @@ describe('SqliteStore', () => {
       { version: 8 },
       { version: 9 },
       { version: 10 },
+      { version: 13 },
     ]);
     db.close();
     await a.runs.create({
