@@ -1,7 +1,10 @@
 import type { Vigil } from './compose.js';
 import type { Logger } from './core/logger.js';
+import { DeploymentStream } from './runtime/deployment-stream.js';
 import { MemoryClient } from './runtime/memory-client.js';
+import { OverviewClient } from './runtime/overview-client.js';
 import { RunStreams } from './runtime/run-stream.js';
+import { WORKER_DEFAULTS } from './runtime/worker.js';
 import type { AppOptions } from './server/app.js';
 import type { WebhookSource } from './server/webhook-sources.js';
 
@@ -34,6 +37,13 @@ export function apiOptions(
       events: vigil.events,
       clock: vigil.store.clock,
     }),
+    // Without a heartbeat table, a worker is seen by its leases; its last renewal is estimated from the lease TTL.
+    overview: new OverviewClient({
+      store: vigil.store,
+      clock: vigil.store.clock,
+      leaseTtlMs: WORKER_DEFAULTS.leaseTtlMs,
+    }),
+    deploymentStream: new DeploymentStream({ store: vigil.store, events: vigil.events, clock: vigil.store.clock }),
     logger: options.logger,
     ping: () => vigil.store.ping(),
     metrics: vigil.metrics,

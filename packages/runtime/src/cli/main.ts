@@ -25,7 +25,7 @@ import {
   type ResolveCommandOptions,
 } from './commands/escalations.js';
 import type { HostOptions } from './commands/host.js';
-import { cancelRunCommand, listRunsCommand, showRunCommand } from './commands/runs.js';
+import { cancelRunCommand, listRunsCommand, replayRunCommand, showRunCommand } from './commands/runs.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { startCommand } from './commands/start.js';
 import { registerGovernanceCommands } from './governance-commands.js';
@@ -140,12 +140,15 @@ export function buildProgram(): Command {
       startCommand(new ApiClient(options.url), workflow, options),
     );
 
-  const runs = program.command('runs').description('list, show and cancel runs');
+  const runs = program.command('runs').description('list, show, cancel and replay runs');
   runs
     .command('list')
     .description('runs, newest first')
-    .option('--status <status>', 'only runs with this status')
+    .option('--status <status>', 'only runs with this status (several: queued,running)')
     .option('--workflow <name>', 'only runs of this workflow')
+    .option('--from <time>', 'only runs created at or after this ISO 8601 time')
+    .option('--to <time>', 'only runs created before this ISO 8601 time')
+    .option('-q, --search <text>', 'a run id or its start, or text found in the input')
     .option('--limit <n>', 'how many (1–500, default 50)')
     .option('--cursor <cursor>', 'the next page, from a previous list')
     .addOption(output())
@@ -170,6 +173,16 @@ export function buildProgram(): Command {
     .addOption(url())
     .action((id: string, options: { url: string; output: 'table' | 'json' }) =>
       cancelRunCommand(new ApiClient(options.url), id, options.output),
+    );
+  runs
+    .command('replay')
+    .description('start a new run of the same workflow version with the same input')
+    .argument('<id>', 'run id')
+    .option('--from-seq <n>', 'keep the results of the steps before step n and execute from it (finished runs only)')
+    .addOption(output())
+    .addOption(url())
+    .action((id: string, options: { url: string; fromSeq?: string; output: 'table' | 'json' }) =>
+      replayRunCommand(new ApiClient(options.url), id, options),
     );
 
   registerScheduleCommands(program, output, url);

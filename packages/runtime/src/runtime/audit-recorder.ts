@@ -19,6 +19,7 @@ export const AUDITED_EVENTS = [
   'run.failed',
   'run.dead_lettered',
   'run.cancelled',
+  'run.replayed',
   'policy.decided',
   'spend.recorded',
   'budget.soft_limit',

@@ -4,7 +4,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError } fr
 import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson } from '../core/json.js';
 import { encodeInput } from '../core/schema-check.js';
-import { isRunStatus, isTerminalStatus, type RunStatus } from '../core/run-status.js';
+import { isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import { CODE_PRINCIPAL } from '../governance/principal.js';
 import type { CreateRunResult } from '../store/run-store.js';
@@ -16,6 +16,8 @@ import type { ProgressWorkflow } from './progress.js';
 import type { StepDurationHistory } from './step-durations.js';
 import { workflowTitle } from './run-ending.js';
 import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
+import { replayRun, type ReplayRunOptions, type ReplayRunResult } from './run-replay.js';
+import { runFilterOf } from './run-list-filter.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
 
 export interface StartOptions {
@@ -30,8 +32,13 @@ export interface StartOptions {
    * `schedule:<id>`, `event:<id>`. Default `code`.
    */
   principal?: string;
-  /** The dead-lettered run this one replays with edited input (set by dead-letter replay). */
+  /** The run this one replays (set by dead-letter replay with edited input and by `replay`). */
   replayOf?: string;
+  /**
+   * The steps of another run numbered below `beforeSeq`, copied into this one when it is created
+   * (replay from a step). Such a run is never started directly on this process's worker.
+   */
+  copySteps?: { runId: string; beforeSeq: number };
   /**
    * Seconds (integer, 0–600) this run goes ahead of runs queued at the same time; overrides the
    * workflow's `priority`.
@@ -47,8 +54,15 @@ export interface StartResult {
 }
 
 export interface ListRunsOptions {
+  /** One status, or several separated by commas. */
   status?: string;
   workflow?: string;
+  /** Created at or after this ISO 8601 time. */
+  from?: string;
+  /** Created before this ISO 8601 time. */
+  to?: string;
+  /** A run id or the start of one, or text found in the input (case-insensitive). */
+  q?: string;
   /** 1–500, default 50. */
   limit?: number;
   /** `nextCursor` from the previous page. */
@@ -106,7 +120,8 @@ export class VigilClient {
     const principal = options.principal ?? CODE_PRINCIPAL;
     const now = this.deps.clock.now();
     // A run under limits waits for a claim to admit it: it never starts directly on this worker.
-    const slot = flow === null ? this.deps.localWorker?.()?.reserve(definition) : undefined;
+    const slot =
+      flow === null && options.copySteps === undefined ? this.deps.localWorker?.()?.reserve(definition) : undefined;
     let result: CreateRunResult;
     try {
       result = await this.deps.store.runs.create({
@@ -119,6 +134,7 @@ export class VigilClient {
         idempotencyRetentionMs: this.deps.idempotencyRetentionMs,
         principal,
         replayOf: options.replayOf ?? null,
+        ...(options.copySteps ? { copySteps: options.copySteps } : {}),
         now,
         priority,
         flow,
@@ -175,20 +191,29 @@ export class VigilClient {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new InvalidArgumentError(`limit must be an integer from 1 to 500; got ${options.limit}`, { path: 'limit' });
     }
-    if (options.status !== undefined && !isRunStatus(options.status)) {
-      throw new InvalidArgumentError(`Unknown run status ${JSON.stringify(options.status)}`, { path: 'status' });
-    }
     if (options.cursor !== undefined && !isRunId(options.cursor)) {
       throw new InvalidArgumentError('cursor is not one this API returned', { path: 'cursor' });
     }
     const runs = await this.deps.store.runs.list({
-      ...(options.status === undefined ? {} : { status: options.status }),
-      ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
+      ...runFilterOf(options),
       ...(options.cursor === undefined ? {} : { before: options.cursor }),
       limit: limit + 1,
     });
     const page = runs.slice(0, limit);
     return { runs: page.map(toRunSummary), nextCursor: runs.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  /**
+   * Starts a new run of the same workflow version with the same input, `replayOf` the original.
+   * With `fromSeq`, the original's steps before it are copied into the new run, so they return
+   * their checkpoints and execution starts at `fromSeq`. Emits `run.replayed` (audited).
+   *
+   * @throws NotFoundError `run_not_found`, `workflow_not_found` (the version is not registered here);
+   *   ConflictError `run_in_flight` (fromSeq on an unfinished run); ValidationError `from_seq_out_of_range`.
+   */
+  async replay(id: string, options: ReplayRunOptions = {}): Promise<ReplayRunResult> {
+    assertRunId(id);
+    return replayRun(this.deps, (workflow, input, start) => this.start(workflow, input, start), id, options);
   }
 
   /**

@@ -45,6 +45,17 @@ export interface RuntimeEventMap {
     durationMs: number;
   };
   'run.cancelled': { runId: string; workflow: string; durationMs: number; principal?: string | null };
+  /**
+   * An operator replayed run `replayOf` as the new run `runId` (emitted after its `run.created`);
+   * `fromSeq` is the step it re-executes from, null from the top.
+   */
+  'run.replayed': {
+    runId: string;
+    replayOf: string;
+    workflow: string;
+    fromSeq: number | null;
+    principal?: string | null;
+  };
   /** A step's "started" record committed; its body runs next. */
   'step.started': { runId: string; seq: number; name: string; attempt: number };
   /**

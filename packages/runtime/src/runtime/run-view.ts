@@ -40,7 +40,7 @@ export interface RunDetails extends RunSummary {
   error: ErrorRecord | null;
   /** For `completed_partial`: what is missing. */
   summary: string | null;
-  /** The dead-lettered run this one replays with edited input. */
+  /** The run this one replays (`POST /v1/runs/:id/replay`, or a dead letter replayed with edited input). */
   replayOf: string | null;
   /** True while an escalation of this run waits for a human. */
   escalated: boolean;

@@ -10,18 +10,21 @@ import type { BreakerClient } from '../runtime/breaker-client.js';
 import type { BudgetClient } from '../runtime/budget-client.js';
 import type { VigilClient } from '../runtime/client.js';
 import type { DeadLetterClient } from '../runtime/dead-letter-client.js';
+import type { DeploymentStream } from '../runtime/deployment-stream.js';
 import type { EscalationClient } from '../runtime/escalation-client.js';
 import type { EventClient } from '../runtime/event-client.js';
 import type { KeyClient } from '../runtime/key-client.js';
 import type { VigilMetrics } from '../runtime/metrics.js';
 import type { MemoryClient } from '../runtime/memory-client.js';
 import type { RunLogClient } from '../runtime/run-log-client.js';
+import type { OverviewClient } from '../runtime/overview-client.js';
 import type { RunStreams } from '../runtime/run-stream.js';
 import type { ScheduleClient } from '../runtime/schedule-client.js';
 import type { ToolRegistry } from '../runtime/tool-registry.js';
 import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
+import { openApiDocument } from './openapi/document.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { agentRoutes } from './routes/agents.js';
 import { runLogRoutes } from './routes/run-logs.js';
@@ -33,9 +36,11 @@ import { escalationRoutes } from './routes/escalations.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { overviewRoutes } from './routes/overview.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { budgetRoutes, spendRoutes } from './routes/spend.js';
+import { streamRoutes } from './routes/stream.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -62,6 +67,10 @@ export interface AppOptions {
   runLogs: RunLogClient;
   /** What `GET /v1/runs/:id/stream` sends. */
   runStreams: RunStreams;
+  /** What `GET /v1/overview` answers. */
+  overview: OverviewClient;
+  /** What `GET /v1/stream` sends. */
+  deploymentStream: DeploymentStream;
   logger: Logger;
   /** What `GET /metrics` serves; its `public` flag opens the route to callers without a key. */
   metrics: VigilMetrics;
@@ -97,6 +106,8 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  let openApi: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (c) => c.json((openApi ??= openApiDocument())));
   app.get('/readyz', async (c) => {
     try {
       await options.ping();
@@ -127,6 +138,9 @@ export function createApp(options: AppOptions): Hono {
         alerts: '/v1/alerts',
         agentMemory: '/v1/agents/:name/memory',
         metrics: '/metrics',
+        overview: '/v1/overview',
+        stream: '/v1/stream',
+        openapi: '/openapi.json',
         health: '/healthz',
         ready: '/readyz',
       },
@@ -157,6 +171,8 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/audit', auditRoutes(options.audit));
   app.route('/v1/alerts', alertRoutes(options.alerts));
   app.route('/v1/agents', agentRoutes(options.memory));
+  app.route('/v1/overview', overviewRoutes(options.overview));
+  app.route('/v1/stream', streamRoutes(options.deploymentStream, options.logger));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -31,6 +31,10 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   run_finished: 409,
   escalation_not_open: 409,
   dead_letter_replayed: 409,
+  // Replaying a run from a step needs it finished, and a step of it to start from.
+  run_in_flight: 409,
+  from_seq_out_of_range: 400,
+  invalid_window: 400,
   // A decision that does not fit the escalation's kind (approve on a failed step, retry on an approval).
   decision_not_applicable: 409,
   policy_denied: 403,

@@ -21,6 +21,8 @@ export type RouteAccess = Permission | 'public' | 'signature';
  */
 export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /healthz': 'public',
+  // The API's description holds no data; tools fetch it before they hold a key.
+  'GET /openapi.json': 'public',
   'GET /readyz': 'read',
   // Public instead when the instance's metrics option says so (`metrics.public`, VIGIL_METRICS_PUBLIC).
   'GET /metrics': 'read',
@@ -31,6 +33,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/runs/:id/stream': 'read',
   'GET /v1/runs/:id/logs': 'read',
   'POST /v1/runs/:id/cancel': 'operate',
+  'POST /v1/runs/:id/replay': 'operate',
+  'GET /v1/overview': 'read',
+  'GET /v1/stream': 'read',
   'GET /v1/workflows': 'read',
   'GET /v1/tools': 'read',
   'GET /v1/escalations': 'read',

@@ -78,8 +78,13 @@ export interface NewRun {
    */
   idempotencyRetentionMs: number;
   principal: string | null;
-  /** The dead-lettered run this one replays with edited input. */
+  /** The run this one replays: a dead letter replayed with edited input, or `POST /v1/runs/:id/replay`. */
   replayOf?: string | null;
+  /**
+   * Copy this run's steps numbered below `beforeSeq` into the new run in the same transaction, so
+   * they return their checkpoints instead of executing (replay from a step). Never with `leaseTo`.
+   */
+  copySteps?: { runId: string; beforeSeq: number };
   now: number;
   /** Seconds (0–600): the run is queued as if created that much earlier (`ready_at = now - priority`). */
   priority?: number;
@@ -105,8 +110,18 @@ export interface CreateRunResult {
 }
 
 export interface RunFilter {
-  status?: RunStatus;
+  /** Any of these statuses; absent or empty for every status. */
+  statuses?: readonly RunStatus[];
   workflow?: string;
+  /** Created at or after, epoch ms. */
+  createdFrom?: number;
+  /** Created before, epoch ms. */
+  createdTo?: number;
+  /**
+   * A run id or the start of one, or text found in the input JSON (case-insensitive). The input
+   * is scanned row by row: it narrows a page, it is not a full-text index.
+   */
+  search?: string;
   /** Only runs whose id sorts before this one (ids sort by creation time): the page cursor. */
   before?: string;
   limit: number;

@@ -17,6 +17,7 @@ import { eventsContract } from './contract/events.contract.js';
 import { gaugesContract } from './contract/gauges.contract.js';
 import { flowControlContract } from './contract/flow-control.contract.js';
 import { memoryContract } from './contract/memory.contract.js';
+import { operatorContract } from './contract/operator.contract.js';
 import { outboxContract } from './contract/outbox.contract.js';
 import { queueContract } from './contract/queue.contract.js';
 import { rateLimitsContract } from './contract/rate-limits.contract.js';
@@ -63,5 +64,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('step logs', () => stepLogsContract(ctx));
     describe('alerts and signals', () => alertsContract(ctx));
     describe('gauges', () => gaugesContract(ctx));
+    describe('operator surface', () => operatorContract(ctx));
   });
 }

@@ -10,6 +10,7 @@ import type { EventStore } from './event-store.js';
 import type { GaugeStore } from './gauge-store.js';
 import type { MemoryStore } from './memory-store.js';
 import type { OutboxStore } from './outbox-store.js';
+import type { OverviewStore } from './overview-store.js';
 import type { QueueStore } from './queue-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { RunStore } from './run-store.js';
@@ -59,6 +60,8 @@ export interface Store {
   readonly signals: SignalStore;
   /** Counts and ages of the whole deployment, read at scrape time for `/metrics`. */
   readonly gauges: GaugeStore;
+  /** Read-only counts and the change feed across the deployment, for the operator surface. */
+  readonly overview: OverviewStore;
   /** Applies pending numbered migrations. Safe to call more than once. */
   migrate(): Promise<void>;
   /**

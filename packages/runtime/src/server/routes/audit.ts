@@ -1,18 +1,8 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 
 import type { AuditClient } from '../../runtime/audit-client.js';
 import { parseWith } from '../request-body.js';
-
-const AuditQuery = z
-  .object({
-    run: z.string().min(1).optional(),
-    principal: z.string().min(1).optional(),
-    type: z.string().min(1).optional(),
-    after: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-  })
-  .strict();
+import { AuditQuery } from '../schemas/audit.js';
 
 /**
  * `/v1/audit`: the audit trail, oldest first, by run, principal or entry type, a page at a time

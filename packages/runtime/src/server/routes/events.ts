@@ -1,25 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 
 import type { EventClient } from '../../runtime/event-client.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
-
-const SendEventBody = z
-  .object({
-    name: z.string().min(1, 'name must name the event, e.g. discharge.ordered'),
-    payload: z.unknown().optional(),
-    id: z.string().optional(),
-  })
-  .strict();
-
-const ListEventsQuery = z
-  .object({
-    name: z.string().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().min(1).optional(),
-  })
-  .strict();
+import { ListEventsQuery, SendEventBody } from '../schemas/events.js';
 
 /** `/v1/events`: receive events (deduplicated by `id`), list them, show one with its runs. */
 export function eventRoutes(events: EventClient, maxBodyBytes: number): Hono<ApiEnv> {

@@ -1,19 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 
 import type { KeyClient } from '../../runtime/key-client.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { readJsonBody } from '../request-body.js';
-
-/** Role, name and expiry are checked by `KeyClient.create`, whose messages name the field. */
-const CreateKeyBody = z
-  .object({
-    name: z.string(),
-    role: z.string(),
-    /** A duration from now (`30d`) or an ISO date. */
-    expires: z.string().optional(),
-  })
-  .strict();
+import { CreateKeyBody } from '../schemas/keys.js';
 
 /** `/v1/keys` (admin only): list keys, create one (answered once with the key), revoke one. */
 export function keyRoutes(keys: KeyClient, maxBodyBytes: number): Hono<ApiEnv> {

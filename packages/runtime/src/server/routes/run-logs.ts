@@ -1,17 +1,8 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-
 import type { RunLogClient } from '../../runtime/run-log-client.js';
 import type { ApiEnv } from '../auth.js';
 import { parseWith } from '../request-body.js';
-
-const RunLogsQuery = z
-  .object({
-    seq: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-    after: z.string().regex(/^\d+$/, 'after must be a cursor from a previous page').optional(),
-  })
-  .strict();
+import { RunLogsQuery } from '../schemas/run-logs.js';
 
 /** `GET /v1/runs/:id/logs`: the lines a run's code logged, all or one step's (`?seq=`). */
 export function runLogRoutes(logs: RunLogClient): Hono<ApiEnv> {

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { z } from 'zod';
 
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -8,26 +7,9 @@ import type { VigilClient } from '../../runtime/client.js';
 import type { RunStreams } from '../../runtime/run-stream.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
+import { ListRunsQuery, ReplayRunBody, StartRunBody } from '../schemas/runs.js';
 
-const StartRunBody = z
-  .object({
-    workflow: z.string().min(1, 'workflow must name a registered workflow'),
-    input: z.unknown().optional(),
-    /** Seconds (0–600) ahead of runs queued at the same time; checked by the client, which names it. */
-    priority: z.unknown().optional(),
-  })
-  .strict();
-
-const ListRunsQuery = z
-  .object({
-    status: z.string().optional(),
-    workflow: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().optional(),
-  })
-  .strict();
-
-/** `/v1/runs`: start, list, show, follow (server-sent events) and cancel runs. */
+/** `/v1/runs`: start, list (with filters), show, follow (server-sent events), cancel and replay runs. */
 export function runRoutes(
   client: VigilClient,
   streams: RunStreams,
@@ -87,6 +69,12 @@ export function runRoutes(
   });
 
   app.post('/:id/cancel', async (c) => c.json(await client.cancel(c.req.param('id'), { principal: principalOf(c) })));
+
+  app.post('/:id/replay', async (c) => {
+    const body = (await readJsonBody(c, ReplayRunBody, maxBodyBytes)) ?? {};
+    const result = await client.replay(c.req.param('id'), { ...body, principal: principalOf(c) });
+    return c.json(result, 202);
+  });
 
   return app;
 }

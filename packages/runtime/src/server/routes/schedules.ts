@@ -1,32 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 
 import type { CreateSchedule, ScheduleClient } from '../../runtime/schedule-client.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
-
-/** The cron options are checked by `validateSchedule`, whose messages say what is wrong with them. */
-const CreateScheduleBody = z
-  .object({
-    id: z.string().optional(),
-    workflow: z.string().min(1, 'workflow must name a registered workflow'),
-    cron: z.string(),
-    timezone: z.string().optional(),
-    jitter: z.union([z.string(), z.number()]).optional(),
-    overlap: z.string().optional(),
-    catchUp: z.string().optional(),
-    catchUpWindow: z.union([z.string(), z.number()]).optional(),
-    input: z.unknown().optional(),
-  })
-  .strict();
-
-const ListSchedulesQuery = z
-  .object({
-    workflow: z.string().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().min(1).optional(),
-  })
-  .strict();
+import { CreateScheduleBody, ListSchedulesQuery } from '../schemas/schedules.js';
 
 /** `/v1/schedules`: cron schedules: add, list, show, pause, resume, run now, remove. */
 export function scheduleRoutes(schedules: ScheduleClient, maxBodyBytes: number): Hono<ApiEnv> {

@@ -1,27 +1,10 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 
 import { ValidationError } from '../../core/errors.js';
 import type { BudgetClient } from '../../runtime/budget-client.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
-
-const SpendQuery = z
-  .object({
-    by: z.enum(['workflow', 'model', 'day', 'run', 'agent']).optional(),
-    since: z.string().min(1).optional(),
-    until: z.string().min(1).optional(),
-    workflow: z.string().min(1).optional(),
-  })
-  .strict();
-
-const SetLimitBody = z
-  .object({
-    scope: z.enum(['run', 'step', 'agent', 'global']),
-    key: z.string().min(1).max(300).optional(),
-    usd: z.number().finite().min(0).nullable(),
-  })
-  .strict();
+import { SetLimitBody, SpendQuery } from '../schemas/spend.js';
 
 /** `GET /v1/spend`: settled spend grouped by workflow, model (or tool), day, run or agent. */
 export function spendRoutes(budgets: BudgetClient): Hono {

@@ -146,7 +146,7 @@ export function runsContract(ctx: () => ContractContext): void {
     expect((await store.runs.list({ limit: 10 })).map((r) => r.id)).toEqual([c.id, b.id, a.id]);
     expect((await store.runs.list({ limit: 2 })).map((r) => r.id)).toEqual([c.id, b.id]);
     expect((await store.runs.list({ limit: 10, before: b.id })).map((r) => r.id)).toEqual([a.id]);
-    expect((await store.runs.list({ limit: 10, status: 'cancelled' })).map((r) => r.id)).toEqual([b.id]);
+    expect((await store.runs.list({ limit: 10, statuses: ['cancelled'] })).map((r) => r.id)).toEqual([b.id]);
     expect((await store.runs.list({ limit: 10, workflow: WF.name })).map((r) => r.id)).toEqual([c.id, a.id]);
   });
 

@@ -61,6 +61,7 @@ describe('PostgresStore', () => {
       { version: 10 },
       { version: 11 },
       { version: 12 },
+      { version: 13 },
     ]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));

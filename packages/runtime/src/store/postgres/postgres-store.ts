@@ -21,6 +21,7 @@ import { PgStepLogStore } from './step-logs.js';
 import { PgAlertStore } from './alerts.js';
 import { PgSignalStore } from './signals.js';
 import { COLUMN_TYPES } from './copied-columns.js';
+import { PgOverviewStore } from './overview.js';
 import { PgRateLimitStore } from './rate-limits.js';
 import { PgRunStore } from './runs.js';
 import { PgScheduleStore } from './schedules.js';
@@ -67,6 +68,7 @@ export class PostgresStore implements Store {
   readonly stepLogs: PgStepLogStore;
   readonly alerts: PgAlertStore;
   readonly signals: PgSignalStore;
+  readonly overview: PgOverviewStore;
   readonly audit: PgAuditStore;
   readonly gauges: PgGaugeStore;
   private readonly conn: PgConnection;
@@ -108,6 +110,7 @@ export class PostgresStore implements Store {
     this.stepLogs = new PgStepLogStore(this.conn);
     this.alerts = new PgAlertStore(this.conn);
     this.signals = new PgSignalStore(this.conn);
+    this.overview = new PgOverviewStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
     this.gauges = new PgGaugeStore(this.conn);
     this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());

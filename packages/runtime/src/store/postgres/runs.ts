@@ -3,6 +3,7 @@ import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
 import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import { numberPlaceholders, runFilterConditions } from '../run-filter-sql.js';
 import type { PgConnection } from './connection.js';
 import { releaseLimitsSql } from './flow-control.js';
 
@@ -17,6 +18,7 @@ export class PgRunStore implements RunStore {
   async create(run: NewRun): Promise<CreateRunResult> {
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
     const flow = newRunFlowColumns(run);
+    if (leaseTo && run.copySteps) throw new Error(`run ${id} copies steps: only a claim may lease it`);
     // One statement: the release of a key held past the retention, the insert (or nothing, on a
     // key or id still taken) and, for a queued run, the notification that wakes idle workers when
     // it commits. The insert reads `released` so the release runs first; the unique check then
@@ -40,6 +42,12 @@ export class PgRunStore implements RunStore {
          FROM (SELECT count(*) FROM released) AS release_first
          ON CONFLICT DO NOTHING
          RETURNING ${RUN_COLUMNS}
+       ), copied AS (
+         INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at,
+           ended_at, detail)
+         SELECT ins.id, s.seq, s.name, s.kind, s.status, s.attempts, s.output, s.error, s.checksum, NULL, s.started_at,
+           s.ended_at, s.detail
+         FROM ins JOIN steps s ON s.run_id = $27::text AND s.seq < $28::int
        ), woken AS (SELECT pg_notify($16, '') FROM ins WHERE ins.lease_owner IS NULL)
        SELECT *, (SELECT count(*) FROM woken) AS notified FROM ins`,
       [
@@ -69,6 +77,8 @@ export class PgRunStore implements RunStore {
         flow.rateLimit,
         flow.ratePeriodMs,
         flow.rateKey,
+        run.copySteps?.runId ?? null,
+        run.copySteps?.beforeSeq ?? 0,
       ],
     );
     if (inserted) return this.created(inserted, run);
@@ -108,20 +118,10 @@ export class PgRunStore implements RunStore {
   }
 
   async list(filter: RunFilter): Promise<RunRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (condition: string, value: unknown): void => {
-      params.push(value);
-      where.push(condition.replace('?', `$${params.length}`));
-    };
-    if (filter.status !== undefined) add('status = ?', filter.status);
-    if (filter.workflow !== undefined) add('workflow = ?', filter.workflow);
-    if (filter.before !== undefined) add('id < ?', filter.before);
+    const { where, params } = runFilterConditions(filter, (column) => `strpos(${column}, ?) > 0`);
     params.push(filter.limit);
-    const rows = await this.conn.query<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = await this.conn.query<RunRow>(numberPlaceholders(sql), params);
     return rows.map(toRunRecord);
   }
 

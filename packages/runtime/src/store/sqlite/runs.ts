@@ -3,6 +3,7 @@ import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
 import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import { runFilterConditions } from '../run-filter-sql.js';
 import type { SqliteConnection } from './connection.js';
 import { FLOW_COLUMNS, SqliteFlowControl, type FlowRow } from './flow-control.js';
 
@@ -17,6 +18,11 @@ const INSERT = `INSERT INTO runs (id, workflow, version, status, input, input_ch
 const INSERT_LEASED = `INSERT INTO runs (id, workflow, version, status, input, input_checksum, input_hash, idempotency_key,
   principal, replay_of, attempt, lease_owner, lease_epoch, lease_expires_at, created_at, updated_at, priority)
   VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, ?, ?) RETURNING ${RUN_COLUMNS}`;
+// Replay from a step: the original's steps before it, checkpoints and checksums as they are.
+const COPY_STEPS = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at,
+  started_at, ended_at, detail)
+  SELECT ?, seq, name, kind, status, attempts, output, error, checksum, NULL, started_at, ended_at, detail
+  FROM steps WHERE run_id = ? AND seq < ?`;
 const CANCEL = `UPDATE runs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
   lease_epoch = lease_epoch + 1, ready_at = NULL, held_on = NULL, updated_at = ?, finished_at = ?
   WHERE id = ? AND status NOT IN ('completed', 'completed_partial', 'failed', 'cancelled', 'dead_lettered')
@@ -64,6 +70,7 @@ export class SqliteRunStore implements RunStore {
     const { id, workflow, version, input, inputHash, idempotencyKey, principal, now, leaseTo } = run;
     const flow = newRunFlowColumns(run);
     const replayOf = run.replayOf ?? null;
+    if (leaseTo && run.copySteps) throw new Error(`run ${id} copies steps: only a claim may lease it`);
     if (leaseTo) {
       const row = this.conn
         .statement(INSERT_LEASED)
@@ -115,6 +122,7 @@ export class SqliteRunStore implements RunStore {
         flow.ratePeriodMs,
         flow.rateKey,
       );
+    if (run.copySteps) this.conn.statement(COPY_STEPS).run(id, run.copySteps.runId, run.copySteps.beforeSeq);
     return { id, status: 'queued', created: true };
   }
 
@@ -124,20 +132,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   list(filter: RunFilter): Promise<RunRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.workflow !== undefined) {
-      where.push('workflow = ?');
-      params.push(filter.workflow);
-    }
-    if (filter.before !== undefined) {
-      where.push('id < ?');
-      params.push(filter.before);
-    }
+    const { where, params } = runFilterConditions(filter, (column) => `instr(${column}, ?) > 0`);
     const sql =
       `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
       'ORDER BY id DESC LIMIT ?';

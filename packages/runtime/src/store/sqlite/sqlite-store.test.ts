@@ -79,6 +79,7 @@ describe('SqliteStore', () => {
       { version: 10 },
       { version: 11 },
       { version: 12 },
+      { version: 13 },
     ]);
     db.close();
     await a.runs.create({

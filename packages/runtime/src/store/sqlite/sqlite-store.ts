@@ -22,6 +22,7 @@ import { SqliteMemoryStore } from './memory.js';
 import { SqliteStepLogStore } from './step-logs.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteSignalStore } from './signals.js';
+import { SqliteOverviewStore } from './overview.js';
 import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
@@ -63,6 +64,7 @@ export class SqliteStore implements Store {
   readonly alerts: SqliteAlertStore;
   readonly signals: SqliteSignalStore;
   readonly gauges: SqliteGaugeStore;
+  readonly overview: SqliteOverviewStore;
   private readonly db: BetterSqlite3.Database;
   private readonly batcher: WriteBatcher;
   private readonly listeners = new Set<() => void>();
@@ -100,6 +102,7 @@ export class SqliteStore implements Store {
     this.alerts = new SqliteAlertStore(conn);
     this.signals = new SqliteSignalStore(conn);
     this.gauges = new SqliteGaugeStore(conn);
+    this.overview = new SqliteOverviewStore(conn);
   }
 
   migrate(): Promise<void> {
