@@ -14,6 +14,7 @@ import { createApp } from '../../server/app.js';
 import { serve, type RunningServer } from '../../server/serve.js';
 import { resolveWebhookSources } from '../../server/webhook-sources.js';
 import { DEFAULT_DATABASE, sqliteFileOf } from '../../store/open-store.js';
+import { findDashboardDir } from '../dashboard-dir.js';
 import { loadProject } from '../load-workflows.js';
 import { createDevKey } from '../dev-key.js';
 
@@ -26,6 +27,8 @@ export interface HostOptions {
   load: string[];
   config?: string;
   port?: string;
+  /** The web dashboard's built files (default `VIGIL_DASHBOARD_DIR`, else the installed `@vigil/dashboard`). */
+  dashboardDir?: string;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   concurrency?: string;
@@ -74,6 +77,9 @@ export async function host(options: HostOptions): Promise<void> {
   };
   // Read before anything opens, so a misconfigured source stops the start-up, not a delivery.
   const webhookSources = options.api ? resolveWebhookSources(project.config.webhooks, process.env) : [];
+  const dashboardDir = options.api
+    ? findDashboardDir(options.dashboardDir ?? process.env['VIGIL_DASHBOARD_DIR'], process.cwd())
+    : null;
   if (options.worker && project.workflows.length === 0) {
     logger.warn('no workflows loaded: pass --load <module> or add a vigil.config.ts; the worker has nothing to run');
   }
@@ -124,11 +130,15 @@ export async function host(options: HostOptions): Promise<void> {
   let server: RunningServer | undefined;
   if (options.api && !stop.requested) {
     const app = createApp(
-      apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources }),
+      apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources, dashboardDir }),
     );
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
     server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
-    logger.info('API listening', { url: server.url, webhookSources: webhookSources.map((s) => s.name) });
+    logger.info('API listening', {
+      url: server.url,
+      webhookSources: webhookSources.map((s) => s.name),
+      dashboard: dashboardDir ?? 'not installed (GET / answers the JSON index)',
+    });
   }
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {

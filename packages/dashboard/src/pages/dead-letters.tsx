@@ -1,0 +1,90 @@
+import { useState } from 'react';
+
+import { useResource } from '../api/use-resource';
+import type { DeadLetterView } from '../api/views';
+import { ago, errorText, shortId } from '../components/format';
+import { PageHeader } from '../components/layout';
+import { Empty, Loaded } from '../components/states';
+import { Link } from '../router';
+import { useSession } from '../session';
+
+/** What a dead letter is grouped under: the error's code, else its message, else the reason. */
+function groupOf(letter: DeadLetterView): string {
+  return letter.error?.code ?? letter.error?.message ?? letter.reason;
+}
+
+/** Runs that failed for good, grouped by error, each replayable (from its last good checkpoint). */
+export function DeadLettersPage() {
+  const { api } = useSession();
+  const letters = useResource(
+    (signal) => api.get<{ deadLetters: DeadLetterView[] }>('/v1/dead-letters', { limit: 500 }, signal),
+    [api],
+  );
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const replay = async (ids: string[]) => {
+    let done = 0;
+    const failures: string[] = [];
+    for (const id of ids) {
+      try {
+        await api.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`, {});
+        done += 1;
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    setMessage({
+      text: `Replayed ${done}${failures.length ? `; ${failures.length} failed: ${failures[0]}` : ''}`,
+      error: failures.length > 0,
+    });
+    letters.reload();
+  };
+  return (
+    <>
+      <PageHeader title="Dead letters" />
+      {message && (
+        <p className={message.error ? 'state error' : 'notice'} role="status">
+          {message.text}
+        </p>
+      )}
+      <Loaded resource={letters} what="dead letters">
+        {({ deadLetters }) => {
+          if (deadLetters.length === 0) return <Empty>No dead letters waiting for a replay.</Empty>;
+          const groups = new Map<string, DeadLetterView[]>();
+          for (const letter of deadLetters) groups.set(groupOf(letter), [...(groups.get(groupOf(letter)) ?? []), letter]);
+          return [...groups].map(([group, members]) => (
+            <section key={group} className="card group" data-testid="dead-letter-group">
+              <header>
+                <h2>
+                  <code>{group}</code> <span className="muted">× {members.length}</span>
+                </h2>
+                <button type="button" onClick={() => void replay(members.map((m) => m.id))}>
+                  Replay all {members.length}
+                </button>
+              </header>
+              <table className="table">
+                <tbody>
+                  {members.map((letter) => (
+                    <tr key={letter.id} data-testid="dead-letter">
+                      <td>
+                        <Link to={`/runs/${letter.runId}`}>{shortId(letter.runId)}</Link>
+                      </td>
+                      <td>{letter.workflow}</td>
+                      <td>{letter.failedStep ? `at ${letter.failedStep.name}` : '—'}</td>
+                      <td className="error-text">{errorText(letter.error) || letter.reason}</td>
+                      <td>{ago(letter.createdAt)}</td>
+                      <td>
+                        <button type="button" onClick={() => void replay([letter.id])}>
+                          Replay
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          ));
+        }}
+      </Loaded>
+    </>
+  );
+}
