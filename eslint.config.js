@@ -39,6 +39,7 @@ export default tseslint.config(
       'import-x/resolver': {
         typescript: {
           project: ['./tsconfig.json', './packages/dashboard/tsconfig.json', './packages/dashboard/test/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
         },
         node: true,
       },

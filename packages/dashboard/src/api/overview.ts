@@ -118,7 +118,11 @@ function fromServer(body: Record<string, unknown>): Overview {
     openEscalations: num(body['openEscalations'], obj(body['escalations'])['open']),
     deadLetters: num(body['deadLetters'], obj(body['deadLetters'])['count']),
     breakers: Object.keys(breakers).length
-      ? { open: num(breakers['open']) ?? 0, halfOpen: num(breakers['halfOpen'], breakers['half_open']) ?? 0, closed: num(breakers['closed']) ?? 0 }
+      ? {
+          open: num(breakers['open']) ?? 0,
+          halfOpen: num(breakers['halfOpen'], breakers['half_open']) ?? 0,
+          closed: num(breakers['closed']) ?? 0,
+        }
       : null,
     workers: Array.isArray(body['workers']) ? (body['workers'] as Overview['workers']) : null,
     sampled: false,

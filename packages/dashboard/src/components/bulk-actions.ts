@@ -11,7 +11,11 @@ export interface BulkResult {
  * each answer counts on its own, so one refused run (a finished run cannot be cancelled) does
  * not stop the others.
  */
-export async function forEachRun(api: ApiClient, ids: readonly string[], action: 'cancel' | 'replay'): Promise<BulkResult> {
+export async function forEachRun(
+  api: ApiClient,
+  ids: readonly string[],
+  action: 'cancel' | 'replay',
+): Promise<BulkResult> {
   const result: BulkResult = { done: 0, failed: [] };
   for (const id of ids) {
     try {

@@ -8,8 +8,9 @@ export interface StackedBucket {
 }
 
 export function StackedBars(props: { buckets: StackedBucket[]; keys: string[]; title: string }) {
-  const width = 600;
-  const height = 160;
+  // About the width it is shown at, so its 11 px labels stay 11 px.
+  const width = 1100;
+  const height = 180;
   const max = Math.max(1, ...props.buckets.map((b) => props.keys.reduce((sum, k) => sum + (b.values[k] ?? 0), 0)));
   const barWidth = width / Math.max(props.buckets.length, 1);
   return (
@@ -56,7 +57,7 @@ export function HorizontalBars(props: { rows: Array<{ label: string; value: numb
   return (
     <svg
       className="chart hbars"
-      viewBox={`0 0 600 ${props.rows.length * rowHeight}`}
+      viewBox={`0 0 900 ${props.rows.length * rowHeight}`}
       role="img"
       aria-label={props.title}
     >
@@ -65,8 +66,8 @@ export function HorizontalBars(props: { rows: Array<{ label: string; value: numb
           <text x={0} y={15} className="axis-label">
             {row.label.length > 28 ? `${row.label.slice(0, 27)}…` : row.label}
           </text>
-          <rect x={200} y={4} height={14} width={Math.max((row.value / max) * 320, 1)} className="fill-bar" />
-          <text x={200 + Math.max((row.value / max) * 320, 1) + 6} y={15} className="axis-label">
+          <rect x={200} y={4} height={14} width={Math.max((row.value / max) * 560, 1)} className="fill-bar" />
+          <text x={200 + Math.max((row.value / max) * 560, 1) + 6} y={15} className="axis-label">
             {row.text}
           </text>
         </g>

@@ -67,7 +67,9 @@ export function ResolveEscalation(props: { escalation: EscalationView; onResolve
             key={decision}
             type="button"
             disabled={busy}
-            className={decision === 'abort' || decision === 'reject' ? 'danger' : decision === 'approve' ? 'primary' : ''}
+            className={
+              decision === 'abort' || decision === 'reject' ? 'danger' : decision === 'approve' ? 'primary' : ''
+            }
             onClick={() => (decision === 'provide' && !providing ? setProviding(true) : resolve(decision))}
           >
             {decision === 'provide' && providing ? 'Provide this value' : decision}

@@ -41,7 +41,8 @@ export function StepPanel(props: {
       <dl className="facts">
         <dt>Status</dt>
         <dd>
-          <StatusBadge status={step.status} /> {step.intact ? '' : <strong className="error-text">checkpoint corrupted</strong>}
+          <StatusBadge status={step.status} />{' '}
+          {step.intact ? '' : <strong className="error-text">checkpoint corrupted</strong>}
         </dd>
         <dt>Step #</dt>
         <dd>{step.seq}</dd>
@@ -121,9 +122,7 @@ export function StepPanel(props: {
                 {lines.map((line, i) => (
                   <li key={i} className={`log-${line.level}`}>
                     <span className="muted">{time(line.at)}</span> <strong>{line.level}</strong> {line.msg}
-                    {line.fields && Object.keys(line.fields).length > 0 && (
-                      <code> {JSON.stringify(line.fields)}</code>
-                    )}
+                    {line.fields && Object.keys(line.fields).length > 0 && <code> {JSON.stringify(line.fields)}</code>}
                   </li>
                 ))}
               </ol>

@@ -45,7 +45,9 @@ function segmentsOf(step: StepView, now: number): Segment[] {
     }
   }
   const lastStart = segments.length ? segments[segments.length - 1]!.to : Date.parse(step.startedAt);
-  const end = step.endedAt ? Date.parse(step.endedAt) : step.wakeAt ? Math.max(Date.parse(step.wakeAt), now) : now;
+  // An unfinished step ends "now" on the axis: a sleep or a wait due in hours would otherwise
+  // squash every other step into a sliver. Its wake time is in the row's label instead.
+  const end = step.endedAt ? Date.parse(step.endedAt) : now;
   segments.push({
     from: Math.min(lastStart, end),
     to: end,
@@ -112,7 +114,11 @@ export function Waterfall(props: {
             ))}
           </span>
           <span className="took">
-            {step.endedAt ? duration(Date.parse(step.endedAt) - Date.parse(step.startedAt)) : step.status}
+            {step.endedAt
+              ? duration(Date.parse(step.endedAt) - Date.parse(step.startedAt))
+              : step.wakeAt
+                ? `${step.status}, wakes in ${duration(Date.parse(step.wakeAt) - now)}`
+                : step.status}
           </span>
         </button>
       ))}

@@ -30,8 +30,8 @@ export function AuditPage() {
     <>
       <PageHeader title="Audit trail" />
       <p className="notice" data-testid="audit-verification">
-        Chain verification is not served over HTTP yet: run <code>vigil audit verify</code> on the database. Each
-        entry carries its hash (hover its number), so a client can recompute the chain.
+        Chain verification is not served over HTTP yet: run <code>vigil audit verify</code> on the database. Each entry
+        carries its hash (hover its number), so a client can recompute the chain.
       </p>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <input aria-label="Run" placeholder="run id" value={filters.run} onChange={(e) => set('run', e.target.value)} />
@@ -41,7 +41,12 @@ export function AuditPage() {
           value={filters.principal}
           onChange={(e) => set('principal', e.target.value)}
         />
-        <input aria-label="Type" placeholder="type (run.created…)" value={filters.type} onChange={(e) => set('type', e.target.value)} />
+        <input
+          aria-label="Type"
+          placeholder="type (run.created…)"
+          value={filters.type}
+          onChange={(e) => set('type', e.target.value)}
+        />
       </form>
       <Loaded resource={entries} what="audit entries">
         {({ entries: list, next }) => (
@@ -82,7 +87,11 @@ export function AuditPage() {
               <button type="button" disabled={after.length === 0} onClick={() => setAfter((a) => a.slice(0, -1))}>
                 Previous
               </button>
-              <button type="button" disabled={next === null} onClick={() => next !== null && setAfter((a) => [...a, next])}>
+              <button
+                type="button"
+                disabled={next === null}
+                onClick={() => next !== null && setAfter((a) => [...a, next])}
+              >
                 Next
               </button>
             </div>

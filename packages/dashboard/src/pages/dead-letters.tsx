@@ -8,9 +8,16 @@ import { Empty, Loaded } from '../components/states';
 import { Link } from '../router';
 import { useSession } from '../session';
 
-/** What a dead letter is grouped under: the error's code, else its message, else the reason. */
+/**
+ * What a dead letter is grouped under: the step it failed at and its error message, with ids
+ * and numbers blanked out so "order 17 failed" and "order 18 failed" land together. (Grouping by
+ * the error code alone would put every failed step under `step_failed`.)
+ */
 function groupOf(letter: DeadLetterView): string {
-  return letter.error?.code ?? letter.error?.message ?? letter.reason;
+  const message = (letter.error?.message ?? letter.reason)
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '…')
+    .replace(/\d+/g, '#');
+  return letter.failedStep ? `${letter.failedStep.name}: ${message}` : message;
 }
 
 /** Runs that failed for good, grouped by error, each replayable (from its last good checkpoint). */
@@ -50,7 +57,8 @@ export function DeadLettersPage() {
         {({ deadLetters }) => {
           if (deadLetters.length === 0) return <Empty>No dead letters waiting for a replay.</Empty>;
           const groups = new Map<string, DeadLetterView[]>();
-          for (const letter of deadLetters) groups.set(groupOf(letter), [...(groups.get(groupOf(letter)) ?? []), letter]);
+          for (const letter of deadLetters)
+            groups.set(groupOf(letter), [...(groups.get(groupOf(letter)) ?? []), letter]);
           return [...groups].map(([group, members]) => (
             <section key={group} className="card group" data-testid="dead-letter-group">
               <header>

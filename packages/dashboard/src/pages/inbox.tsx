@@ -18,10 +18,15 @@ export function InboxPage() {
     [api],
   );
   const reload = escalations.reload;
-  const mode = useEventStream(api, '/v1/stream', useCallback(() => reload(), [reload]), {
-    pollMs: 5000,
-    reconnect: true,
-  });
+  const mode = useEventStream(
+    api,
+    '/v1/stream',
+    useCallback(() => reload(), [reload]),
+    {
+      pollMs: 5000,
+      reconnect: true,
+    },
+  );
   return (
     <>
       <PageHeader title="Inbox">

@@ -17,10 +17,15 @@ export function OverviewPage() {
   const overview = useResource((signal) => loadOverview(api, signal), [api]);
   const reload = overview.reload;
   // The whole overview is a handful of queries: refresh at most every few seconds on changes.
-  const mode = useEventStream(api, '/v1/stream', useCallback(() => reload(), [reload]), {
-    pollMs: 10_000,
-    reconnect: true,
-  });
+  const mode = useEventStream(
+    api,
+    '/v1/stream',
+    useCallback(() => reload(), [reload]),
+    {
+      pollMs: 10_000,
+      reconnect: true,
+    },
+  );
   return (
     <>
       <PageHeader title="Overview">
@@ -40,8 +45,18 @@ function OverviewBody({ overview: o }: { overview: Overview }) {
     { label: 'Escalation rate', value: percent(o.escalationRate) },
     { label: 'p50 / p95 duration', value: `${duration(o.p50Ms)} / ${duration(o.p95Ms)}` },
     { label: 'Spend today', value: usd(o.spendTodayUsd), to: '/spend' },
-    { label: 'Open escalations', value: String(o.openEscalations ?? '—'), to: '/inbox', alert: (o.openEscalations ?? 0) > 0 },
-    { label: 'Dead letters', value: String(o.deadLetters ?? '—'), to: '/dead-letters', alert: (o.deadLetters ?? 0) > 0 },
+    {
+      label: 'Open escalations',
+      value: String(o.openEscalations ?? '—'),
+      to: '/inbox',
+      alert: (o.openEscalations ?? 0) > 0,
+    },
+    {
+      label: 'Dead letters',
+      value: String(o.deadLetters ?? '—'),
+      to: '/dead-letters',
+      alert: (o.deadLetters ?? 0) > 0,
+    },
     {
       label: 'Breakers open',
       value: o.breakers ? `${o.breakers.open} open · ${o.breakers.halfOpen} half-open` : '—',

@@ -78,7 +78,11 @@ export function RunDetailPage(props: { id: string }) {
             <div>
               <PageHeader title={r.workflow}>
                 <StreamIndicator mode={finished ? 'ended' : mode} />
-                <button type="button" disabled={finished} onClick={() => act('Cancel', () => api.post(`${path}/cancel`))}>
+                <button
+                  type="button"
+                  disabled={finished}
+                  onClick={() => act('Cancel', () => api.post(`${path}/cancel`))}
+                >
                   Cancel
                 </button>
                 <button type="button" onClick={() => replay()}>
@@ -165,7 +169,12 @@ export function RunDetailPage(props: { id: string }) {
               </div>
             </div>
             {step && (
-              <StepPanel runId={r.id} step={step} onReplayFrom={(seq) => replay(seq)} onClose={() => setSelected(null)} />
+              <StepPanel
+                runId={r.id}
+                step={step}
+                onReplayFrom={(seq) => replay(seq)}
+                onClose={() => setSelected(null)}
+              />
             )}
           </div>
         );

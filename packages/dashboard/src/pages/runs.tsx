@@ -33,19 +33,21 @@ export function RunsPage() {
   >;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulk, setBulk] = useState<BulkResult | null>(null);
-  const runs = useResource(
-    (signal) => listRuns(api, filters, signal),
-    [api, ...FILTERS.map((name) => filters[name])],
-  );
+  const runs = useResource((signal) => listRuns(api, filters, signal), [api, ...FILTERS.map((name) => filters[name])]);
   const workflows = useResource(
     (signal) => api.get<{ workflows: Array<{ name: string }> }>('/v1/workflows', {}, signal),
     [api],
   );
   const reload = runs.reload;
-  const mode = useEventStream(api, '/v1/stream', useCallback(() => reload(), [reload]), {
-    pollMs: 3000,
-    reconnect: true,
-  });
+  const mode = useEventStream(
+    api,
+    '/v1/stream',
+    useCallback(() => reload(), [reload]),
+    {
+      pollMs: 3000,
+      reconnect: true,
+    },
+  );
   const setFilter = (name: string, value: string) => setQuery({ ...filters, [name]: value });
   const act = async (action: 'cancel' | 'replay') => {
     setBulk(await forEachRun(api, [...selected], action));
@@ -172,14 +174,13 @@ function RunTable(props: { runs: RunSummary[]; selected: Set<string>; toggle: (i
   );
 }
 
-async function listRuns(
-  api: ApiClient,
-  filters: Record<string, string>,
-  signal: AbortSignal,
-): Promise<RunList> {
+async function listRuns(api: ApiClient, filters: Record<string, string>, signal: AbortSignal): Promise<RunList> {
   const query = { ...filters, from: isoOf(filters['from']), to: isoOf(filters['to']) };
   try {
-    return { ...(await api.get<Omit<RunList, 'localFilters'>>('/v1/runs', { ...query, limit: 100 }, signal)), localFilters: [] };
+    return {
+      ...(await api.get<Omit<RunList, 'localFilters'>>('/v1/runs', { ...query, limit: 100 }, signal)),
+      localFilters: [],
+    };
   } catch (error) {
     const refused = error instanceof ApiError && error.status === 400 && NEWER_FILTERS.has(error.path ?? '');
     if (!refused) throw error;

@@ -19,9 +19,11 @@ export function SchedulesPage() {
   const [error, setError] = useState<string | null>(null);
   const act = (id: string, action: 'pause' | 'resume' | 'trigger') => {
     setError(null);
-    api.post(`/v1/schedules/${encodeURIComponent(id)}/${action}`).then(schedules.reload, (failure: unknown) =>
-      setError(failure instanceof Error ? failure.message : String(failure)),
-    );
+    api
+      .post(`/v1/schedules/${encodeURIComponent(id)}/${action}`)
+      .then(schedules.reload, (failure: unknown) =>
+        setError(failure instanceof Error ? failure.message : String(failure)),
+      );
   };
   return (
     <>

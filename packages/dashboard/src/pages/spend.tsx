@@ -39,7 +39,8 @@ export function SpendPage() {
       </PageHeader>
       <Loaded resource={spend} what="spend">
         {(answer) => {
-          const groups = by === 'day' ? [...answer.groups].sort((a, b) => a.group.localeCompare(b.group)) : answer.groups;
+          const groups =
+            by === 'day' ? [...answer.groups].sort((a, b) => a.group.localeCompare(b.group)) : answer.groups;
           return (
             <>
               <div className="tiles">

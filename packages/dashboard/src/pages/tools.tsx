@@ -20,9 +20,11 @@ export function ToolsPage() {
   const [error, setError] = useState<string | null>(null);
   const reset = (key: string) => {
     setError(null);
-    api.post(`/v1/breakers/${encodeURIComponent(key)}/reset`).then(breakers.reload, (failure: unknown) =>
-      setError(failure instanceof Error ? failure.message : String(failure)),
-    );
+    api
+      .post(`/v1/breakers/${encodeURIComponent(key)}/reset`)
+      .then(breakers.reload, (failure: unknown) =>
+        setError(failure instanceof Error ? failure.message : String(failure)),
+      );
   };
   return (
     <>
@@ -89,7 +91,8 @@ export function ToolsPage() {
                     </td>
                     <td>{duration(t.policy.timeoutMs)}</td>
                     <td>
-                      {t.policy.retry.attempts} × from {duration(t.policy.retry.initialDelayMs)} (×{t.policy.retry.factor})
+                      {t.policy.retry.attempts} × from {duration(t.policy.retry.initialDelayMs)} (×
+                      {t.policy.retry.factor})
                     </td>
                     <td>
                       {t.policy.circuitBreaker

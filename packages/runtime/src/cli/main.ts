@@ -53,7 +53,10 @@ function hostCommand(
     command
       .option('--port <port>', 'HTTP port (default PORT, else 7400)')
       .option('--host <host>', 'address to listen on', '127.0.0.1')
-      .option('--dashboard-dir <dir>', "the web dashboard's built files, or off (default VIGIL_DASHBOARD_DIR, else @vigil/dashboard)");
+      .option(
+        '--dashboard-dir <dir>',
+        "the web dashboard's built files, or off (default VIGIL_DASHBOARD_DIR, else @vigil/dashboard)",
+      );
   }
   if (mode.worker) {
     command
