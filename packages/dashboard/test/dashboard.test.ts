@@ -150,6 +150,19 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     await page.getByText('No dead letters waiting for a replay.').waitFor();
   });
 
+  it('cancels selected runs from the run list', async () => {
+    const { id } = await api<{ id: string }>('/v1/runs', {
+      workflow: 'demo.discharge',
+      input: { patientId: 'P-2002' },
+    });
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByLabel(`Select ${id}`).check();
+    await page.getByRole('button', { name: 'Cancel selected' }).click();
+    await page.getByText('1 done').waitFor();
+    expect(await runStatus(id)).toBe('cancelled');
+    await page.locator(`tr:has(a[href="/runs/${id}"]) .badge.status-cancelled`).waitFor();
+  });
+
   it('renders every other screen with its data or its empty state', async () => {
     const screens: Array<[string, string, string]> = [
       ['Overview', 'overview', 'Runs (24 h)'],

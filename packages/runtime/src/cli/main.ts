@@ -78,11 +78,12 @@ export function buildProgram(): Command {
     worker: true,
     devKey: true,
     devAuditKey: true,
-    banner: ({ url, store, workflows, apiKey }) =>
+    banner: ({ url, store, workflows, apiKey, dashboard }) =>
       [
         '',
         'Vigil dev is running',
         `  API        ${url}`,
+        `  Dashboard  ${dashboard && url ? `${url}/ (log in with the API key below)` : '(not built: npm run build)'}`,
         `  Store      ${store}`,
         `  Workflows  ${workflows.length ? workflows.join(', ') : '(none: pass --load <module>)'}`,
         ...(apiKey

@@ -48,6 +48,8 @@ export interface HostOptions {
     store: string;
     workflows: string[];
     apiKey: { key: string; file: string } | null;
+    /** Whether the web dashboard is served at `/`. */
+    dashboard: boolean;
   }) => string;
 }
 
@@ -143,7 +145,7 @@ export async function host(options: HostOptions): Promise<void> {
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {
     process.stdout.write(
-      `${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows, apiKey })}\n`,
+      `${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows, apiKey, dashboard: dashboardDir !== null })}\n`,
     );
   }
 
