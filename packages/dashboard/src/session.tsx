@@ -19,6 +19,22 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/** Roles whose keys may act on runs, escalations, dead letters, breakers and schedules (`operate`). */
+const OPERATORS = new Set(['admin', 'operator']);
+
+/**
+ * Whether this key may act (cancel, replay, resolve, reset…). Buttons it may not use are
+ * disabled with the reason, instead of failing with a 403 when pressed. An unknown role is
+ * given the benefit of the doubt: the server decides anyway.
+ */
+export function useCanOperate(): boolean {
+  const { role } = useSession().identity;
+  return role === 'unknown' || OPERATORS.has(role);
+}
+
+/** The tooltip on a disabled action. */
+export const NEEDS_OPERATOR = "Your key's role cannot act on runs: an operator or admin key can";
+
 export function useSession(): Session {
   const session = useContext(SessionContext);
   if (session === null) throw new Error('useSession outside a logged-in page');

@@ -181,6 +181,25 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     await page.getByLabel('API key').waitFor();
   });
 
+  it('shows a viewer its role and keeps the actions it may not take disabled', async () => {
+    const { key: viewerKey } = await api<{ key: string }>('/v1/keys', { name: 'ward ops', role: 'viewer' });
+    const { runs } = await api<{ runs: Array<{ id: string }> }>('/v1/runs?limit=1');
+    const viewer = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    viewer.on('pageerror', (error) => consoleErrors.push(`viewer page error: ${error.message}`));
+    try {
+      await viewer.goto(`${url}/runs/${runs[0]!.id}`);
+      await viewer.getByLabel('API key').fill(viewerKey);
+      await viewer.getByRole('button', { name: 'Log in' }).click();
+      expect(await viewer.getByTestId('identity').textContent()).toContain('viewer');
+      // The deep link survives the login: the run page is shown, its actions disabled.
+      const replay = viewer.getByRole('button', { name: 'Replay', exact: true });
+      await replay.waitFor();
+      expect(await replay.isDisabled()).toBe(true);
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('logged no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);
   });

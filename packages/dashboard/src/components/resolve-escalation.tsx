@@ -1,7 +1,7 @@
 import { useState } from 'react';
 
 import type { EscalationView } from '../api/views';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 /** The decisions the API takes for each kind of escalation (see `POST /v1/escalations/:id/resolve`). */
 function decisionsFor(kind: string): string[] {
@@ -20,6 +20,7 @@ export function ResolveEscalation(props: { escalation: EscalationView; onResolve
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const { escalation } = props;
+  const canOperate = useCanOperate();
 
   const resolve = (decision: string) => {
     let body: Record<string, unknown> = { decision, ...(note.trim() ? { note: note.trim() } : {}) };
@@ -66,7 +67,8 @@ export function ResolveEscalation(props: { escalation: EscalationView; onResolve
           <button
             key={decision}
             type="button"
-            disabled={busy}
+            disabled={busy || !canOperate}
+            title={canOperate ? undefined : NEEDS_OPERATOR}
             className={
               decision === 'abort' || decision === 'reject' ? 'danger' : decision === 'approve' ? 'primary' : ''
             }

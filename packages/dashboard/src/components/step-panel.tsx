@@ -5,7 +5,7 @@ import { JsonView } from './json-view';
 import { Empty, Loaded } from './states';
 import { StatusBadge } from './status-badge';
 import { stepKind } from './waterfall';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 interface LogLine {
   at: string | number;
@@ -22,6 +22,7 @@ export function StepPanel(props: {
   onClose: () => void;
 }) {
   const { api } = useSession();
+  const canOperate = useCanOperate();
   const { step } = props;
   const logs = useResource(
     (signal) =>
@@ -130,7 +131,12 @@ export function StepPanel(props: {
           }
         </Loaded>
       </section>
-      <button type="button" onClick={() => props.onReplayFrom(step.seq)}>
+      <button
+        type="button"
+        disabled={!canOperate}
+        title={canOperate ? undefined : NEEDS_OPERATOR}
+        onClick={() => props.onReplayFrom(step.seq)}
+      >
         Replay from this step
       </button>
     </aside>

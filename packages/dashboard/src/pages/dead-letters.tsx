@@ -6,7 +6,7 @@ import { ago, errorText, shortId } from '../components/format';
 import { PageHeader } from '../components/layout';
 import { Empty, Loaded } from '../components/states';
 import { Link } from '../router';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 /**
  * What a dead letter is grouped under: the step it failed at and its error message, with ids
@@ -23,6 +23,7 @@ function groupOf(letter: DeadLetterView): string {
 /** Runs that failed for good, grouped by error, each replayable (from its last good checkpoint). */
 export function DeadLettersPage() {
   const { api } = useSession();
+  const canOperate = useCanOperate();
   const letters = useResource(
     (signal) => api.get<{ deadLetters: DeadLetterView[] }>('/v1/dead-letters', { limit: 500 }, signal),
     [api],
@@ -65,7 +66,12 @@ export function DeadLettersPage() {
                 <h2>
                   <code>{group}</code> <span className="muted">× {members.length}</span>
                 </h2>
-                <button type="button" onClick={() => void replay(members.map((m) => m.id))}>
+                <button
+                  type="button"
+                  disabled={!canOperate}
+                  title={canOperate ? undefined : NEEDS_OPERATOR}
+                  onClick={() => void replay(members.map((m) => m.id))}
+                >
                   Replay all {members.length}
                 </button>
               </header>
@@ -81,7 +87,12 @@ export function DeadLettersPage() {
                       <td className="error-text">{errorText(letter.error) || letter.reason}</td>
                       <td>{ago(letter.createdAt)}</td>
                       <td>
-                        <button type="button" onClick={() => void replay([letter.id])}>
+                        <button
+                          type="button"
+                          disabled={!canOperate}
+                          title={canOperate ? undefined : NEEDS_OPERATOR}
+                          onClick={() => void replay([letter.id])}
+                        >
                           Replay
                         </button>
                       </td>

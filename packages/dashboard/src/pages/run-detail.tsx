@@ -14,7 +14,7 @@ import { Loaded } from '../components/states';
 import { StepPanel } from '../components/step-panel';
 import { Waterfall } from '../components/waterfall';
 import { Link, navigate } from '../router';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 /**
  * One run: where it is (the progress line and the waterfall), why it waits (its open
@@ -23,6 +23,7 @@ import { useSession } from '../session';
  */
 export function RunDetailPage(props: { id: string }) {
   const { api } = useSession();
+  const canOperate = useCanOperate();
   const path = `/v1/runs/${encodeURIComponent(props.id)}`;
   const run = useResource((signal) => api.get<RunDetails>(path, {}, signal), [api, path]);
   const [selected, setSelected] = useState<number | null>(null);
@@ -80,12 +81,18 @@ export function RunDetailPage(props: { id: string }) {
                 <StreamIndicator mode={finished ? 'ended' : mode} />
                 <button
                   type="button"
-                  disabled={finished}
+                  disabled={finished || !canOperate}
+                  title={canOperate ? undefined : NEEDS_OPERATOR}
                   onClick={() => act('Cancel', () => api.post(`${path}/cancel`))}
                 >
                   Cancel
                 </button>
-                <button type="button" onClick={() => replay()}>
+                <button
+                  type="button"
+                  disabled={!canOperate}
+                  title={canOperate ? undefined : NEEDS_OPERATOR}
+                  onClick={() => replay()}
+                >
                   Replay
                 </button>
               </PageHeader>
@@ -93,7 +100,7 @@ export function RunDetailPage(props: { id: string }) {
                 <StatusBadge status={r.status} />
                 <span className="progress-line" data-testid="progress">
                   {r.progress.summary}
-                  {r.progress.etaMs ? ` ETA ${duration(r.progress.etaMs)}.` : ''}
+                  {r.progress.etaMs && !r.progress.summary.includes('ETA') ? ` ETA ${duration(r.progress.etaMs)}.` : ''}
                 </span>
                 {r.progress.total !== null && (
                   <progress value={r.progress.completed} max={r.progress.total} aria-label="Steps complete" />

@@ -10,7 +10,7 @@ import { PageHeader } from '../components/layout';
 import { StatusBadge } from '../components/status-badge';
 import { Empty, Loaded } from '../components/states';
 import { Link, setQuery, useLocation } from '../router';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 const FILTERS = ['status', 'workflow', 'from', 'to', 'q'] as const;
 /** Filters the server may not know yet (`400` naming them): then applied here, to the page loaded. */
@@ -31,6 +31,7 @@ export function RunsPage() {
     (typeof FILTERS)[number],
     string
   >;
+  const canOperate = useCanOperate();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulk, setBulk] = useState<BulkResult | null>(null);
   const runs = useResource((signal) => listRuns(api, filters, signal), [api, ...FILTERS.map((name) => filters[name])]);
@@ -95,10 +96,20 @@ export function RunsPage() {
       </form>
       <div className="bulk">
         <span>{selected.size} selected</span>
-        <button type="button" disabled={selected.size === 0} onClick={() => void act('cancel')}>
+        <button
+          type="button"
+          disabled={selected.size === 0 || !canOperate}
+          title={canOperate ? undefined : NEEDS_OPERATOR}
+          onClick={() => void act('cancel')}
+        >
           Cancel selected
         </button>
-        <button type="button" disabled={selected.size === 0} onClick={() => void act('replay')}>
+        <button
+          type="button"
+          disabled={selected.size === 0 || !canOperate}
+          title={canOperate ? undefined : NEEDS_OPERATOR}
+          onClick={() => void act('replay')}
+        >
           Replay selected
         </button>
         {bulk && (

@@ -6,11 +6,12 @@ import { ago, shortId, time } from '../components/format';
 import { PageHeader } from '../components/layout';
 import { Empty, Loaded } from '../components/states';
 import { Link } from '../router';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 /** Cron schedules: when each fires next, pause or resume it, or fire it now. */
 export function SchedulesPage() {
   const { api } = useSession();
+  const canOperate = useCanOperate();
   const schedules = useResource(
     (signal) => api.get<{ schedules: ScheduleView[] }>('/v1/schedules', { limit: 500 }, signal),
     [api],
@@ -62,10 +63,20 @@ export function SchedulesPage() {
                     <td title={time(s.nextFireAt)}>{s.paused ? <strong>paused</strong> : ago(s.nextFireAt)}</td>
                     <td>{s.lastRunId ? <Link to={`/runs/${s.lastRunId}`}>{shortId(s.lastRunId)}</Link> : '—'}</td>
                     <td className="buttons">
-                      <button type="button" onClick={() => act(s.id, s.paused ? 'resume' : 'pause')}>
+                      <button
+                        type="button"
+                        disabled={!canOperate}
+                        title={canOperate ? undefined : NEEDS_OPERATOR}
+                        onClick={() => act(s.id, s.paused ? 'resume' : 'pause')}
+                      >
                         {s.paused ? 'Resume' : 'Pause'}
                       </button>
-                      <button type="button" onClick={() => act(s.id, 'trigger')}>
+                      <button
+                        type="button"
+                        disabled={!canOperate}
+                        title={canOperate ? undefined : NEEDS_OPERATOR}
+                        onClick={() => act(s.id, 'trigger')}
+                      >
                         Trigger now
                       </button>
                     </td>

@@ -6,7 +6,7 @@ import { ago, duration, errorText } from '../components/format';
 import { PageHeader } from '../components/layout';
 import { StatusBadge } from '../components/status-badge';
 import { Empty, Loaded } from '../components/states';
-import { useSession } from '../session';
+import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
 
 /** Registered tools with their retry, timeout and breaker policies, and every breaker's state. */
 export function ToolsPage() {
@@ -17,6 +17,7 @@ export function ToolsPage() {
     [api],
     10_000,
   );
+  const canOperate = useCanOperate();
   const [error, setError] = useState<string | null>(null);
   const reset = (key: string) => {
     setError(null);
@@ -54,7 +55,12 @@ export function ToolsPage() {
                     <td>{b.openUntil ? `probe ${ago(b.openUntil)}` : ''}</td>
                     <td className="error-text">{errorText(b.lastError)}</td>
                     <td>
-                      <button type="button" disabled={b.status === 'closed'} onClick={() => reset(b.key)}>
+                      <button
+                        type="button"
+                        disabled={b.status === 'closed' || !canOperate}
+                        title={canOperate ? undefined : NEEDS_OPERATOR}
+                        onClick={() => reset(b.key)}
+                      >
                         Reset
                       </button>
                     </td>
