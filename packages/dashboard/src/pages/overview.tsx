@@ -4,6 +4,7 @@ import { loadOverview, type Overview } from '../api/overview';
 import { StreamIndicator, useEventStream } from '../api/use-event-stream';
 import { useResource } from '../api/use-resource';
 import { RUN_STATUSES } from '../api/views';
+import { AlertsStrip } from '../components/alerts-strip';
 import { StackedBars } from '../components/charts';
 import { duration, percent, usd } from '../components/format';
 import { PageHeader } from '../components/layout';
@@ -31,6 +32,7 @@ export function OverviewPage() {
       <PageHeader title="Overview">
         <StreamIndicator mode={mode} />
       </PageHeader>
+      <AlertsStrip />
       <Loaded resource={overview} what="overview">
         {(o) => <OverviewBody overview={o} />}
       </Loaded>
