@@ -16,7 +16,7 @@ const layerZones = layers.map((layer) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.vigil/**', 'bench/results/**', 'packages/dashboard/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.vigil/**', 'bench/results/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,7 +35,15 @@ export default tseslint.config(
       },
     },
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver': { typescript: { project: './tsconfig.json' }, node: true } },
+    settings: {
+      'import-x/resolver': {
+        typescript: {
+          project: ['./tsconfig.json', './packages/dashboard/tsconfig.json', './packages/dashboard/test/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        },
+        node: true,
+      },
+    },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

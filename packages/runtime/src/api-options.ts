@@ -14,7 +14,13 @@ import type { WebhookSource } from './server/webhook-sources.js';
  */
 export function apiOptions(
   vigil: Vigil,
-  options: { logger: Logger; maxBodyBytes: number; webhookSources?: readonly WebhookSource[] },
+  options: {
+    logger: Logger;
+    maxBodyBytes: number;
+    webhookSources?: readonly WebhookSource[];
+    /** The web dashboard's built files to serve at `/` (see `findDashboardDir`). */
+    dashboardDir?: string | null;
+  },
 ): AppOptions {
   return {
     client: vigil.client,
@@ -48,6 +54,7 @@ export function apiOptions(
     ping: () => vigil.store.ping(),
     metrics: vigil.metrics,
     maxBodyBytes: options.maxBodyBytes,
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
     ...(options.webhookSources ? { webhooks: { sources: options.webhookSources, clock: vigil.store.clock } } : {}),
   };
 }

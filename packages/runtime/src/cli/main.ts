@@ -53,7 +53,11 @@ function hostCommand(
   if (mode.api) {
     command
       .option('--port <port>', 'HTTP port (default PORT, else 7400)')
-      .option('--host <host>', 'address to listen on', '127.0.0.1');
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option(
+        '--dashboard-dir <dir>',
+        "the web dashboard's built files, or off (default VIGIL_DASHBOARD_DIR, else @vigil/dashboard)",
+      );
   }
   if (mode.worker && !mode.api) {
     command
@@ -84,11 +88,12 @@ export function buildProgram(): Command {
     worker: true,
     devKey: true,
     devAuditKey: true,
-    banner: ({ url, store, workflows, apiKey }) =>
+    banner: ({ url, store, workflows, apiKey, dashboard }) =>
       [
         '',
         'Vigil dev is running',
         `  API        ${url}`,
+        `  Dashboard  ${dashboard && url ? `${url}/ (log in with the API key below)` : '(not built: npm run build)'}`,
         `  Store      ${store}`,
         `  Workflows  ${workflows.length ? workflows.join(', ') : '(none: pass --load <module>)'}`,
         ...(apiKey

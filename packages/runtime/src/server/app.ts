@@ -25,6 +25,7 @@ import type { WorkflowRegistry } from '../runtime/workflow-registry.js';
 import { requireApiKey } from './auth.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi/document.js';
+import { dashboardSite } from './dashboard-site.js';
 import { ROUTE_PERMISSIONS } from './route-permissions.js';
 import { agentRoutes } from './routes/agents.js';
 import { runLogRoutes } from './routes/run-logs.js';
@@ -83,6 +84,11 @@ export interface AppOptions {
    * their timestamps are judged by (the store's). Without it every source is unknown.
    */
   webhooks?: { sources: readonly WebhookSource[]; clock: Clock };
+  /**
+   * The web dashboard's built files (`packages/dashboard/dist`), served at `/` with an
+   * `index.html` fallback for its pages. Without it, `GET /` answers the JSON index.
+   */
+  dashboardDir?: string | null;
 }
 
 /**
@@ -118,34 +124,36 @@ export function createApp(options: AppOptions): Hono {
     }
   });
   app.route('/metrics', metricsRoutes(options.metrics));
-  app.get('/', (c) =>
-    c.json({
-      service: 'vigil',
-      api: {
-        runs: '/v1/runs',
-        workflows: '/v1/workflows',
-        tools: '/v1/tools',
-        escalations: '/v1/escalations',
-        events: '/v1/events',
-        schedules: '/v1/schedules',
-        webhooks: '/v1/webhooks/:source',
-        deadLetters: '/v1/dead-letters',
-        breakers: '/v1/breakers',
-        keys: '/v1/keys',
-        spend: '/v1/spend',
-        budgets: '/v1/budgets',
-        audit: '/v1/audit',
-        alerts: '/v1/alerts',
-        agentMemory: '/v1/agents/:name/memory',
-        metrics: '/metrics',
-        overview: '/v1/overview',
-        stream: '/v1/stream',
-        openapi: '/openapi.json',
-        health: '/healthz',
-        ready: '/readyz',
-      },
-    }),
-  );
+  if (!options.dashboardDir) {
+    app.get('/', (c) =>
+      c.json({
+        service: 'vigil',
+        api: {
+          runs: '/v1/runs',
+          workflows: '/v1/workflows',
+          tools: '/v1/tools',
+          escalations: '/v1/escalations',
+          events: '/v1/events',
+          schedules: '/v1/schedules',
+          webhooks: '/v1/webhooks/:source',
+          deadLetters: '/v1/dead-letters',
+          breakers: '/v1/breakers',
+          keys: '/v1/keys',
+          spend: '/v1/spend',
+          budgets: '/v1/budgets',
+          audit: '/v1/audit',
+          alerts: '/v1/alerts',
+          agentMemory: '/v1/agents/:name/memory',
+          metrics: '/metrics',
+          overview: '/v1/overview',
+          stream: '/v1/stream',
+          openapi: '/openapi.json',
+          health: '/healthz',
+          ready: '/readyz',
+        },
+      }),
+    );
+  }
   app.route('/v1/runs', runRoutes(options.client, options.runStreams, options.logger, options.maxBodyBytes));
   app.route('/v1/runs', runLogRoutes(options.runLogs));
   app.route('/v1/workflows', workflowRoutes(options.registry));
@@ -173,6 +181,8 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/agents', agentRoutes(options.memory));
   app.route('/v1/overview', overviewRoutes(options.overview));
   app.route('/v1/stream', streamRoutes(options.deploymentStream, options.logger));
+  // Last: every API route above is matched (and authorised) before the dashboard's catch-all.
+  if (options.dashboardDir) app.get('/*', dashboardSite(options.dashboardDir, options.keys));
   app.notFound((c) =>
     c.json(
       { error: { code: 'route_not_found', message: `No route for ${c.req.method} ${c.req.path}`, path: null } },

@@ -46,7 +46,7 @@ export function requireApiKey(keys: KeyClient, permissions: Readonly<Record<stri
  * The key in `Authorization: Bearer <key>`; undefined when there is no header (`api_key_missing`);
  * any other header as it is, which the key check then refuses as malformed.
  */
-function bearerToken(c: Context): string | undefined {
+export function bearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization');
   if (header === undefined || header.trim() === '') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -3,6 +3,9 @@
  * role: a route added later is covered without touching this file, and one added without a
  * declared permission fails here.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -36,7 +39,12 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
   async function setup() {
     const vigil = h.vigil([echo]);
     await vigil.ready();
+    // With the web dashboard installed: `GET /*` serves it, and `GET /` is the dashboard.
+    const dashboardDir = join(h.dir, 'dashboard');
+    mkdirSync(dashboardDir, { recursive: true });
+    writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><div id="root"></div>');
     const app = createApp(appOptions(vigil));
+    const withDashboard = createApp(appOptions(vigil, { dashboardDir }));
     // An admin key that expires in a minute, then a minute passes.
     const expired = await createKey(vigil, 'admin', '1m');
     await h.clock.advance(60_000);
@@ -45,9 +53,10 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
     ) as Record<Role, string>;
     const revoked = await createKey(vigil, 'admin');
     await vigil.keys.revoke(parseApiKey(revoked)!.id);
+    const allRoutes = [...new Set([...routesOf(app), ...routesOf(withDashboard)])];
     const call = async (route: string, authorization?: string) => {
       const method = route.slice(0, route.indexOf(' '));
-      const res = await app.request(pathOf(route), {
+      const res = await (routesOf(app).includes(route) ? app : withDashboard).request(pathOf(route), {
         method,
         headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
         ...(method === 'GET' ? {} : { body: '{}' }),
@@ -62,19 +71,18 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
       const body = (json ? await res.json() : {}) as { error?: { code: string; message: string } };
       return { status: res.status, code: body.error?.code ?? null, message: body.error?.message ?? '' };
     };
-    return { vigil, app, keys, expired, revoked, call };
+    return { vigil, app, allRoutes, keys, expired, revoked, call };
   }
 
   it('declares a permission for every route the router has, and none for a route it does not have', async () => {
-    const { app } = await setup();
-    const routes = routesOf(app);
+    const { allRoutes: routes } = await setup();
     expect(routes.length).toBeGreaterThan(25);
     expect(routes.filter((route) => ROUTE_PERMISSIONS[route] === undefined)).toEqual([]);
     expect(Object.keys(ROUTE_PERMISSIONS).filter((route) => !routes.includes(route))).toEqual([]);
   });
 
   it('refuses every route but /healthz and signed webhooks without a good key: missing, malformed, unknown, revoked, expired', async () => {
-    const { app, keys, expired, revoked, call } = await setup();
+    const { allRoutes, keys, expired, revoked, call } = await setup();
     const admin = parseApiKey(keys.admin)!;
     const badKeys: Array<[string | undefined, string]> = [
       [undefined, 'api_key_missing'],
@@ -88,7 +96,7 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
       [`Bearer ${revoked}`, 'api_key_revoked'],
       [`Bearer ${expired}`, 'api_key_expired'],
     ];
-    for (const route of routesOf(app)) {
+    for (const route of allRoutes) {
       const access = ROUTE_PERMISSIONS[route];
       for (const [authorization, code] of badKeys) {
         const answer = await call(route, authorization);
@@ -111,8 +119,8 @@ describe.each(DIALECTS)('route permissions on %s', (dialect: Dialect) => {
   });
 
   it('lets each role through exactly the routes its permissions cover; others are 403 naming role and permission', async () => {
-    const { app, keys, call } = await setup();
-    for (const route of routesOf(app)) {
+    const { allRoutes, keys, call } = await setup();
+    for (const route of allRoutes) {
       const access = ROUTE_PERMISSIONS[route]!;
       if (access === 'public' || access === 'signature') continue;
       for (const role of ROLES) {

@@ -15,6 +15,10 @@ export type RouteAccess = Permission | 'public' | 'signature';
  * `trigger`; acting on runs, escalations, dead letters, breakers and schedule slots is
  * `operate`; adding and removing schedules and managing keys is `admin`.
  *
+ * `GET /*` (the web dashboard's files and pages, registered after every API route) is `public`:
+ * the dashboard asks for a key itself. Unknown API paths that fall through to it still need a
+ * valid key before they are told 404.
+ *
  * `POST /v1/webhooks/:source` is `signature`: an external sender cannot hold our key, so it
  * proves itself with the source's Standard Webhooks signature instead, and what it triggers
  * records the principal `webhook:<source>`.
@@ -27,6 +31,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   // Public instead when the instance's metrics option says so (`metrics.public`, VIGIL_METRICS_PUBLIC).
   'GET /metrics': 'read',
   'GET /': 'read',
+  // The dashboard's files (only when it is served; `/` is then the dashboard, not the index).
+  'GET /*': 'public',
   'POST /v1/runs': 'trigger',
   'GET /v1/runs': 'read',
   'GET /v1/runs/:id': 'read',

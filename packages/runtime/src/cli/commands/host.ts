@@ -15,6 +15,7 @@ import { createMetricsApp } from '../../server/metrics-app.js';
 import { serve, type RunningServer } from '../../server/serve.js';
 import { resolveWebhookSources } from '../../server/webhook-sources.js';
 import { DEFAULT_DATABASE, sqliteFileOf } from '../../store/open-store.js';
+import { findDashboardDir } from '../dashboard-dir.js';
 import { loadProject } from '../load-workflows.js';
 import { createDevKey } from '../dev-key.js';
 
@@ -27,6 +28,8 @@ export interface HostOptions {
   load: string[];
   config?: string;
   port?: string;
+  /** The web dashboard's built files (default `VIGIL_DASHBOARD_DIR`, else the installed `@vigil/dashboard`). */
+  dashboardDir?: string;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   /** `vigil worker`: serve `GET /metrics` (and `/healthz`) on this port; none by default. */
@@ -49,6 +52,8 @@ export interface HostOptions {
     store: string;
     workflows: string[];
     apiKey: { key: string; file: string } | null;
+    /** Whether the web dashboard is served at `/`. */
+    dashboard: boolean;
   }) => string;
 }
 
@@ -78,6 +83,9 @@ export async function host(options: HostOptions): Promise<void> {
   };
   // Read before anything opens, so a misconfigured source stops the start-up, not a delivery.
   const webhookSources = options.api ? resolveWebhookSources(project.config.webhooks, process.env) : [];
+  const dashboardDir = options.api
+    ? findDashboardDir(options.dashboardDir ?? process.env['VIGIL_DASHBOARD_DIR'], process.cwd())
+    : null;
   if (options.worker && project.workflows.length === 0) {
     logger.warn('no workflows loaded: pass --load <module> or add a vigil.config.ts; the worker has nothing to run');
   }
@@ -133,11 +141,15 @@ export async function host(options: HostOptions): Promise<void> {
   let server: RunningServer | undefined;
   if (options.api && !stop.requested) {
     const app = createApp(
-      apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources }),
+      apiOptions(vigil, { logger, maxBodyBytes: 2 * 1024 * 1024 + ENVELOPE_BYTES, webhookSources, dashboardDir }),
     );
     const port = options.port ?? process.env['PORT'] ?? project.config.port?.toString() ?? String(DEFAULT_PORT);
     server = await serve(app, { port: positiveInt(port, '--port', 0), hostname: options.host ?? '127.0.0.1' });
-    logger.info('API listening', { url: server.url, webhookSources: webhookSources.map((s) => s.name) });
+    logger.info('API listening', {
+      url: server.url,
+      webhookSources: webhookSources.map((s) => s.name),
+      dashboard: dashboardDir ?? 'not installed (GET / answers the JSON index)',
+    });
   }
   if (!options.api && options.metricsPort !== undefined && !stop.requested) {
     server = await serve(createMetricsApp({ metrics: vigil.metrics, keys: vigil.keys, logger }), {
@@ -149,7 +161,7 @@ export async function host(options: HostOptions): Promise<void> {
   const workflows = vigil.registry.list().map((w) => `${w.name}@${w.version}`);
   if (options.banner) {
     process.stdout.write(
-      `${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows, apiKey })}\n`,
+      `${options.banner({ url: server?.url ?? null, store: vigil.store.describe(), workflows, apiKey, dashboard: dashboardDir !== null })}\n`,
     );
   }
 
