@@ -144,7 +144,7 @@ it('holds the discharge for billing when the insurer keeps failing, and finishes
 
   const waiting = await run(id);
   expect(waiting.progress.summary).toBe(
-    'Discharge in progress: 1/6 steps complete. Insurance verification pending billing review.',
+    'Discharge in progress: 1/6 steps complete. Insurance verification pending billing review. Waiting for a person; no ETA.',
   );
   expect(attempts(waiting, 'insurance').map(([attempt, , , delayMs]) => [attempt, delayMs])).toEqual([
     [1, 1000],

@@ -27,7 +27,7 @@ it('reads both records, proposes the fix, waits for finance to approve the exact
   const waiting = await run(id);
   expect(waiting.status).toBe('waiting');
   expect(waiting.progress.summary).toBe(
-    'Investigation in progress: 2/3 steps complete. Ledger adjustment pending finance review.',
+    'Investigation in progress: 2/3 steps complete. Ledger adjustment pending finance review. Waiting for a person; no ETA.',
   );
   expect(stepsOf(waiting)).toEqual([
     ['$memory.agent:reconciliation:get:last-finding:acme-cards', 'memory', 'completed'],
