@@ -29,6 +29,11 @@ export function StepPanel(props: {
       api.get<{ logs: LogLine[] }>(`/v1/runs/${encodeURIComponent(props.runId)}/logs`, { seq: step.seq }, signal),
     [api, props.runId, step.seq, step.status],
   );
+  // The run view leaves results out: the step's own route has its checkpointed output.
+  const details = useResource(
+    (signal) => api.get<StepView>(`/v1/runs/${encodeURIComponent(props.runId)}/steps/${step.seq}`, {}, signal),
+    [api, props.runId, step.seq, step.status],
+  );
   return (
     <aside className="side-panel" aria-label={`Step ${step.name}`} data-testid="step-panel">
       <header>
@@ -110,7 +115,9 @@ export function StepPanel(props: {
       </section>
       <section>
         <h3>Output</h3>
-        <JsonView value={step.output} label="Step output" />
+        <Loaded resource={details} what="step output">
+          {(full) => <JsonView value={full.output} label="Step output" />}
+        </Loaded>
       </section>
       <section>
         <h3>Logs</h3>

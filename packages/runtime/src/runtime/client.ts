@@ -15,7 +15,14 @@ import type { RuntimeEvents } from './events.js';
 import type { ProgressWorkflow } from './progress.js';
 import type { StepDurationHistory } from './step-durations.js';
 import { workflowTitle } from './run-ending.js';
-import { toRunDetails, toRunSummary, type RunDetails, type RunSummary } from './run-view.js';
+import {
+  toRunDetails,
+  toRunSummary,
+  toStepView,
+  type RunDetails,
+  type RunSummary,
+  type StepDetails,
+} from './run-view.js';
 import { replayRun, type ReplayRunOptions, type ReplayRunResult } from './run-replay.js';
 import { runFilterOf } from './run-list-filter.js';
 import type { WorkflowRegistry } from './workflow-registry.js';
@@ -183,6 +190,27 @@ export class VigilClient {
       costs,
       { estimates, now: clock.now() },
     );
+  }
+
+  /**
+   * One step of a run with its checkpointed result: what the run view leaves out, since every
+   * step's result together may be megabytes.
+   *
+   * @throws NotFoundError `run_not_found`, `step_not_found`.
+   */
+  async getStep(id: string, seq: number): Promise<StepDetails> {
+    assertRunId(id);
+    const { store } = this.deps;
+    if (!(await store.runs.get(id))) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
+    const [steps, attempts, costs] = await Promise.all([
+      store.checkpoints.list(id),
+      store.checkpoints.attempts(id),
+      store.spend.runCost(id),
+    ]);
+    const step = steps.find((s) => s.seq === seq);
+    if (!step) throw new NotFoundError('step_not_found', `Run ${id} has no step ${seq}`, { path: 'seq' });
+    const output = step.intact && step.output !== null ? (JSON.parse(step.output) as unknown) : null;
+    return { ...toStepView(step, attempts, costs), output };
   }
 
   /** Runs, newest first, one page at a time. */

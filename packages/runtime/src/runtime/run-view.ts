@@ -80,6 +80,12 @@ export interface StepView {
   };
 }
 
+/** One step with its checkpointed result: what `GET /v1/runs/:id/steps/:seq` answers. */
+export interface StepDetails extends StepView {
+  /** The step's result as checkpointed (a fallback's or a provided value included); null before it has one or when the checkpoint failed its checksum. */
+  output: unknown;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
@@ -137,7 +143,7 @@ export function toRunDetails(
   };
 }
 
-function toStepView(
+export function toStepView(
   step: StepRecord,
   attempts: ReadonlyArray<AttemptRecord & { seq: number }>,
   costs: ReadonlyArray<{ seq: number; usd: number }>,

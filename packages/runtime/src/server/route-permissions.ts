@@ -37,6 +37,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/runs': 'read',
   'GET /v1/runs/:id': 'read',
   'GET /v1/runs/:id/stream': 'read',
+  'GET /v1/runs/:id/steps/:seq': 'read',
   'GET /v1/runs/:id/logs': 'read',
   'POST /v1/runs/:id/cancel': 'operate',
   'POST /v1/runs/:id/replay': 'operate',

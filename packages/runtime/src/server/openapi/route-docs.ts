@@ -82,6 +82,11 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     response: RunDetails,
   },
   {
+    route: 'GET /v1/runs/:id/steps/:seq',
+    tag: 'runs',
+    summary: 'One step with its checkpointed result (404 step_not_found)',
+  },
+  {
     route: 'GET /v1/runs/:id/stream',
     tag: 'runs',
     summary: 'A run as server-sent events: a snapshot, then its events until it finishes',

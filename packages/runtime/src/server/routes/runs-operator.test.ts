@@ -165,6 +165,36 @@ describe.each(DIALECTS)('runs for the dashboard on %s', (dialect: Dialect) => {
     expect(await count()).toBe(1);
   });
 
+  it('answers one step with its checkpointed result, and refuses an unknown run or step', async () => {
+    const ledger: string[] = [];
+    const wf = threeSteps(ledger);
+    const vigil = h.vigil([wf], { worker: { pollMs: 100 } });
+    api = await serveApi(vigil);
+    const { id } = await vigil.start(wf, { patient: 'P-1', n: 4 });
+    await h.result(vigil, id);
+
+    const step = await call(api, 'GET', `/v1/runs/${id}/steps/2`);
+    expect(step).toMatchObject({
+      status: 200,
+      body: { seq: 2, name: 'b', kind: 'step', status: 'completed', output: 10 },
+    });
+    // The run view leaves results out; the step's answer has it.
+    const run = await call(api, 'GET', `/v1/runs/${id}`);
+    expect((run.body['steps'] as Array<Record<string, unknown>>)[1]).not.toHaveProperty('output');
+    expect(await call(api, 'GET', `/v1/runs/${id}/steps/9`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'step_not_found', path: 'seq' } },
+    });
+    expect(await call(api, 'GET', `/v1/runs/${MISSING}/steps/1`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'run_not_found' } },
+    });
+    expect(await call(api, 'GET', `/v1/runs/${id}/steps/0`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', path: 'seq' } },
+    });
+  });
+
   it('answers the overview: runs by status and hour, rates, durations, spend, escalations, dead letters, breakers, workers', async () => {
     const hold = gate();
     const quick = defineWorkflow({ name: 'dash.quick', input: Input }, async (ctx) => {

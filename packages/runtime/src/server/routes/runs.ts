@@ -7,7 +7,7 @@ import type { VigilClient } from '../../runtime/client.js';
 import type { RunStreams } from '../../runtime/run-stream.js';
 import { principalOf, type ApiEnv } from '../auth.js';
 import { parseWith, readJsonBody } from '../request-body.js';
-import { ListRunsQuery, ReplayRunBody, StartRunBody } from '../schemas/runs.js';
+import { ListRunsQuery, ReplayRunBody, StartRunBody, StepParams } from '../schemas/runs.js';
 
 /** `/v1/runs`: start, list (with filters), show, follow (server-sent events), cancel and replay runs. */
 export function runRoutes(
@@ -40,6 +40,12 @@ export function runRoutes(
     const run = await client.getRun(id);
     if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
     return c.json(run);
+  });
+
+  // One step with its checkpointed result (the run view leaves results out).
+  app.get('/:id/steps/:seq', async (c) => {
+    const { seq } = parseWith(StepParams, { seq: c.req.param('seq') }, 'invalid_request');
+    return c.json(await client.getStep(c.req.param('id'), seq));
   });
 
   // A `snapshot` event, then the run's events until it finishes, a heartbeat comment meanwhile.

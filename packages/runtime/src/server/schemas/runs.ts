@@ -42,3 +42,8 @@ export const OverviewQuery = z
       .describe('Whole hours or days up to 90d, e.g. 24h (hourly buckets up to 48h, daily above)'),
   })
   .strict();
+
+/** `GET /v1/runs/:id/steps/:seq`: the step's sequence number in the run, from 1. */
+export const StepParams = z.object({
+  seq: z.coerce.number().int('seq must be a whole number').min(1, 'seq must be a step sequence number, from 1'),
+});
