@@ -352,7 +352,10 @@ describe.each(DIALECTS)('tool access policy on %s', (dialect: Dialect) => {
       code: 'policy_denied',
       details: { rule: 'rateLimits.sms.send' },
     });
-    // A minute on, the waiting call gets its token and runs, its attempts untouched.
+    // A minute on, the waiting call gets its token and runs, its attempts untouched. (Up to two
+    // minutes of fake time: the minute is counted from the refusal, and on PostgreSQL the
+    // bucket's clock is the database's.)
+    await h.until(async () => (await b.getRun(second.id))?.status === 'completed', { maxMs: 120_000 });
     expect(await h.result(b, second.id)).toEqual({ eligible: true });
     expect((await b.getRun(second.id))!.steps[0]).toMatchObject({ status: 'completed', attempts: 1 });
     expect(calls.map((c) => c.patientId)).toEqual(['P-1', 'P-2']);
