@@ -4,32 +4,18 @@
  * completed request twice, and the external ledger shows no completed tool call made twice: the
  * loop resumes at the step that was cut off, with the conversation rebuilt from checkpoints.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, expect, it } from 'vitest';
 
-import { createVigil, type Vigil } from '../../src/compose.js';
 import type { AgentResult } from '../../src/core/agent.js';
 import { investigator } from '../fixtures/workflows.js';
-import { OpenAiTestServer, type SeenRequest, type TestReply } from '../helpers/openai-test-server.js';
-import { FIXTURES, VigilProcess, eventually, readLedger } from '../helpers/processes.js';
+import { type SeenRequest, type TestReply } from '../helpers/openai-test-server.js';
+import { LlmWorkers } from '../helpers/llm-workers.js';
+import { eventually, readLedger } from '../helpers/processes.js';
 
-let dir: string;
-let db: string;
-let client: Vigil;
-let server: OpenAiTestServer;
-const processes: VigilProcess[] = [];
-
-function worker(): VigilProcess {
-  const child = new VigilProcess(['worker', '--db', db, '--load', FIXTURES, '--lease-ttl', '1500'], {
-    cwd: dir,
-    env: { VIGIL_LLM_URL: server.baseURL, VIGIL_LLM_MODEL: 'test-model' },
-  });
-  processes.push(child);
-  return child;
-}
+let rig: LlmWorkers;
 
 /** The model: look the entry up, then read the bank's line, then answer from both results. */
 function investigate(request: SeenRequest): TestReply {
@@ -42,25 +28,18 @@ function investigate(request: SeenRequest): TestReply {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-agent-crash-'));
-  db = join(dir, 'vigil.db');
-  server = await new OpenAiTestServer(investigate).start();
-  client = createVigil({ database: db, workflows: [investigator] });
+  rig = await LlmWorkers.start('vigil-agent-crash-', [investigator], investigate);
 });
 
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill()));
-  await client.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 it('resumes an agent loop killed mid-turn and mid-tool without repeating a completed model call or tool call', async () => {
+  const { client, server, dir } = rig;
   const ledger = join(dir, 'ledger.jsonl');
   const release = join(dir, 'release');
   // The second model request (turn 2) is held open: the first kill comes while it is in flight.
   server.failAt(1, { kind: 'hang' });
-  const a = worker();
+  const a = rig.worker();
   await a.waitFor(/worker started/);
   const { id } = await client.start(investigator, { entry: 'E-7', ledger, release });
 
@@ -69,11 +48,11 @@ it('resumes an agent loop killed mid-turn and mid-tool without repeating a compl
   await a.kill('SIGKILL');
 
   // The next worker replays turn 1 and the lookup, asks turn 2 again, and starts the bank's tool.
-  const b = worker();
+  const b = rig.worker();
   await eventually(() => (readLedger(ledger).some((l) => l.step === 'statement:start') ? true : undefined), 30_000);
   await b.kill('SIGKILL');
 
-  const c = worker();
+  const c = rig.worker();
   await c.waitFor(/worker started/);
   await eventually(
     () => (readLedger(ledger).filter((l) => l.step === 'statement:start').length === 2 ? true : undefined),

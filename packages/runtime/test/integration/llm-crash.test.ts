@@ -4,52 +4,29 @@
  * replayed from its checkpoint; the one that was in flight never completed, and is sent once more
  * by the worker that takes the run over.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { afterEach, beforeEach, expect, it } from 'vitest';
 
-import { createVigil, type Vigil } from '../../src/compose.js';
 import { reviewer } from '../fixtures/workflows.js';
-import { OpenAiTestServer, type SeenRequest } from '../helpers/openai-test-server.js';
-import { FIXTURES, VigilProcess, eventually } from '../helpers/processes.js';
+import { type SeenRequest } from '../helpers/openai-test-server.js';
+import { LlmWorkers } from '../helpers/llm-workers.js';
+import { eventually } from '../helpers/processes.js';
 
-let dir: string;
-let db: string;
-let client: Vigil;
-let server: OpenAiTestServer;
-const processes: VigilProcess[] = [];
-
-function worker(): VigilProcess {
-  const child = new VigilProcess(['worker', '--db', db, '--load', FIXTURES, '--lease-ttl', '1500'], {
-    cwd: dir,
-    env: { VIGIL_LLM_URL: server.baseURL, VIGIL_LLM_MODEL: 'test-model' },
-  });
-  processes.push(child);
-  return child;
-}
+let rig: LlmWorkers;
 
 const prompt = (request: SeenRequest) => request.messages.at(-1)?.content;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-llm-crash-'));
-  db = join(dir, 'vigil.db');
-  server = await new OpenAiTestServer().start();
-  client = createVigil({ database: db, workflows: [reviewer] });
+  rig = await LlmWorkers.start('vigil-llm-crash-', [reviewer]);
 });
 
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill()));
-  await client.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 it('never completes a model request twice when its worker is killed in the middle of an LLM call', async () => {
+  const { client, server } = rig;
   // The first request (the draft) is answered; the second (the review) is held open.
   server.failAt(1, { kind: 'hang' });
-  const a = worker();
+  const a = rig.worker();
   await a.waitFor(/worker started/);
   const { id } = await client.start(reviewer, { topic: 'the night shift' });
 
@@ -62,7 +39,7 @@ it('never completes a model request twice when its worker is killed in the middl
   expect(inFlight!.steps.find((s) => s.name === 'review')).toMatchObject({ status: 'running', attempts: 1 });
 
   await a.kill('SIGKILL');
-  const b = worker();
+  const b = rig.worker();
   await b.waitFor(/worker started/);
 
   const run = await eventually(async () => {
