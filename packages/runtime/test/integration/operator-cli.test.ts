@@ -2,8 +2,7 @@
  * The operator's path through the CLI against `vigil dev`: tools, the escalation inbox, the
  * dead-letter queue and circuit breakers, in tables and in JSON.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,26 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DeadLetterView, EscalationView } from '../../src/runtime/operator-views.js';
 import type { RunDetails } from '../../src/runtime/run-view.js';
-import { DEV_KEY_LINE, VigilProcess, eventually, runCli } from '../helpers/processes.js';
+import { DevServer } from '../helpers/dev-server.js';
+import { eventually } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/operator-workflows.ts', import.meta.url));
 
-let dir: string;
-let dev: VigilProcess;
-let url: string;
-/** The admin key `vigil dev` printed. */
-let key: string;
+let dev: DevServer;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
+const cli = (...args: string[]) => dev.cli(...args);
 /** The API straight, to set up and to wait: a CLI process per poll would cost a second each. */
-const api = async <T>(path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as T;
-};
+const api = <T>(path: string, body?: unknown) => dev.api<T>(path, body);
 const start = async (workflow: string, input: unknown) =>
   (await api<{ id: string }>('/v1/runs', { workflow, input })).id;
 const runsReach = (ids: string[], status: string) =>
@@ -44,15 +33,9 @@ const runsReach = (ids: string[], status: string) =>
   );
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-operator-'));
-  dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
-  url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
+  dev = await DevServer.start('vigil-operator-', FIXTURES);
 });
-afterAll(async () => {
-  await dev.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => dev.close());
 
 describe('operator CLI against vigil dev', { timeout: 60_000 }, () => {
   it('lists tools, shows an escalation and resolves it with a value from a file', async () => {
@@ -78,7 +61,7 @@ describe('operator CLI against vigil dev', { timeout: 60_000 }, () => {
     expect(noValue.code).toBe(1);
     expect(noValue.stderr).toContain('--decision provide needs --value');
 
-    writeFileSync(join(dir, 'dose.json'), '{"dose":450}');
+    writeFileSync(join(dev.dir, 'dose.json'), '{"dose":450}');
     const resolved = await cli(
       'escalations',
       'resolve',
@@ -97,7 +80,7 @@ describe('operator CLI against vigil dev', { timeout: 60_000 }, () => {
   });
 
   it('replays the dead-letter queue: usage errors, failures that do not stop the rest, then all of it', async () => {
-    const gate = join(dir, 'gate');
+    const gate = join(dev.dir, 'gate');
     const ids = await Promise.all([1, 2].map(() => start('test.gated', { gate })));
     await runsReach(ids, 'dead_lettered');
 

@@ -2,32 +2,21 @@
  * `vigil runs replay` and the run list's filters from the CLI, against `vigil dev` in a child
  * process; step executions are counted in the workflows' own ledger file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RunDetails } from '../../src/runtime/run-view.js';
-import { DEV_KEY_LINE, VigilProcess, eventually, readLedger, runCli } from '../helpers/processes.js';
+import { DevServer } from '../helpers/dev-server.js';
+import { eventually, readLedger } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/workflows.ts', import.meta.url));
 
-let dir: string;
-let dev: VigilProcess;
-let url: string;
-let key: string;
+let dev: DevServer;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
-const api = async <T>(path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as T;
-};
+const cli = (...args: string[]) => dev.cli(...args);
+const api = <T>(path: string, body?: unknown) => dev.api<T>(path, body);
 const completed = (id: string) =>
   eventually(
     async () => {
@@ -40,19 +29,13 @@ const completed = (id: string) =>
 const executions = (ledger: string) => readLedger(ledger).map((line) => line.step);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-runs-cli-'));
-  dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
-  url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
+  dev = await DevServer.start('vigil-runs-cli-', FIXTURES);
 });
-afterAll(async () => {
-  await dev.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => dev.close());
 
 describe('vigil runs replay and list filters against vigil dev', { timeout: 60_000 }, () => {
   it('replays a run from a step: earlier steps keep their results, the rest execute again', async () => {
-    const ledger = join(dir, 'chain.ledger');
+    const ledger = join(dev.dir, 'chain.ledger');
     const { id } = await api<{ id: string }>('/v1/runs', {
       workflow: 'test.chain',
       input: { steps: 3, stepMs: 0, ledger },

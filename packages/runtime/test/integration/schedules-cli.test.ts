@@ -2,32 +2,23 @@
  * `vigil schedules` against `vigil dev`: add a schedule and watch it fire, list, show, run one
  * now, pause, resume and remove it, in tables and in JSON; and the refusals a user meets.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ScheduleView } from '../../src/runtime/operator-views.js';
 import type { RunSummary } from '../../src/runtime/run-view.js';
-import { DEV_KEY_LINE, VigilProcess, eventually, runCli, sleep } from '../helpers/processes.js';
+import { DevServer } from '../helpers/dev-server.js';
+import { eventually, sleep } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/schedule-workflows.ts', import.meta.url));
 
-let dir: string;
-let dev: VigilProcess;
-let url: string;
-/** The admin key `vigil dev` printed. */
-let key: string;
+let dev: DevServer;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
+const cli = (...args: string[]) => dev.cli(...args);
 /** The runs schedule `id` started, by the slot (or `manual:<time>`) in their idempotency keys. */
 const runsOf = async (id: string): Promise<string[]> => {
-  const res = await fetch(`${url}/v1/runs?workflow=test.tick&limit=500`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  const { runs } = (await res.json()) as { runs: RunSummary[] };
+  const { runs } = await dev.api<{ runs: RunSummary[] }>('/v1/runs?workflow=test.tick&limit=500');
   const prefix = `schedule:${id}:`;
   return runs.flatMap((run) =>
     run.idempotencyKey?.startsWith(prefix) ? [run.idempotencyKey.slice(prefix.length)] : [],
@@ -35,16 +26,10 @@ const runsOf = async (id: string): Promise<string[]> => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-schedules-'));
-  dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
-  url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
-  await dev.waitFor(/scheduler started/);
+  dev = await DevServer.start('vigil-schedules-', FIXTURES);
+  await dev.process.waitFor(/scheduler started/);
 });
-afterAll(async () => {
-  await dev.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => dev.close());
 
 describe('vigil schedules against vigil dev', { timeout: 60_000 }, () => {
   it('adds a schedule and it fires; lists, shows, triggers, pauses, resumes and removes it', async () => {

@@ -2,9 +2,6 @@
  * Spend and budgets through the CLI against `vigil dev`: a run held by its budget, the spend
  * table, the limits, raising the run's limit, and the run going on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,24 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpendReport } from '../../src/runtime/budget-client.js';
 import type { EscalationView } from '../../src/runtime/operator-views.js';
 import type { RunDetails } from '../../src/runtime/run-view.js';
-import { DEV_KEY_LINE, VigilProcess, eventually, runCli } from '../helpers/processes.js';
+import { DevServer } from '../helpers/dev-server.js';
+import { eventually } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/spend-workflows.ts', import.meta.url));
 
-let dir: string;
-let dev: VigilProcess;
-let url: string;
-let key: string;
+let dev: DevServer;
 
-const cli = (...args: string[]) => runCli([...args, '--url', url], { cwd: dir, env: { VIGIL_API_KEY: key } });
-const api = async <T>(path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as T;
-};
+const cli = (...args: string[]) => dev.cli(...args);
+const api = <T>(path: string, body?: unknown) => dev.api<T>(path, body);
 const runReaches = (id: string, status: string) =>
   eventually(
     async () => {
@@ -41,17 +29,11 @@ const runReaches = (id: string, status: string) =>
   );
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-spend-'));
-  // The config file's daily limit for the whole deployment.
-  writeFileSync(join(dir, 'vigil.config.mjs'), 'export default { budgets: { globalPerDayUsd: 10 } };\n');
-  dev = new VigilProcess(['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', FIXTURES], { cwd: dir });
-  url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
+  dev = await DevServer.start('vigil-spend-', FIXTURES, {
+    files: { 'vigil.config.mjs': 'export default { budgets: { globalPerDayUsd: 10 } };\n' },
+  });
 });
-afterAll(async () => {
-  await dev.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => dev.close());
 
 describe('spend CLI against vigil dev', { timeout: 60_000 }, () => {
   it('shows spend and limits, and raising a run budget lets its run go on', async () => {
