@@ -43,7 +43,7 @@ describe.each(DIALECTS)('step input on %s', (dialect: Dialect) => {
         apiKey: 'sk-live-123',
         notes: 'allergic to penicillin',
         // Coerced by the tool's schema: the recorded input is what the tool received.
-        count: '2' as unknown as number,
+        count: '2',
       });
       return ctx.step('plain', () => 1);
     });
