@@ -6,9 +6,9 @@ import { httpApp } from '../../test/helpers/http-app.js';
 import { OpenAiTestServer } from '../../test/helpers/openai-test-server.js';
 import { defineTool } from '../core/tool.js';
 import { defineWorkflow } from '../core/workflow.js';
-import { REDACTED } from '../governance/audit-redaction.js';
+import { REDACTED, redactionRules } from '../governance/audit-redaction.js';
 import type { StepDetails } from './run-view.js';
-import { MAX_STEP_INPUT_BYTES } from './step-input.js';
+import { MAX_STEP_INPUT_BYTES, toolStepInput } from './step-input.js';
 
 const Args = z.object({ patientId: z.string(), apiKey: z.string(), notes: z.string(), count: z.coerce.number() });
 
@@ -27,6 +27,28 @@ function flakyTool(failures: number) {
   });
   return { tool, calls: () => calls };
 }
+
+describe('toolStepInput', () => {
+  it('redacts default keys, tool-argument paths of the trail and step.input paths, at any depth', () => {
+    const rules = redactionRules({ redactPaths: ['policy.decided.args.notes', 'step.input.meds.dose', 'log.ward'] });
+    const args = {
+      ward: 'B',
+      notes: 'n',
+      password: 'p',
+      meds: [{ name: 'warfarin', dose: 5 }],
+      nested: { token: 't' },
+    };
+    expect(JSON.parse(toolStepInput(args, rules))).toEqual({
+      ward: 'B',
+      notes: REDACTED,
+      password: REDACTED,
+      meds: [{ name: 'warfarin', dose: REDACTED }],
+      nested: { token: REDACTED },
+    });
+    // The rules are not changed for the audit trail's own use.
+    expect(rules.paths).toHaveLength(3);
+  });
+});
 
 describe.each(DIALECTS)('step input on %s', (dialect: Dialect) => {
   let h: Harness;
