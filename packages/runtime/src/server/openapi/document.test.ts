@@ -132,6 +132,7 @@ describe.each(DIALECTS)('GET /openapi.json on %s', (dialect: Dialect) => {
 
     shapes.RunList.parse((await get('/v1/runs', api.apiKey)).body);
     shapes.RunDetails.parse((await get(`/v1/runs/${id}`, api.apiKey)).body);
+    shapes.StepDetails.parse((await get(`/v1/runs/${id}/steps/1`, api.apiKey)).body);
     shapes.ReplayRunAnswer.parse((await post(`/v1/runs/${id}/replay`, { fromSeq: 1 })).body);
     shapes.Overview.parse((await get('/v1/overview', api.apiKey)).body);
     shapes.EscalationList.parse((await get('/v1/escalations?status=all', api.apiKey)).body);

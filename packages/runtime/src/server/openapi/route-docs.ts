@@ -18,6 +18,7 @@ import {
   RunList,
   RunSummary,
   StartRunAnswer,
+  StepDetails,
   WhoAmIAnswer,
 } from '../schemas/responses.js';
 import { RunLogsQuery } from '../schemas/run-logs.js';
@@ -86,7 +87,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   {
     route: 'GET /v1/runs/:id/steps/:seq',
     tag: 'runs',
-    summary: 'One step with its checkpointed result (404 step_not_found)',
+    summary: 'One step with its input and checkpointed result (404 step_not_found)',
+    response: StepDetails,
   },
   {
     route: 'GET /v1/runs/:id/stream',

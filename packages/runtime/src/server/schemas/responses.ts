@@ -54,6 +54,15 @@ export const StepView = z.looseObject({
   costUsd: z.number().nullable(),
 });
 
+export const StepDetails = StepView.extend({
+  input: z
+    .unknown()
+    .describe(
+      "What the step was called with, redacted: a tool call's checked arguments; an LLM call's { model, messages, system, tools, structured }; null for other kinds",
+    ),
+  output: z.unknown().describe('The result as checkpointed; null before it has one or when its checksum failed'),
+});
+
 export const Escalation = z.looseObject({
   id: z.string(),
   runId: z.string(),
