@@ -1,14 +1,15 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
-import { ApiClient, ApiError } from './api/client';
+import { ApiClient } from './api/client';
 
 const STORAGE_KEY = 'vigil.apiKey';
 
-/** Who the key belongs to, as far as the API tells: the key id (from the key itself) and its role. */
+/** Who the key belongs to, as `GET /v1/whoami` answers: the key's id, name, role and what the role may do. */
 export interface Identity {
   keyId: string;
   role: string;
   name: string | null;
+  permissions: string[];
 }
 
 export interface Session {
@@ -19,21 +20,24 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-/** Roles whose keys may act on runs, escalations, dead letters, breakers and schedules (`operate`). */
-const OPERATORS = new Set(['admin', 'operator']);
-
 /**
- * Whether this key may act (cancel, replay, resolve, reset…). Buttons it may not use are
- * disabled with the reason, instead of failing with a 403 when pressed. An unknown role is
- * given the benefit of the doubt: the server decides anyway.
+ * Whether this key may act (cancel, replay, resolve, reset…): its role has `operate`. Buttons
+ * it may not use are disabled with the reason, instead of failing with a 403 when pressed.
  */
 export function useCanOperate(): boolean {
-  const { role } = useSession().identity;
-  return role === 'unknown' || OPERATORS.has(role);
+  return useSession().identity.permissions.includes('operate');
+}
+
+/** Whether this key may start runs (`trigger`). */
+export function useCanTrigger(): boolean {
+  return useSession().identity.permissions.includes('trigger');
 }
 
 /** The tooltip on a disabled action. */
 export const NEEDS_OPERATOR = "Your key's role cannot act on runs: an operator or admin key can";
+
+/** The tooltip on a disabled start. */
+export const NEEDS_TRIGGER = "Your key's role cannot start runs: a trigger, operator or admin key can";
 
 export function useSession(): Session {
   const session = useContext(SessionContext);
@@ -55,25 +59,13 @@ export function storeKey(key: string | null): void {
   else sessionStorage.setItem(STORAGE_KEY, key);
 }
 
-/**
- * Finds out who a key is with routes that exist on every server: `GET /v1/workflows` proves the
- * key is good (`read`); `GET /v1/keys` answers an admin with the key list (its name is there)
- * and anyone else with a 403 whose message names the role ("The operator role lacks …").
- */
+/** Finds out who a key is: `GET /v1/whoami` (any key with `read`; a bad key is refused here). */
 export async function identify(api: ApiClient): Promise<Identity> {
-  await api.get('/v1/workflows');
-  const keyId = /^vgl_([^_]+)_/.exec(api.key)?.[1] ?? 'unknown';
-  try {
-    const { keys } = await api.get<{ keys: Array<{ id: string; name: string; role: string }> }>('/v1/keys');
-    const own = keys.find((k) => k.id === keyId);
-    return { keyId, role: own?.role ?? 'admin', name: own?.name ?? null };
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403) {
-      const role = /The (\w+) role lacks/.exec(error.message)?.[1] ?? 'unknown';
-      return { keyId, role, name: null };
-    }
-    throw error;
-  }
+  const { key, permissions } = await api.get<{
+    key: { id: string; name: string; role: string };
+    permissions: string[];
+  }>('/v1/whoami');
+  return { keyId: key.id, role: key.role, name: key.name, permissions };
 }
 
 /** The login state of the page: a session once a key was accepted, else null. */

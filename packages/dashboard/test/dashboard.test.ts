@@ -1,8 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
  * `vigil dev` child process serving a fresh build of it: log in, watch a run's timeline move
- * live, resolve its escalation from the inbox, replay a dead letter, visit every screen — and
- * no console error anywhere. Screenshots land in `test-artifacts/dashboard/`.
+ * live, resolve its escalation from the inbox, replay a dead letter, start a run from the form
+ * and see its step input, visit every screen — and no console error anywhere. Screenshots land in `test-artifacts/dashboard/`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,48 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     await page.locator(`tr:has(a[href="/runs/${id}"]) .badge.status-cancelled`).waitFor();
   });
 
+  it('starts a run from the Runs page: a 422 names the field and keeps the input, then the run opens and moves live', async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const form = page.getByRole('form', { name: 'Start run' });
+    await form.getByLabel('Workflow to start').selectOption('demo.intake');
+    // Prefilled from the workflow's input schema.
+    const input = form.getByLabel('Run input');
+    expect(JSON.parse(await input.inputValue())).toEqual({ patientId: '', ward: '' });
+
+    await input.fill('{"patientId": 42, "ward": "B"}');
+    await form.getByRole('button', { name: 'Start', exact: true }).click();
+    const error = form.getByTestId('start-run-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('input.patientId');
+    expect(await input.inputValue()).toBe('{"patientId": 42, "ward": "B"}');
+    // The refused start's 422 is the one console error expected here.
+    expect(consoleErrors).toEqual([expect.stringContaining('status of 422')]);
+    consoleErrors.length = 0;
+    await shot('start-run');
+
+    await input.fill('{"patientId": "P-3003", "ward": "B"}');
+    await form.getByLabel('Idempotency key').fill('intake-P-3003');
+    await form.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    const id = page.url().slice(page.url().lastIndexOf('/') + 1);
+    // Without a reload: the slow step is seen running, then done, and the run completes.
+    await page.locator('[data-testid="timeline-step"][data-step="prepare"][data-status="running"]').waitFor();
+    await page.locator('[data-testid="timeline-step"][data-step="admit"][data-status="completed"]').waitFor();
+    await page.locator('.badge.status-completed').first().waitFor();
+    expect(await runStatus(id)).toBe('completed');
+    const run = await api<{ idempotencyKey: string; principal: string }>(`/v1/runs/${id}`);
+    expect(run.idempotencyKey).toBe('intake-P-3003');
+
+    // The tool call's input, its token redacted.
+    await page.locator('[data-testid="timeline-step"][data-step="lookup"]').click();
+    const stepInput = page.getByTestId('step-panel').getByLabel('Step input');
+    await stepInput.waitFor();
+    const shown = JSON.parse((await stepInput.textContent())!) as Record<string, unknown>;
+    expect(shown).toEqual({ patientId: 'P-3003', ward: 'B', apiToken: '[redacted]' });
+    await shot('step-input');
+  });
+
   it('renders every other screen with its data or its empty state', async () => {
     const screens: Array<[string, string, string]> = [
       ['Overview', 'overview', 'Runs (24 h)'],
@@ -164,7 +206,7 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
       ['Schedules', 'schedules', 'No schedules'],
       ['Tools', 'tools', 'demo.billing:charge'],
       ['Spend', 'spend', 'Total'],
-      ['Audit', 'audit', 'escalation.resolved'],
+      ['Audit', 'audit', 'Chain verified'],
     ];
     for (const [link, name, text] of screens) {
       await page.getByRole('link', { name: link, exact: true }).click();
@@ -189,6 +231,11 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
       const replay = viewer.getByRole('button', { name: 'Replay', exact: true });
       await replay.waitFor();
       expect(await replay.isDisabled()).toBe(true);
+      await viewer.getByRole('link', { name: 'Runs', exact: true }).click();
+      const start = viewer.getByRole('button', { name: 'Start run' });
+      await start.waitFor();
+      expect(await start.isDisabled()).toBe(true);
+      expect(await start.getAttribute('title')).toMatch(/cannot start runs/);
     } finally {
       await viewer.close();
     }

@@ -196,6 +196,7 @@ export class Vigil {
       store: this.store,
       recorder: this.auditRecorder,
       headFile: this.auditHead?.file ?? null,
+      signingKey: this.auditHead?.signingKey ?? null,
     });
     this.alerts = new AlertEvaluator(
       { store: this.store, clock: this.store.clock, logger: this.logger, events: this.events, ready: this.migrated },

@@ -38,8 +38,9 @@ export class ApiClient {
     return this.request<T>('GET', withQuery(path, query), undefined, signal);
   }
 
-  post<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  /** `headers`: extra request headers (`Idempotency-Key`). */
+  post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('POST', path, body, undefined, headers);
   }
 
   /** Headers for a raw `fetch` (the event streams). */
@@ -47,12 +48,18 @@ export class ApiClient {
     return { authorization: `Bearer ${this.key}`, ...extra };
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(path, {
         method,
-        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        headers: this.headers(body === undefined ? extra : { 'content-type': 'application/json', ...extra }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(signal ? { signal } : {}),
       });

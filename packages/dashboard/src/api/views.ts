@@ -77,7 +77,10 @@ export interface StepView {
   intact: boolean;
   failedAttempts: AttemptView[];
   costUsd: number | null;
-  /** Not in every server's run view: the step's recorded input and result. */
+  /**
+   * Only in `GET /v1/runs/:id/steps/:seq`: what the step was called with (a tool's arguments,
+   * an LLM request's summary), redacted; and its result.
+   */
   input?: unknown;
   output?: unknown;
   policy?: { decision: string; rule: string | null; reason: string | null };

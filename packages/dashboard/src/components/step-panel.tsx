@@ -14,7 +14,14 @@ interface LogLine {
   fields?: Record<string, unknown>;
 }
 
-/** One step in full: its attempts, error, result, tokens, cost and log lines; replay from here. */
+/** Why a step shows no input: only tool and LLM calls record one. */
+function inputAbsence(kind: string): string {
+  return kind === 'tool' || kind === 'llm'
+    ? 'Not recorded (a step from before Vigil kept inputs, or one that never started).'
+    : 'Only tool and LLM calls record an input.';
+}
+
+/** One step in full: its input, attempts, error, result, tokens, cost and log lines; replay from here. */
 export function StepPanel(props: {
   runId: string;
   step: StepView;
@@ -111,7 +118,15 @@ export function StepPanel(props: {
       )}
       <section>
         <h3>Input</h3>
-        <JsonView value={step.input} label="Step input" />
+        <Loaded resource={details} what="step input">
+          {(full) =>
+            full.input === null || full.input === undefined ? (
+              <span className="muted">{inputAbsence(step.kind)}</span>
+            ) : (
+              <JsonView value={full.input} label="Step input" />
+            )
+          }
+        </Loaded>
       </section>
       <section>
         <h3>Output</h3>

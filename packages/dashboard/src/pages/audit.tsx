@@ -2,13 +2,17 @@ import { useState } from 'react';
 
 import { useResource } from '../api/use-resource';
 import type { AuditEntry } from '../api/views';
+import { AuditStatus } from '../components/audit-status';
 import { time } from '../components/format';
 import { PageHeader } from '../components/layout';
 import { Empty, Loaded } from '../components/states';
 import { Link } from '../router';
 import { useSession } from '../session';
 
-/** The hash-chained audit trail, filtered by run, principal and event type, page by page. */
+/**
+ * The hash-chained audit trail, filtered by run, principal and event type, page by page, under
+ * its verification status. Each entry carries its hash (hover its number).
+ */
 export function AuditPage() {
   const { api } = useSession();
   const [filters, setFilters] = useState({ run: '', principal: '', type: '' });
@@ -29,10 +33,7 @@ export function AuditPage() {
   return (
     <>
       <PageHeader title="Audit trail" />
-      <p className="notice" data-testid="audit-verification">
-        Chain verification is not served over HTTP yet: run <code>vigil audit verify</code> on the database. Each entry
-        carries its hash (hover its number), so a client can recompute the chain.
-      </p>
+      <AuditStatus />
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <input aria-label="Run" placeholder="run id" value={filters.run} onChange={(e) => set('run', e.target.value)} />
         <input

@@ -8,9 +8,10 @@ import { forEachRun, type BulkResult } from '../components/bulk-actions';
 import { ago, duration, shortId, time } from '../components/format';
 import { PageHeader } from '../components/layout';
 import { StatusBadge } from '../components/status-badge';
+import { StartRunForm } from '../components/start-run';
 import { Empty, Loaded } from '../components/states';
 import { Link, setQuery, useLocation } from '../router';
-import { NEEDS_OPERATOR, useCanOperate, useSession } from '../session';
+import { NEEDS_OPERATOR, NEEDS_TRIGGER, useCanOperate, useCanTrigger, useSession } from '../session';
 
 const FILTERS = ['status', 'workflow', 'from', 'to', 'q'] as const;
 /** Filters the server may not know yet (`400` naming them): then applied here, to the page loaded. */
@@ -32,6 +33,8 @@ export function RunsPage() {
     string
   >;
   const canOperate = useCanOperate();
+  const canTrigger = useCanTrigger();
+  const [starting, setStarting] = useState(query.get('start') !== null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulk, setBulk] = useState<BulkResult | null>(null);
   const runs = useResource((signal) => listRuns(api, filters, signal), [api, ...FILTERS.map((name) => filters[name])]);
@@ -67,7 +70,16 @@ export function RunsPage() {
     <>
       <PageHeader title="Runs">
         <StreamIndicator mode={mode} />
+        <button
+          type="button"
+          onClick={() => setStarting((open) => !open)}
+          disabled={!canTrigger}
+          title={canTrigger ? undefined : NEEDS_TRIGGER}
+        >
+          Start run
+        </button>
       </PageHeader>
+      {starting && canTrigger && <StartRunForm onClose={() => setStarting(false)} />}
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <input
           aria-label="Search"

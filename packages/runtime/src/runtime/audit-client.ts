@@ -1,7 +1,14 @@
+import { existsSync } from 'node:fs';
+
 import type { AuditEntry } from '../core/audit-chain.js';
 import type { Store } from '../store/store.js';
 import type { AuditRecorder } from './audit-recorder.js';
-import { verifyAuditTrail, type AuditVerifyReport, type VerifyAuditOptions } from './audit-verification.js';
+import {
+  readSignedHead,
+  verifyAuditTrail,
+  type AuditVerifyReport,
+  type VerifyAuditOptions,
+} from './audit-verification.js';
 
 export interface AuditQuery {
   runId?: string;
@@ -22,7 +29,15 @@ export interface AuditPage {
 
 /** The audit trail as operators read it: entries by run, principal or type; verification. */
 export class AuditClient {
-  constructor(private readonly deps: { store: Store; recorder: AuditRecorder | undefined; headFile: string | null }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      recorder: AuditRecorder | undefined;
+      headFile: string | null;
+      /** The key this instance signs its head with; with `headFile`, {@link verifyAll} checks the head too. */
+      signingKey?: string | null;
+    },
+  ) {}
 
   /** Where this instance writes the signed head; null without a signing key (truncation then goes unnoticed). */
   get headFile(): string | null {
@@ -49,6 +64,20 @@ export class AuditClient {
   /** Appends the entries this process recorded and has not appended yet. */
   async flush(): Promise<void> {
     await this.deps.recorder?.flush();
+  }
+
+  /**
+   * Verifies the whole trail as `vigil audit verify` does, and, when this instance signs a head
+   * and its file exists, that the trail still reaches it (so truncation is caught too). Reads
+   * every entry once, a page at a time: the cost grows with the trail.
+   */
+  async verifyAll(): Promise<AuditVerifyReport & { headChecked: boolean }> {
+    const { headFile, signingKey } = this.deps;
+    const checkHead = headFile !== null && typeof signingKey === 'string' && existsSync(headFile);
+    const report = checkHead
+      ? await this.verify({ head: await readSignedHead(headFile), signingKey })
+      : await this.verify();
+    return { ...report, headChecked: checkHead };
   }
 
   /** Verifies the whole trail; see {@link verifyAuditTrail}. */

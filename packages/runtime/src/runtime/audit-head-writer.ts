@@ -42,6 +42,11 @@ export class AuditHeadWriter {
     return this.deps.file;
   }
 
+  /** The key the head is signed with, for verifying the head this process wrote. */
+  get signingKey(): string {
+    return this.deps.signingKey;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

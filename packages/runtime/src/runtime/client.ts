@@ -202,15 +202,16 @@ export class VigilClient {
     assertRunId(id);
     const { store } = this.deps;
     if (!(await store.runs.get(id))) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
-    const [steps, attempts, costs] = await Promise.all([
+    const [steps, attempts, costs, input] = await Promise.all([
       store.checkpoints.list(id),
       store.checkpoints.attempts(id),
       store.spend.runCost(id),
+      store.checkpoints.input(id, seq),
     ]);
     const step = steps.find((s) => s.seq === seq);
     if (!step) throw new NotFoundError('step_not_found', `Run ${id} has no step ${seq}`, { path: 'seq' });
     const output = step.intact && step.output !== null ? (JSON.parse(step.output) as unknown) : null;
-    return { ...toStepView(step, attempts, costs), output };
+    return { ...toStepView(step, attempts, costs), input: parseInput(input), output };
   }
 
   /** Runs, newest first, one page at a time. */
@@ -311,5 +312,18 @@ function progressWorkflow(name: string, workflow: AnyWorkflow | undefined): Prog
 function assertRunId(id: string): void {
   if (typeof id !== 'string' || !isRunId(id)) {
     throw new InvalidArgumentError(`${JSON.stringify(id)} is not a run id`, { path: 'id' });
+  }
+}
+
+/**
+ * A recorded step input. It is outside the checksum (replay never reads it), so text that no
+ * longer parses is shown as what it is rather than failing the whole answer.
+ */
+function parseInput(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { unreadable: text.slice(0, 200) };
   }
 }

@@ -13,6 +13,7 @@ import { estimateTokens } from '../llm/usage.js';
 import type { TokenCounts } from '../store/spend-store.js';
 import type { RuntimeEvents } from './events.js';
 import type { PolicyCall } from './policy-step.js';
+import { llmStepInput } from './step-input.js';
 import type { AttemptContext } from './step-runner.js';
 
 /** An LLM call's policy defaults: a tool's (3 attempts with backoff) with a 60 s timeout. */
@@ -107,6 +108,14 @@ export function llmCall(
     access: undefined,
     verify: undefined,
     checkValue,
+    input: () =>
+      llmStepInput({
+        model: model.modelId,
+        messages: request.messages?.length ?? (request.prompt === undefined ? 0 : 1),
+        system: request.system !== undefined,
+        tools: [...new Set(toolNames.values())],
+        structured: request.output !== undefined,
+      }),
     expectedCost: () =>
       price({
         input: estimateTokens(estimateText),

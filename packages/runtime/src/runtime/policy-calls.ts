@@ -3,9 +3,11 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
 import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/tool.js';
+import type { RedactionRules } from '../governance/audit-redaction.js';
 import type { PolicyCall } from './policy-step.js';
 import { toolSpan } from './run-tracing.js';
 import type { AttemptContext } from './step-runner.js';
+import { toolStepInput } from './step-input.js';
 import type { ToolAccess } from './tool-access-gate.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
@@ -49,7 +51,8 @@ export function stepCall(
  * tool's input schema before anything is recorded (a bad argument never reaches the tool), the
  * overrides are applied over the tool's own policy, and every result is checked against its
  * output schema. `access` is the run's side of the tool access policy: the workflow's policy,
- * the run's input and who started it; the checked arguments complete it.
+ * the run's input and who started it; the checked arguments complete it. The step records the
+ * checked arguments as its input, redacted by `rules` (the audit trail's).
  */
 export function toolCall(
   tool: Tool<unknown, unknown, unknown>,
@@ -57,6 +60,7 @@ export function toolCall(
   overrides: ToolCallOptions,
   maxPayloadBytes: number,
   access: Omit<ToolAccess, 'tool' | 'args'>,
+  rules: RedactionRules,
 ): (seq: number) => PolicyCall {
   if (!isTool(tool)) throw new InvalidArgumentError('ctx.tool() needs a tool made by defineTool as its first argument');
   const input = checkSchema(tool.input, args, 'tool_input_invalid', 'args', `Invalid arguments for tool ${tool.name}`);
@@ -88,6 +92,7 @@ export function toolCall(
     verify: tool.verify ? (key) => tool.verify!(input, key) : undefined,
     checkValue,
     expectedCost: () => expectedToolCost(tool, input),
+    input: () => toolStepInput(input, rules),
   });
 }
 

@@ -82,6 +82,13 @@ export interface StepView {
 
 /** One step with its checkpointed result: what `GET /v1/runs/:id/steps/:seq` answers. */
 export interface StepDetails extends StepView {
+  /**
+   * What the step was called with, redacted by the audit trail's rules: a tool call's checked
+   * arguments; for an LLM call `{ model, messages, system, tools, structured }` (a summary: the
+   * conversation is rebuilt from checkpoints). Null for other kinds, and for steps recorded
+   * before inputs were.
+   */
+  input: unknown;
   /** The step's result as checkpointed (a fallback's or a provided value included); null before it has one or when the checkpoint failed its checksum. */
   output: unknown;
 }

@@ -89,6 +89,11 @@ export interface AttemptCall {
   maxResultBytes: number;
   /** The attempt span's name and GenAI attributes (tool and LLM calls); a plain step's is `step <name>`. */
   span?: SpanSpec;
+  /**
+   * What the call is recorded with (tool arguments, an LLM request's summary), as redacted JSON
+   * text: made only when the step's first "started" row is written, and written with it.
+   */
+  input?: () => string;
 }
 
 /** The row of a step in `status`, with the fields every write of it repeats. */
@@ -127,6 +132,8 @@ export async function runAttempt(
   const startedAt = clock.now();
   const { firstStartedAt, ...riding } = carry;
   const started = stepRow(call, 'running', { attempts: attempt, startedAt: firstStartedAt ?? startedAt, ...riding });
+  // The input rides with the step's first row and stays on it: later rows of the step leave it be.
+  if (firstStartedAt === undefined && call.input) started.input = call.input();
   // A step never starts on a lease with less than half its TTL left: the renewal rides along
   // with the "started" row. Otherwise the heartbeat keeps it, and the row costs no lease write.
   const renewUntil = host.leaseExpiresAt - startedAt < leaseTtlMs / 2 ? startedAt + leaseTtlMs : undefined;

@@ -44,6 +44,7 @@ import { budgetRoutes, spendRoutes } from './routes/spend.js';
 import { streamRoutes } from './routes/stream.js';
 import { toolRoutes } from './routes/tools.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { workflowRoutes } from './routes/workflows.js';
 import type { WebhookSource } from './webhook-sources.js';
 
@@ -139,9 +140,11 @@ export function createApp(options: AppOptions): Hono {
           deadLetters: '/v1/dead-letters',
           breakers: '/v1/breakers',
           keys: '/v1/keys',
+          whoami: '/v1/whoami',
           spend: '/v1/spend',
           budgets: '/v1/budgets',
           audit: '/v1/audit',
+          auditVerify: '/v1/audit/verify',
           alerts: '/v1/alerts',
           agentMemory: '/v1/agents/:name/memory',
           metrics: '/metrics',
@@ -174,6 +177,7 @@ export function createApp(options: AppOptions): Hono {
   app.route('/v1/dead-letters', deadLetterRoutes(options.deadLetters, options.maxBodyBytes));
   app.route('/v1/breakers', breakerRoutes(options.breakers));
   app.route('/v1/keys', keyRoutes(options.keys, options.maxBodyBytes));
+  app.route('/v1/whoami', whoamiRoutes());
   app.route('/v1/spend', spendRoutes(options.budgets));
   app.route('/v1/budgets', budgetRoutes(options.budgets, options.maxBodyBytes));
   app.route('/v1/audit', auditRoutes(options.audit));

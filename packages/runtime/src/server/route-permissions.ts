@@ -65,11 +65,15 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/breakers': 'read',
   'POST /v1/breakers/:key/reset': 'operate',
   'GET /v1/audit': 'read',
+  // Reads the whole trail once; no more than walking `GET /v1/audit` to the end (see routes/audit.ts).
+  'GET /v1/audit/verify': 'read',
   'GET /v1/alerts': 'read',
   'GET /v1/agents/:name/memory': 'read',
   'GET /v1/spend': 'read',
   'GET /v1/budgets': 'read',
   'PUT /v1/budgets': 'operate',
+  // Who the calling key is: its id, name, role and permissions (the dashboard's login).
+  'GET /v1/whoami': 'read',
   'GET /v1/keys': 'admin',
   'POST /v1/keys': 'admin',
   'DELETE /v1/keys/:id': 'admin',

@@ -24,6 +24,12 @@ export interface StepWrite {
    * the attempt its current round of retries began at. Covered by the checksum when set.
    */
   detail?: string | null;
+  /**
+   * What the step was called with, as JSON text, already redacted: a tool call's arguments, an
+   * LLM call's request summary. Written once, with the first "started" row; a write without it
+   * keeps what the row holds. Not covered by the checksum: replay never reads it.
+   */
+  input?: string | null;
   /** A failed attempt to record in the same transaction (the row itself holds the latest). */
   failedAttempt?: AttemptRecord;
   /** An escalation to open in the same transaction. */
@@ -55,7 +61,7 @@ export interface AttemptRecord {
 
 export interface StepRecord extends Omit<
   StepWrite,
-  'failedAttempt' | 'escalation' | 'notification' | 'eventWait' | 'receivedEvent'
+  'failedAttempt' | 'escalation' | 'notification' | 'eventWait' | 'receivedEvent' | 'input'
 > {
   detail: string | null;
   /**
@@ -77,4 +83,9 @@ export interface CheckpointStore {
   commit(lease: Lease, steps: readonly StepWrite[], renewUntil?: number): Promise<void>;
   /** The recorded attempts that did not succeed, by sequence number then attempt. */
   attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>>;
+  /**
+   * What step `seq` of the run was called with (JSON text), or null when it has none recorded
+   * or no such step exists. Kept out of {@link list}: replay never needs it.
+   */
+  input(runId: string, seq: number): Promise<string | null>;
 }

@@ -24,6 +24,7 @@ import { rateLimitsContract } from './contract/rate-limits.contract.js';
 import { runsContract } from './contract/runs.contract.js';
 import { schedulesContract } from './contract/schedules.contract.js';
 import { spendContract } from './contract/spend.contract.js';
+import { stepInputContract } from './contract/step-input.contract.js';
 import { stepLogsContract } from './contract/step-logs.contract.js';
 
 export type { StoreFixture } from './contract/context.js';
@@ -49,6 +50,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describe('runs', () => runsContract(ctx));
     describe('queue and timers', () => queueContract(ctx));
     describe('checkpoints', () => checkpointsContract(ctx));
+    describe('step input', () => stepInputContract(ctx));
     describe('escalations', () => escalationsContract(ctx));
     describe('dead letters', () => deadLettersContract(ctx));
     describe('breakers', () => breakersContract(ctx));

@@ -132,10 +132,13 @@ describe.each(DIALECTS)('GET /openapi.json on %s', (dialect: Dialect) => {
 
     shapes.RunList.parse((await get('/v1/runs', api.apiKey)).body);
     shapes.RunDetails.parse((await get(`/v1/runs/${id}`, api.apiKey)).body);
+    shapes.StepDetails.parse((await get(`/v1/runs/${id}/steps/1`, api.apiKey)).body);
     shapes.ReplayRunAnswer.parse((await post(`/v1/runs/${id}/replay`, { fromSeq: 1 })).body);
     shapes.Overview.parse((await get('/v1/overview', api.apiKey)).body);
     shapes.EscalationList.parse((await get('/v1/escalations?status=all', api.apiKey)).body);
     shapes.DeadLetterList.parse((await get('/v1/dead-letters', api.apiKey)).body);
+    shapes.WhoAmIAnswer.parse((await get('/v1/whoami', api.apiKey)).body);
+    shapes.AuditVerifyAnswer.parse((await get('/v1/audit/verify', api.apiKey)).body);
     const missing = await get('/v1/runs/00000000-0000-7000-8000-000000000999', api.apiKey);
     expect(missing.status).toBe(404);
     shapes.ErrorBody.parse(missing.body);

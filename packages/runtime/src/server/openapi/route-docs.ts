@@ -7,6 +7,7 @@ import { ListEscalationsQuery, ResolveBody } from '../schemas/escalations.js';
 import { ListEventsQuery, SendEventBody } from '../schemas/events.js';
 import { CreateKeyBody } from '../schemas/keys.js';
 import {
+  AuditVerifyAnswer,
   DeadLetter,
   DeadLetterList,
   Escalation,
@@ -17,6 +18,8 @@ import {
   RunList,
   RunSummary,
   StartRunAnswer,
+  StepDetails,
+  WhoAmIAnswer,
 } from '../schemas/responses.js';
 import { RunLogsQuery } from '../schemas/run-logs.js';
 import { ListRunsQuery, OverviewQuery, ReplayRunBody, StartRunBody } from '../schemas/runs.js';
@@ -84,7 +87,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   {
     route: 'GET /v1/runs/:id/steps/:seq',
     tag: 'runs',
-    summary: 'One step with its checkpointed result (404 step_not_found)',
+    summary: 'One step with its input and checkpointed result (404 step_not_found)',
+    response: StepDetails,
   },
   {
     route: 'GET /v1/runs/:id/stream',
@@ -182,10 +186,22 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { route: 'GET /v1/breakers', tag: 'breakers', summary: 'Circuit breakers shared by all workers' },
   { route: 'POST /v1/breakers/:key/reset', tag: 'breakers', summary: 'Close a breaker by hand' },
   { route: 'GET /v1/audit', tag: 'audit', summary: 'The audit trail, oldest first', query: AuditQuery },
+  {
+    route: 'GET /v1/audit/verify',
+    tag: 'audit',
+    summary: 'Verify the whole hash chain (and the signed head, if this server writes one)',
+    response: AuditVerifyAnswer,
+  },
   { route: 'GET /v1/agents/:name/memory', tag: 'agents', summary: 'What an agent remembers', query: MemoryQuery },
   { route: 'GET /v1/spend', tag: 'spend', summary: 'Settled spend, grouped', query: SpendQuery },
   { route: 'GET /v1/budgets', tag: 'spend', summary: 'Declared budgets and the limits in force' },
   { route: 'PUT /v1/budgets', tag: 'spend', summary: "Set or remove a scope key's limit", body: SetLimitBody },
+  {
+    route: 'GET /v1/whoami',
+    tag: 'keys',
+    summary: "The calling key: id, name, role and the role's permissions",
+    response: WhoAmIAnswer,
+  },
   { route: 'GET /v1/keys', tag: 'keys', summary: 'API keys (admin)' },
   {
     route: 'POST /v1/keys',

@@ -54,6 +54,15 @@ export const StepView = z.looseObject({
   costUsd: z.number().nullable(),
 });
 
+export const StepDetails = StepView.extend({
+  input: z
+    .unknown()
+    .describe(
+      "What the step was called with, redacted: a tool call's checked arguments; an LLM call's { model, messages, system, tools, structured }; null for other kinds",
+    ),
+  output: z.unknown().describe('The result as checkpointed; null before it has one or when its checksum failed'),
+});
+
 export const Escalation = z.looseObject({
   id: z.string(),
   runId: z.string(),
@@ -143,4 +152,24 @@ export const StreamEvents = z.object({
     runId: z.string(),
     status: z.enum(['open', 'resolved', 'timed_out', 'cancelled']),
   }),
+});
+
+export const WhoAmIAnswer = z.object({
+  key: z.object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(['admin', 'operator', 'trigger', 'viewer']),
+    principal: z.string().describe('What this key is recorded as: key:<id>'),
+  }),
+  permissions: z.array(z.enum(['read', 'trigger', 'operate', 'admin'])),
+});
+
+export const AuditVerifyAnswer = z.looseObject({
+  ok: z.boolean(),
+  entries: z.number().int().describe('Entries checked'),
+  firstBadSeq: z.number().int().optional().describe('The first entry that breaks the chain (when not ok)'),
+  damage: z.string().optional().describe('edited, inserted, deleted, truncated or bad_head (when not ok)'),
+  reason: z.string().optional(),
+  lastSeq: z.number().int().nullable().optional(),
+  headChecked: z.boolean().describe("Whether the server's signed head was checked too (truncation)"),
 });

@@ -69,6 +69,7 @@ export function recorded(write: StepWrite): StepRecord {
     notification: _notification,
     eventWait: _wait,
     receivedEvent: _received,
+    input: _input,
     ...row
   } = write;
   return { ...row, detail: write.detail ?? null, intact: true };

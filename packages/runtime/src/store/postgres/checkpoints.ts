@@ -42,6 +42,14 @@ export class PgCheckpointStore implements CheckpointStore {
     );
     return rows.map(toAttemptRecord);
   }
+
+  async input(runId: string, seq: number): Promise<string | null> {
+    const [row] = await this.conn.query<{ input: string | null }>(
+      'SELECT input FROM steps WHERE run_id = $1 AND seq = $2',
+      [runId, seq],
+    );
+    return row?.input ?? null;
+  }
 }
 
 /** Steps of many runs, grouped by run id, in sequence order. */

@@ -54,6 +54,7 @@ export const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     started_at: 'bigint',
     ended_at: 'bigint',
     detail: 'text',
+    input: 'text',
   },
   step_attempts: {
     run_id: 'text',

@@ -62,6 +62,7 @@ describe('PostgresStore', () => {
       { version: 11 },
       { version: 12 },
       { version: 13 },
+      { version: 14 },
     ]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));

@@ -30,18 +30,20 @@ export function stepWritesSql(
     ['bigint', steps.map((s) => s.startedAt)],
     ['bigint', steps.map((s) => s.endedAt)],
     ['text', steps.map((s) => s.detail ?? null)],
+    ['text', steps.map((s) => s.input ?? null)],
   ];
   const params: unknown[] = [];
   const arrays = (cols: Array<[string, unknown[]]>): string =>
     `unnest(${cols.map(([type, values]) => `$${first + params.push(values) - 1}::${type}[]`).join(', ')})`;
 
   const ctes = [
-    `written AS (INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail)
-    SELECT $1, s.* FROM ${arrays(columns)} AS s(seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail)
+    `written AS (INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
+    SELECT $1, s.* FROM ${arrays(columns)} AS s(seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
     WHERE EXISTS (SELECT 1 FROM ${guard})
     ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
       attempts = excluded.attempts, output = excluded.output, error = excluded.error, checksum = excluded.checksum,
-      wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail)`,
+      wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail,
+      input = COALESCE(excluded.input, steps.input))`,
   ];
 
   const attempts = steps.filter((s) => s.failedAttempt);

@@ -5,11 +5,13 @@ import type { Lease } from '../queue-store.js';
 import type { SqliteConnection } from './connection.js';
 
 const SELECT_STEPS = `SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY seq`;
-const UPSERT_STEP = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPSERT_STEP = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
     attempts = excluded.attempts, output = excluded.output, error = excluded.error, checksum = excluded.checksum,
-    wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail`;
+    wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail,
+    input = COALESCE(excluded.input, steps.input)`;
+const SELECT_INPUT = 'SELECT input FROM steps WHERE run_id = ? AND seq = ?';
 const UPSERT_ATTEMPT = `INSERT INTO step_attempts (run_id, seq, attempt, outcome, error, started_at, ended_at, delay_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (run_id, seq, attempt) DO UPDATE SET outcome = excluded.outcome, error = excluded.error,
@@ -53,6 +55,7 @@ export function upsertSteps(conn: SqliteConnection, runId: string, steps: readon
       step.startedAt,
       step.endedAt,
       detail,
+      step.input ?? null,
     );
     if (step.failedAttempt || step.escalation || step.notification || step.eventWait || step.receivedEvent) {
       writeSideRecords(conn, runId, step);
@@ -128,5 +131,10 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>> {
     return Promise.resolve((this.conn.statement(SELECT_ATTEMPTS).all(runId) as AttemptRow[]).map(toAttemptRecord));
+  }
+
+  input(runId: string, seq: number): Promise<string | null> {
+    const row = this.conn.statement(SELECT_INPUT).get(runId, seq) as { input: string | null } | undefined;
+    return Promise.resolve(row?.input ?? null);
   }
 }

@@ -80,6 +80,7 @@ describe('SqliteStore', () => {
       { version: 11 },
       { version: 12 },
       { version: 13 },
+      { version: 14 },
     ]);
     db.close();
     await a.runs.create({
