@@ -4,7 +4,8 @@
 // event-fed counters, scraped once at the end), tracing (an SDK tracer provider with a span
 // processor exporting to memory), step logs (stored), and all three together. The audit trail
 // is off in every setting, so the differences are observability's alone. Each setting is
-// measured twice: per-step overhead at concurrency 1, and throughput at concurrency 16.
+// measured twice: per-step overhead at concurrency 1, and throughput at concurrency 16, in
+// blocks that the settings take in turns.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,7 +20,15 @@ import { withFreshDir } from './temp-dir.js';
 import { completedInSqlite, databasePath, startAndComplete } from './vigil-instance.js';
 import { STEPS_PER_WORKFLOW, stepResult } from './workflows.js';
 
-export const DEFAULTS = { rounds: 3, sequentialRuns: 100, concurrentRuns: 500, warmupRuns: 30, concurrency: 16 };
+export const DEFAULTS = {
+  rounds: 3,
+  /** Each setting's runs are cut into this many blocks, which the settings take in turns. */
+  blocks: 5,
+  sequentialRuns: 100,
+  concurrentRuns: 500,
+  warmupRuns: 30,
+  concurrency: 16,
+};
 export type ObservabilityOptions = typeof DEFAULTS;
 
 export const SETTINGS = ['off', 'metrics', 'tracing', 'stepLogs', 'all'] as const;
@@ -86,70 +95,86 @@ async function runSequentially(vigil: Vigil, from: number, count: number): Promi
   }
 }
 
-async function measureSetting(
-  root: string,
-  setting: Setting,
-  o: ObservabilityOptions,
-): Promise<SettingFigures & { scrapeMs: number; spansPerRun: number }> {
+/** One setting's two instances: concurrency 1 and concurrency `o.concurrency`, on files of their own. */
+interface Pair {
+  setting: Setting;
+  one: ReturnType<typeof open>;
+  many: ReturnType<typeof open>;
+  completed: ReturnType<typeof completedInSqlite>;
+  sequentialMs: number;
+  concurrentMs: number;
+  next: number;
+}
+
+async function openPair(root: string, setting: Setting, o: ObservabilityOptions): Promise<Pair> {
   const sequential = join(root, `${setting}-1`);
   const concurrent = join(root, `${setting}-${o.concurrency}`);
   mkdirSync(sequential);
   mkdirSync(concurrent);
-
-  const one = open(sequential, setting, 1);
-  let msPerStep: number;
-  let spansPerRun = 0;
-  try {
-    await one.vigil.ready();
-    await runSequentially(one.vigil, 0, o.warmupRuns);
-    one.spans.reset();
-    const start = performance.now();
-    await runSequentially(one.vigil, o.warmupRuns, o.sequentialRuns);
-    msPerStep = (performance.now() - start) / (o.sequentialRuns * STEPS_PER_WORKFLOW);
-    spansPerRun = one.spans.getFinishedSpans().length / o.sequentialRuns;
-  } finally {
-    await one.vigil.close();
-  }
-
-  const many = open(concurrent, setting, o.concurrency);
-  let workflowsPerSec: number;
-  let scrapeMs = 0;
-  try {
-    await many.vigil.ready();
-    const completed = completedInSqlite(concurrent);
-    await startAndComplete(many.vigil, completed, loggingSteps, o.warmupRuns, (i) => ({ run: i }));
-    const start = performance.now();
-    await startAndComplete(many.vigil, completed, loggingSteps, o.concurrentRuns, (i) => ({ run: o.warmupRuns + i }));
-    workflowsPerSec = o.concurrentRuns / ((performance.now() - start) / 1000);
-    if (setting === 'metrics' || setting === 'all') {
-      const t0 = performance.now();
-      const text = await many.vigil.metrics.scrape();
-      scrapeMs = performance.now() - t0;
-      if (!text.includes('vigil_step_duration_seconds_count')) throw new Error('the scrape lacks the step histogram');
-    }
-  } finally {
-    await many.vigil.close();
-  }
-  return { msPerStep, workflowsPerSec, scrapeMs, spansPerRun };
+  const pair: Pair = {
+    setting,
+    one: open(sequential, setting, 1),
+    many: open(concurrent, setting, o.concurrency),
+    completed: completedInSqlite(concurrent),
+    sequentialMs: 0,
+    concurrentMs: 0,
+    next: 0,
+  };
+  await Promise.all([pair.one.vigil.ready(), pair.many.vigil.ready()]);
+  await runSequentially(pair.one.vigil, 0, o.warmupRuns);
+  await startAndComplete(pair.many.vigil, pair.completed, loggingSteps, o.warmupRuns, (i) => ({ run: i }));
+  pair.one.spans.reset();
+  pair.next = o.warmupRuns;
+  return pair;
 }
 
+/** One block of a setting: a share of its sequential runs, then a share of its concurrent ones. */
+async function runBlock(pair: Pair, o: ObservabilityOptions): Promise<void> {
+  const sequential = o.sequentialRuns / o.blocks;
+  const concurrent = o.concurrentRuns / o.blocks;
+  const from = pair.next;
+  pair.next += Math.max(sequential, concurrent);
+  let start = performance.now();
+  await runSequentially(pair.one.vigil, from, sequential);
+  pair.sequentialMs += performance.now() - start;
+  start = performance.now();
+  await startAndComplete(pair.many.vigil, pair.completed, loggingSteps, concurrent, (i) => ({ run: from + i }));
+  pair.concurrentMs += performance.now() - start;
+}
+
+/**
+ * All settings' instances are open at once and take turns a block at a time (in a rotated
+ * order), so load from elsewhere on the machine falls on every setting alike: on a shared
+ * machine a setting measured minutes after another would meet other load.
+ */
 async function measureRound(root: string, o: ObservabilityOptions, round: number): Promise<ObservabilityRound> {
-  const figures = {} as Record<string, number>;
-  // A different order each round, so no setting always runs first (on a cold disk cache) or last.
-  const order = SETTINGS.map((_, i) => SETTINGS[(i + round) % SETTINGS.length]!);
-  for (const setting of order) {
-    const f = await measureSetting(root, setting, o);
-    figures[`${setting}MsPerStep`] = f.msPerStep;
-    figures[`${setting}WorkflowsPerSec`] = f.workflowsPerSec;
-    if (setting === 'metrics') figures['scrapeMs'] = f.scrapeMs;
-    if (setting === 'tracing') figures['spansPerRun'] = f.spansPerRun;
+  const pairs: Pair[] = [];
+  try {
+    for (const setting of SETTINGS) pairs.push(await openPair(root, setting, o));
+    for (let block = 0; block < o.blocks; block++) {
+      for (let i = 0; i < pairs.length; i++) await runBlock(pairs[(i + block + round) % pairs.length]!, o);
+    }
+    const figures = {} as Record<string, number>;
+    for (const pair of pairs) {
+      figures[`${pair.setting}MsPerStep`] = pair.sequentialMs / (o.sequentialRuns * STEPS_PER_WORKFLOW);
+      figures[`${pair.setting}WorkflowsPerSec`] = o.concurrentRuns / (pair.concurrentMs / 1000);
+    }
+    const metrics = pairs.find((p) => p.setting === 'metrics')!;
+    const t0 = performance.now();
+    const text = await metrics.many.vigil.metrics.scrape();
+    figures['scrapeMs'] = performance.now() - t0;
+    if (!text.includes('vigil_step_duration_seconds_count')) throw new Error('the scrape lacks the step histogram');
+    const tracing = pairs.find((p) => p.setting === 'tracing')!;
+    figures['spansPerRun'] = tracing.one.spans.getFinishedSpans().length / o.sequentialRuns;
+    for (const setting of SETTINGS) {
+      if (setting === 'off') continue;
+      figures[`${setting}StepRatio`] = figures[`${setting}MsPerStep`]! / figures['offMsPerStep']!;
+      figures[`${setting}ThroughputRatio`] = figures[`${setting}WorkflowsPerSec`]! / figures['offWorkflowsPerSec']!;
+    }
+    return figures as ObservabilityRound;
+  } finally {
+    for (const pair of pairs) await Promise.all([pair.one.vigil.close(), pair.many.vigil.close()]);
   }
-  for (const setting of SETTINGS) {
-    if (setting === 'off') continue;
-    figures[`${setting}StepRatio`] = figures[`${setting}MsPerStep`]! / figures['offMsPerStep']!;
-    figures[`${setting}ThroughputRatio`] = figures[`${setting}WorkflowsPerSec`]! / figures['offWorkflowsPerSec']!;
-  }
-  return figures as ObservabilityRound;
 }
 
 export async function run(options: ObservabilityOptions): Promise<ObservabilityResult> {

@@ -33,7 +33,7 @@ const BENCHMARKS: Array<{ key: keyof BenchmarkResults; script: string; quick: ob
   {
     key: 'observability',
     script: 'observability-overhead.js',
-    quick: { rounds: 1, sequentialRuns: 20, concurrentRuns: 100, warmupRuns: 10 },
+    quick: { rounds: 1, blocks: 2, sequentialRuns: 20, concurrentRuns: 100, warmupRuns: 10 },
   },
 ];
 
