@@ -57,9 +57,14 @@ export interface SettingFigures {
 
 /** A round: each setting's figures, and each one's ratio to `off` measured in the same round. */
 export type ObservabilityRound = {
-  [K in `${Setting}MsPerStep` | `${Setting}WorkflowsPerSec`]: number;
+  [K in `${Setting}MsPerStep` | `${Setting}WorkflowsPerSec` | `${Setting}CpuUsPerStep`]: number;
 } & {
-  [K in `${Exclude<Setting, 'off'>}StepRatio` | `${Exclude<Setting, 'off'>}ThroughputRatio`]: number;
+  [
+    K in
+      | `${Exclude<Setting, 'off'>}StepRatio`
+      | `${Exclude<Setting, 'off'>}ThroughputRatio`
+      | `${Exclude<Setting, 'off'>}CpuRatio`
+  ]: number;
 } & {
   /** One scrape of the metrics registry after the metrics setting's runs, ms. */
   scrapeMs: number;
@@ -103,6 +108,8 @@ interface Pair {
   completed: ReturnType<typeof completedInSqlite>;
   sequentialMs: number;
   concurrentMs: number;
+  /** CPU time (user + system) of this process during the setting's blocks, ms. */
+  cpuMs: number;
   next: number;
 }
 
@@ -118,6 +125,7 @@ async function openPair(root: string, setting: Setting, o: ObservabilityOptions)
     completed: completedInSqlite(concurrent),
     sequentialMs: 0,
     concurrentMs: 0,
+    cpuMs: 0,
     next: 0,
   };
   await Promise.all([pair.one.vigil.ready(), pair.many.vigil.ready()]);
@@ -134,12 +142,15 @@ async function runBlock(pair: Pair, o: ObservabilityOptions): Promise<void> {
   const concurrent = o.concurrentRuns / o.blocks;
   const from = pair.next;
   pair.next += Math.max(sequential, concurrent);
+  const cpu = process.cpuUsage();
   let start = performance.now();
   await runSequentially(pair.one.vigil, from, sequential);
   pair.sequentialMs += performance.now() - start;
   start = performance.now();
   await startAndComplete(pair.many.vigil, pair.completed, loggingSteps, concurrent, (i) => ({ run: from + i }));
   pair.concurrentMs += performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  pair.cpuMs += (used.user + used.system) / 1000;
 }
 
 /**
@@ -158,6 +169,8 @@ async function measureRound(root: string, o: ObservabilityOptions, round: number
     for (const pair of pairs) {
       figures[`${pair.setting}MsPerStep`] = pair.sequentialMs / (o.sequentialRuns * STEPS_PER_WORKFLOW);
       figures[`${pair.setting}WorkflowsPerSec`] = o.concurrentRuns / (pair.concurrentMs / 1000);
+      const steps = (o.sequentialRuns + o.concurrentRuns) * STEPS_PER_WORKFLOW;
+      figures[`${pair.setting}CpuUsPerStep`] = (pair.cpuMs * 1000) / steps;
     }
     const metrics = pairs.find((p) => p.setting === 'metrics')!;
     const t0 = performance.now();
@@ -170,6 +183,7 @@ async function measureRound(root: string, o: ObservabilityOptions, round: number
       if (setting === 'off') continue;
       figures[`${setting}StepRatio`] = figures[`${setting}MsPerStep`]! / figures['offMsPerStep']!;
       figures[`${setting}ThroughputRatio`] = figures[`${setting}WorkflowsPerSec`]! / figures['offWorkflowsPerSec']!;
+      figures[`${setting}CpuRatio`] = figures[`${setting}CpuUsPerStep`]! / figures['offCpuUsPerStep']!;
     }
     return figures as ObservabilityRound;
   } finally {

@@ -14,17 +14,20 @@ export function observabilitySection({ options: o, rounds, median: m }: Observab
   const rows = SETTINGS.map((setting) => {
     const step = `${setting}MsPerStep` as const;
     const throughput = `${setting}WorkflowsPerSec` as const;
+    const cpu = `${setting}CpuUsPerStep` as const;
     const ratios =
       setting === 'off'
-        ? ['1×', '1×']
+        ? ['1×', '1×', '1×']
         : [
             `${ratio(m[`${setting}StepRatio`])} (${perRound(rounds, `${setting}StepRatio`, ratio)})`,
             `${ratio(m[`${setting}ThroughputRatio`])} (${perRound(rounds, `${setting}ThroughputRatio`, ratio)})`,
+            `${ratio(m[`${setting}CpuRatio`])} (${perRound(rounds, `${setting}CpuRatio`, ratio)})`,
           ];
     return [
       LABELS[setting],
       `${ms(m[step])} (${perRound(rounds, step, (v) => ms(v))})`,
       `${num(m[throughput])} (${perRound(rounds, throughput)})`,
+      `${num(m[cpu])} µs (${perRound(rounds, cpu)})`,
       ...ratios,
     ];
   });
@@ -40,10 +43,15 @@ export function observabilitySection({ options: o, rounds, median: m }: Observab
       'Tracing uses `@opentelemetry/sdk-trace-base` (`BasicTracerProvider`, `SimpleSpanProcessor`,',
       '`InMemorySpanExporter`): the spans are made, ended and exported, to memory rather than the network. Each',
       "ratio is the setting's figure over everything off's in the same round; the median is of the per-round",
-      `ratios. ${o.rounds} round(s); per-round values in brackets.`,
+      "ratios. CPU per step is the CPU time (user + system) of the benchmark process during the setting's blocks",
+      'over every step they ran (both concurrencies): on a loaded machine it holds steadier than wall time, which',
+      `also counts the time other processes held the cores. ${o.rounds} round(s); per-round values in brackets.`,
     ),
     '',
-    table(['Setting', 'Per step', 'Workflows/s', 'Per-step time ÷ off', 'Throughput ÷ off'], rows),
+    table(
+      ['Setting', 'Per step', 'Workflows/s', 'CPU per step', 'Per-step time ÷ off', 'Throughput ÷ off', 'CPU ÷ off'],
+      rows,
+    ),
     '',
     table(
       ['Figure', 'Median', 'Per round'],
