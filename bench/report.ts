@@ -206,6 +206,7 @@ const REPRODUCE = [
   'npm install',
   'npm run bench              # builds vigil and bench/, runs every benchmark, rewrites this file and results/latest.json',
   'node bench/dist/run.js --quick            # smaller sizes, a smoke test: prints the report, writes nothing',
+  'node bench/dist/run.js --only observability   # benchmarks by key: prints their sections, writes nothing',
   'node bench/dist/throughput.js             # one benchmark on its own: prints its JSON',
   'node bench/dist/throughput.js --options \'{"rounds":3,"runs":500}\'   # … with other options',
   '```',
