@@ -60,3 +60,12 @@ export function describeMachine(): Machine {
     git: gitState(),
   };
 }
+
+/** The machine in one line, printed as the benchmarks start (and quoted with figures taken by hand). */
+export function machineLine(m: Machine): string {
+  const commit = m.git.runtimeChanges ? `${m.git.commit}+${m.git.runtimeChanges} changes` : m.git.commit;
+  return (
+    `${m.cpuModel}, ${m.cores} cores, ${m.ramGb.toFixed(1)} GB RAM, ${m.os}, Node.js ${m.node}, ` +
+    `SQLite ${m.sqlite}, load average (1 min) ${m.loadAverage1m.toFixed(2)}, commit ${commit}`
+  );
+}

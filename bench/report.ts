@@ -5,7 +5,9 @@ import * as prettier from 'prettier';
 
 import { mb, ms, num, paragraph, pct, ratio, status, table } from './format.js';
 import type { Machine } from './machine.js';
+import type { ObservabilityResult } from './observability-overhead.js';
 import type { RawResult } from './raw-sqlite.js';
+import { observabilitySection } from './report-observability.js';
 import {
   pgAnomalies,
   pgRawSection,
@@ -37,6 +39,7 @@ export interface BenchmarkResults extends PgBenchmarkResults {
   trigger: TriggerResult;
   recovery: RecoveryResult;
   sleeping: SleepingResult;
+  observability: ObservabilityResult;
 }
 
 export interface Results {
@@ -124,6 +127,14 @@ function summary(b: BenchmarkResults, v: Verdicts): string {
         status(v.sleepingCpu),
       ],
       ...pgSummaryRows(b, v),
+      [
+        '11. Observability on (metrics, traces, step logs)',
+        `${ms(b.observability.median.allMsPerStep)} per step`,
+        `${ms(b.observability.median.offMsPerStep)} per step with it off`,
+        ratio(b.observability.median.allStepRatio),
+        '–',
+        '–',
+      ],
     ],
   );
 }
@@ -195,6 +206,7 @@ const REPRODUCE = [
   'npm install',
   'npm run bench              # builds vigil and bench/, runs every benchmark, rewrites this file and results/latest.json',
   'node bench/dist/run.js --quick            # smaller sizes, a smoke test: prints the report, writes nothing',
+  'node bench/dist/run.js --only observability   # benchmarks by key: prints their sections, writes nothing',
   'node bench/dist/throughput.js             # one benchmark on its own: prints its JSON',
   'node bench/dist/throughput.js --options \'{"rounds":3,"runs":500}\'   # … with other options',
   '```',
@@ -281,11 +293,37 @@ export function renderResults(results: Results): string {
     '',
     pgScalingSection(b.pgScaling, results.machine.cores),
     '',
+    '## 11. What observability costs',
+    '',
+    observabilitySection(b.observability),
+    '',
     '## Reproduce',
     '',
     REPRODUCE,
     '',
   ].join('\n');
+}
+
+/** One benchmark's section as RESULTS.md shows it, for `run.js --only`. */
+export function renderSection<K extends keyof BenchmarkResults>(
+  key: K,
+  result: BenchmarkResults[K],
+  cores: number,
+): string {
+  const sections: { [P in keyof BenchmarkResults]: (r: BenchmarkResults[P]) => string } = {
+    raw: rawSection,
+    stepOverhead: stepOverheadSection,
+    throughput: throughputSection,
+    trigger: triggerSection,
+    recovery: recoverySection,
+    sleeping: sleepingSection,
+    pgRaw: pgRawSection,
+    pgStepOverhead: pgStepOverheadSection,
+    pgThroughput: pgThroughputSection,
+    pgScaling: (r) => pgScalingSection(r, cores),
+    observability: observabilitySection,
+  };
+  return sections[key](result);
 }
 
 /** Writes `markdown` to `path`, formatted as `prettier --check` expects. */

@@ -306,6 +306,7 @@ export class Vigil {
     void ready.then(
       () => {
         worker.start();
+        this.observability.startPruning();
         this.notifier?.start();
         this.sweeper?.start();
         this.scheduler?.start();

@@ -1,12 +1,13 @@
 import type { EscalateOptions, EscalationOutcome } from '../core/context.js';
 import type { AgentResult, AgentState, AgentStopReason, AgentToolCall } from '../core/agent.js';
-import { hasCode, StepFailedError } from '../core/errors.js';
+import { hasCode, StepFailedError, toErrorRecord } from '../core/errors.js';
 import { BudgetExceededError } from '../core/governance-errors.js';
 import { canonicalJson } from '../core/json.js';
 import type { LlmCallOptions, LlmMessage, LlmResult, LlmToolCall, LlmUsage } from '../core/llm-call.js';
 import type { AnyTool } from '../core/tool.js';
 import { providerToolName } from '../llm/model-messages.js';
 import type { AgentSpec } from './agent-options.js';
+import type { AgentSpan } from './run-tracing.js';
 
 /** What the loop calls: the run's own `ctx.llm`, tool calls and escalations, each a checkpointed step. */
 export interface AgentHost {
@@ -27,10 +28,20 @@ const MAX_REPEAT_REFUSALS = 2;
  * run replays it, each completed turn and call returning what it returned before (no model
  * request is paid twice, no tool runs twice), and the conversation is rebuilt from them up to
  * the step that was cut off. Everything the loop decides (guards, `stopWhen`) depends only on
- * checkpointed values, so a replay decides the same.
+ * checkpointed values, so a replay decides the same. `span` is the loop's `invoke_agent` span
+ * in this execution, which its turns' and tools' spans nest under; ended here when the loop
+ * returns or throws (by the execution's end when it suspends inside the loop).
  */
-export async function runAgent(host: AgentHost, spec: AgentSpec): Promise<AgentResult> {
-  return new AgentLoop(host, spec).run();
+export async function runAgent(host: AgentHost, spec: AgentSpec, span?: AgentSpan): Promise<AgentResult> {
+  let result: AgentResult;
+  try {
+    result = await new AgentLoop(host, spec).run();
+  } catch (error) {
+    span?.end({ ok: false, error: toErrorRecord(error) });
+    throw error;
+  }
+  span?.end({ ok: true, result });
+  return result;
 }
 
 class AgentLoop {

@@ -46,8 +46,8 @@ export function subscribeEngineMetrics(events: RuntimeEvents, registry: Registry
   });
   const stepDuration = new Histogram({
     name: `${prefix}step_duration_seconds`,
-    help: "Steps that ended with a value: from the first attempt's start to the outcome, retries included.",
-    labelNames: ['workflow', 'kind'],
+    help: "Steps that ended, by final status (completed, degraded, escalated, failed): from the first attempt's start to the outcome, retries included.",
+    labelNames: ['workflow', 'kind', 'status'],
     buckets: STEP_DURATION_BUCKETS,
     registers,
   });
@@ -90,10 +90,13 @@ export function subscribeEngineMetrics(events: RuntimeEvents, registry: Registry
     'run.dead_lettered': (e) => finished(e.workflow, 'dead_lettered', e.durationMs),
     'run.cancelled': (e) => finished(e.workflow, 'cancelled', e.durationMs),
     'step.completed': (e) => {
-      stepDuration.observe({ workflow: e.workflow, kind: e.kind }, e.durationMs / 1000);
+      stepDuration.observe({ workflow: e.workflow, kind: e.kind, status: e.status }, e.durationMs / 1000);
       toolOutcome(e, e.status);
     },
-    'step.failed': (e) => toolOutcome(e, isDenial(e.error) ? 'denied' : 'failed'),
+    'step.failed': (e) => {
+      stepDuration.observe({ workflow: e.workflow, kind: e.kind, status: 'failed' }, e.durationMs / 1000);
+      toolOutcome(e, isDenial(e.error) ? 'denied' : 'failed');
+    },
     'step.retrying': (e) => stepRetries.inc({ workflow: e.workflow, kind: e.kind }),
     'spend.recorded': (e) => {
       add(spend, { workflow: e.workflow, kind: e.kind, target: e.target }, e.usd);

@@ -57,6 +57,7 @@ export function newEscalation(
 
 /** Emits `escalation.opened` once the escalation is durable. */
 export function announceEscalation(host: StepHost, escalation: NewEscalation): void {
+  host.trace.escalationOpened(escalation);
   host.deps.events.emit('escalation.opened', {
     escalationId: escalation.id,
     runId: escalation.runId,
@@ -78,6 +79,13 @@ export async function settledEscalation(
   host: StepHost,
   id: string,
 ): Promise<EscalationRecord | { waitUntil: number | null }> {
+  const settled = await settle(host, id);
+  // The run goes on from here: its trace says when and how the human (or the timeout) decided.
+  if (!('waitUntil' in settled)) host.trace.escalationResolved(settled);
+  return settled;
+}
+
+async function settle(host: StepHost, id: string): Promise<EscalationRecord | { waitUntil: number | null }> {
   const { store, clock, events } = host.deps;
   const record = await store.escalations.get(id);
   if (!record) throw new Error(`Escalation ${id} of run ${host.runId} is missing from the store`);

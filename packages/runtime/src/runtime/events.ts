@@ -64,7 +64,8 @@ export interface RuntimeEventMap {
    * (the step's name may be another).
    */
   'step.completed': StepEventBase & { status: StepStatus; durationMs: number };
-  'step.failed': StepEventBase & { error: ErrorRecord };
+  /** `durationMs`: from the first attempt's start to the failure, retries included. */
+  'step.failed': StepEventBase & { error: ErrorRecord; durationMs: number };
   /** An attempt failed; the next one starts after `delayMs`, from a durable timer. */
   'step.retrying': StepEventBase & { error: ErrorRecord; delayMs: number };
   'escalation.opened': {

@@ -31,9 +31,10 @@ import { runEscalationStep } from './escalation-step.js';
 import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { llmCall } from './llm-step.js';
 import { stepCall, toolCall } from './policy-calls.js';
-import { PolicyStep } from './policy-step.js';
+import { PolicyStep, type PolicyCall } from './policy-step.js';
 import { never, stripIntact } from './recorded-steps.js';
 import type { RunExecution } from './run-execution.js';
+import type { AgentSpan } from './run-tracing.js';
 import { WorkflowMemory } from './workflow-memory.js';
 
 /**
@@ -100,6 +101,11 @@ export class ExecutionContext implements WorkflowContext {
   }
 
   llm<T = undefined>(options: LlmCallOptions<T>): Promise<LlmResult<T>> {
+    return this.runLlm(options, undefined);
+  }
+
+  /** `ctx.llm`, its attempt spans under `agent`'s when an agent loop takes the turn. */
+  private runLlm<T>(options: LlmCallOptions<T>, agent: AgentSpan | undefined): Promise<LlmResult<T>> {
     const name = validateStepName(options?.name ?? 'llm', 'LLM call name');
     const { models, prices, events, maxPayloadBytes } = this.execution.deps;
     const build = llmCall(name, options, {
@@ -110,19 +116,21 @@ export class ExecutionContext implements WorkflowContext {
       maxPayloadBytes,
     });
     return this.execution.runStep<LlmResult<T>>(name, 'llm', (seq, recorded) =>
-      new PolicyStep(this.execution, build(seq), recorded).run(),
+      new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
     );
   }
 
   agent(options: AgentOptions): Promise<AgentResult> {
     const spec = checkAgentOptions(options);
+    const span = this.execution.trace.startAgent(spec.name);
     return runAgent(
       {
-        llm: (turn) => this.llm(turn),
-        callTool: (tool, args, step, reasoning) => this.agentTool(tool, args, step, reasoning),
+        llm: (turn) => this.runLlm(turn, span),
+        callTool: (tool, args, step, reasoning) => this.agentTool(tool, args, step, reasoning, span),
         escalate: (escalation) => this.escalate(escalation),
       },
       spec,
+      span,
     );
   }
 
@@ -131,7 +139,13 @@ export class ExecutionContext implements WorkflowContext {
    * policy, except that a refusal fails the step at once (the model is told and may choose
    * again), and the model's reasoning is recorded with the policy's decision.
    */
-  private agentTool(tool: Tool<unknown, unknown, unknown>, args: unknown, name: string, reasoning?: string) {
+  private agentTool(
+    tool: Tool<unknown, unknown, unknown>,
+    args: unknown,
+    name: string,
+    reasoning: string | undefined,
+    agent: AgentSpan,
+  ) {
     const build = toolCall(
       tool,
       args,
@@ -147,7 +161,7 @@ export class ExecutionContext implements WorkflowContext {
       this.execution.deps.runLogs.rules,
     );
     return this.execution.runStep<unknown>(name, 'tool', (seq, recorded) =>
-      new PolicyStep(this.execution, build(seq), recorded).run(),
+      new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
     );
   }
 
@@ -280,9 +294,16 @@ export class ExecutionContext implements WorkflowContext {
       return Promise.resolve();
     }
     if (!recorded) execution.queueRow(sleep);
+    execution.trace.waiting(sleep, wakeAt, 'sleeping');
     execution.sleepUntil(wakeAt);
     return never();
   }
+}
+
+/** A call whose attempt spans nest under an agent's `invoke_agent` span (started now if not yet). */
+function underAgent<C extends PolicyCall>(call: C, agent: AgentSpan | undefined): C {
+  if (!agent || !call.span) return call;
+  return { ...call, span: { ...call.span, parent: agent.context() } };
 }
 
 /** Room for what `ctx.sendEvent` records around the event's payload (ids, names, runs started). */

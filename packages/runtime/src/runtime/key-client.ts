@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
+import { InvalidArgumentError, isVigilError, NotFoundError, VigilError } from '../core/errors.js';
 import { AuthenticationError } from '../core/governance-errors.js';
 import {
   ROLES,
@@ -161,7 +161,7 @@ export class KeyClient {
     const lastUsed = Math.max(record.lastUsedAt ?? -Infinity, this.touched.get(record.id) ?? -Infinity);
     if (lastUsed <= now - TOUCH_INTERVAL_MS) {
       this.touched.set(record.id, now);
-      await this.deps.store.apiKeys.touch(record.id, now);
+      await unavailableOnFailure(() => this.deps.store.apiKeys.touch(record.id, now));
     }
     return { keyId: record.id, name: record.name, role: record.role, principal: keyPrincipal(record.id) };
   }
@@ -169,7 +169,7 @@ export class KeyClient {
   private lookup(id: string): Promise<ApiKeyRecord | null> {
     let pending = this.lookups.get(id);
     if (!pending) {
-      pending = this.deps.store.apiKeys.get(id).finally(() => this.lookups.delete(id));
+      pending = unavailableOnFailure(() => this.deps.store.apiKeys.get(id)).finally(() => this.lookups.delete(id));
       this.lookups.set(id, pending);
     }
     return pending;
@@ -185,6 +185,23 @@ export class KeyClient {
     const named = (await this.list()).filter((key) => key.name === name && key.status !== 'revoked');
     for (const key of named) await this.revoke(key.id, principal);
     return named.map((key) => key.id);
+  }
+}
+
+/**
+ * A key cannot be checked without the store: a store that does not answer (closed, unreachable)
+ * is a `store_unavailable` error (HTTP 503, worth retrying), not an internal error (500). A
+ * Vigil error the store raised keeps its code.
+ */
+async function unavailableOnFailure<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isVigilError(error)) throw error;
+    throw new VigilError('store_unavailable', `The store did not answer the API key check: ${String(error)}`, {
+      cause: error,
+      retryable: true,
+    });
   }
 }
 

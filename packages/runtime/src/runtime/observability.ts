@@ -1,11 +1,13 @@
 import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 
 import type { Clock } from '../core/clock.js';
+import { parseDuration, type Duration } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RedactionRules } from '../governance/audit-redaction.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_STEP_LOG_CAP, type RunLogSettings } from './run-logs.js';
+import { DEFAULT_STEP_LOG_RETENTION_MS, STEP_LOG_PRUNE_INTERVAL_MS, StepLogPruner } from './step-log-pruner.js';
 import { StepLogWriter } from './step-log-writer.js';
 import { holdTracingFromEnv, type TracingHold } from './tracing-setup.js';
 
@@ -25,6 +27,12 @@ export interface StepLogOptions {
   maxBytes?: number;
   /** How long a line waits to share its batch. Default 250 ms. */
   flushMs?: number;
+  /**
+   * How long lines are kept: older ones are deleted hourly by every process with a worker.
+   * `false` keeps them forever. Default `VIGIL_STEP_LOG_RETENTION` (a duration such as `7d`, or
+   * `off`), else `'30d'`.
+   */
+  retention?: Duration | false;
 }
 
 /** The tracer and the step-log settings a Vigil instance's executions use. */
@@ -33,6 +41,8 @@ export class RunObservability {
   readonly runLogs: RunLogSettings;
   /** Resolves once the tracing SDK is registered; null when none is being started (nothing to wait for). */
   readonly ready: Promise<void> | null;
+  /** Deletes lines past their retention; null when they are kept forever (or not stored). */
+  readonly pruner: StepLogPruner | null;
   private readonly hold: TracingHold | null;
 
   constructor(
@@ -62,6 +72,14 @@ export class RunObservability {
         bytes: positive(stepLogs ? stepLogs.maxBytes : undefined, 'maxBytes') ?? DEFAULT_STEP_LOG_CAP.bytes,
       },
     };
+    const retentionMs = stepLogs === false ? null : resolveStepLogRetention(stepLogs?.retention);
+    this.pruner =
+      retentionMs === null ? null : new StepLogPruner(deps, { retentionMs, intervalMs: STEP_LOG_PRUNE_INTERVAL_MS });
+  }
+
+  /** Starts pruning old lines (a process with a worker does; a CLI command's instance does not). */
+  startPruning(): void {
+    this.pruner?.start();
   }
 
   /** Stores the lines still waiting. */
@@ -71,6 +89,7 @@ export class RunObservability {
 
   /** Stores the lines still waiting and lets go of the tracing SDK (the last holder flushes and stops it). */
   async close(): Promise<void> {
+    await this.pruner?.close();
     await this.runLogs.writer?.close();
     await this.hold?.release();
   }
@@ -83,4 +102,14 @@ function positive<T extends number | undefined>(value: T, name: string): T {
     });
   }
   return value;
+}
+
+/** `stepLogs.retention`, else `VIGIL_STEP_LOG_RETENTION` (`off` keeps lines forever), else 30 days; null: forever. */
+export function resolveStepLogRetention(option: Duration | false | undefined): number | null {
+  if (option === false) return null;
+  if (option !== undefined) return parseDuration(option, 'stepLogs.retention');
+  const env = process.env['VIGIL_STEP_LOG_RETENTION']?.trim();
+  if (env === undefined || env === '') return DEFAULT_STEP_LOG_RETENTION_MS;
+  if (env === 'off' || env === 'false') return null;
+  return parseDuration(env as Duration, 'VIGIL_STEP_LOG_RETENTION');
 }

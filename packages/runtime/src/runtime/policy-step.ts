@@ -14,7 +14,6 @@ import type { VerifyResult } from '../core/tool.js';
 import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import { StepBudget } from './budget-step.js';
-import type { EscalationRecord } from '../store/escalation-store.js';
 import { recordBreakerOutcome } from './breaker-outcome.js';
 import { refusedAttempt, verifyOutcome } from './outcome-check.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
@@ -22,15 +21,8 @@ import { fallbackValue } from './fallback-value.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
 import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
-import {
-  accessGranted,
-  announcePolicy,
-  approvalOutcome,
-  decideAccess,
-  takeToolToken,
-  type PolicyEventDecision,
-  type ToolAccess,
-} from './tool-access-gate.js';
+import { accessGranted, type ToolAccess } from './tool-access-gate.js';
+import { ToolAccessStep, type GateOutcome } from './tool-access-step.js';
 
 /** A step or tool call with its failure policy. */
 export interface PolicyCall extends AttemptCall {
@@ -80,6 +72,8 @@ export class PolicyStep {
   private firstStartedAt: number | undefined;
   /** Reserves and settles the cost of a tool call's attempts. */
   private readonly budget: StepBudget | undefined;
+  /** A tool call's access policy gates; undefined for plain steps. */
+  private readonly access: ToolAccessStep | undefined;
 
   constructor(
     private readonly host: PolicyHost,
@@ -90,6 +84,14 @@ export class PolicyStep {
     this.attempts = recorded?.attempts ?? 0;
     this.firstStartedAt = recorded?.startedAt;
     this.budget = call.expectedCost ? new StepBudget(host, call) : undefined;
+    this.access = call.access
+      ? new ToolAccessStep(host, {
+          seq: call.seq,
+          name: call.name,
+          assignee: call.policy.escalateTo,
+          access: call.access,
+        })
+      : undefined;
   }
 
   /** A tool call's tool, which the step events name. */
@@ -130,7 +132,7 @@ export class PolicyStep {
    * the circuit breaker.
    */
   private async attempt(): Promise<PolicyResult> {
-    const gated = (await this.checkPolicy()) ?? (await this.takeRateLimit());
+    const gated = await this.passAccessGates();
     if (gated) return gated;
     const { policy } = this.call;
     const attempt = this.attempts + 1;
@@ -288,7 +290,10 @@ export class PolicyStep {
     if (!id) throw new Error(`Step "${r.name}" of run ${this.host.runId} waits without an escalation`);
     const settled = await this.store(() => settledEscalation(this.host, id));
     if ('waitUntil' in settled) return this.host.wait(stripIntact(r), settled.waitUntil, 'waiting');
-    if (this.detail.policy?.decision === 'approval_requested') return this.afterApproval(settled);
+    if (this.detail.policy?.decision === 'approval_requested') {
+      // A human approved the exact arguments (the call goes on to its attempt) or did not.
+      return (await this.followGate(this.access!.approval(this.detail, settled))) ?? this.attempt();
+    }
     const failure = r.error;
     switch (settled.decision) {
       case 'retry':
@@ -314,63 +319,30 @@ export class PolicyStep {
   }
 
   /**
-   * The tool access policy's gate: decided once per step, before the first attempt, and kept in
-   * the step's detail (committed with the attempt's "started" row, or with the wait for an
-   * approval), so a resumed run never asks twice. A denied call never reaches the tool: it
-   * follows the failure policy at once, without retries.
+   * The tool access policy's gates, in order: its decision (once per step), then a token of the
+   * tool's rate limit. Null when the attempt may go on.
    */
-  private async checkPolicy(): Promise<PolicyResult | null> {
-    const access = this.call.access;
-    if (!access || accessGranted(this.detail.policy)) return null;
-    const { seq, name, policy } = this.call;
-    const verdict = decideAccess(this.host, access, { seq, name, assignee: policy.escalateTo });
-    this.detail = { ...this.detail, policy: verdict.detail };
-    switch (verdict.kind) {
-      case 'go':
-        this.announce('allowed', verdict.detail);
-        return null;
-      case 'deny':
-        this.announce('denied', verdict.detail);
-        return this.refused(verdict.error);
-      case 'ask': {
-        const { escalation, notification } = verdict;
-        this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
-        return this.waitRow('waiting', null, null, { escalation, notification }, () => {
-          announceEscalation(this.host, escalation);
-          this.announce('approval_requested', verdict.detail);
-        });
-      }
-    }
-  }
-
-  /** A human approved the exact arguments (the call goes on to its attempt) or rejected them. */
-  private async afterApproval(settled: EscalationRecord): Promise<PolicyResult> {
-    const outcome = approvalOutcome(this.call.access, this.detail.policy!, settled);
-    if (outcome.kind === 'abort')
-      return this.fail(new EscalationAbortedError(settled.id, settled.resolvedBy, settled.note));
-    this.detail = { ...this.detail, policy: outcome.detail };
-    this.announce(outcome.kind, outcome.detail);
-    if (outcome.kind === 'rejected') return this.refused(outcome.error);
-    return this.attempt();
-  }
-
-  /**
-   * A token of the tool's rate limit, from the bucket every worker shares. Without one, the
-   * step waits durably for the next token (a `retrying` row; the attempt is not used up) or,
-   * with `whenLimited: 'fail'`, is denied.
-   */
-  private async takeRateLimit(): Promise<PolicyResult | null> {
-    const access = this.call.access;
+  private async passAccessGates(): Promise<PolicyResult | null> {
+    const access = this.access;
     if (!access) return null;
-    const verdict = await this.store(() => takeToolToken(this.host, access));
-    if (verdict.kind === 'go') {
-      if (this.detail.rateLimitedUntil !== undefined) this.detail = { ...this.detail, rateLimitedUntil: undefined };
-      return null;
+    const decided = await this.followGate(access.decide(this.detail));
+    if (decided) return decided;
+    return this.followGate(await access.takeToken(this.detail, (call) => this.store(call)));
+  }
+
+  /** Keeps a gate's detail and does what it says; null when the attempt may go on. */
+  private async followGate({ detail, action }: GateOutcome): Promise<PolicyResult | null> {
+    this.detail = detail;
+    switch (action.kind) {
+      case 'pass':
+        return null;
+      case 'refuse':
+        return this.refused(action.error);
+      case 'abort':
+        return this.fail(action.error);
+      case 'wait':
+        return this.waitRow(action.status, action.wakeAt, null, action.riding, action.onCommitted);
     }
-    announcePolicy(this.host, access, this.call, 'rate_limited', verdict.rule, verdict.reason);
-    if (verdict.kind === 'deny') return this.refused(verdict.error);
-    this.detail = { ...this.detail, rateLimitedUntil: verdict.retryAt };
-    return this.waitRow('retrying', verdict.retryAt, null);
   }
 
   /**
@@ -383,10 +355,6 @@ export class PolicyStep {
     if (!this.call.access?.refusalToCaller) return this.exhausted(error, record);
     this.carry = record;
     return Promise.resolve(this.fail(error));
-  }
-
-  private announce(decision: PolicyEventDecision, detail: { rule: string | null; reason?: string }): void {
-    announcePolicy(this.host, this.call.access!, this.call, decision, detail.rule, detail.reason ?? null);
   }
 
   /** The worker running this step died mid-attempt. */

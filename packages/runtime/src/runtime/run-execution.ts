@@ -295,6 +295,7 @@ export class RunExecution implements PolicyHost {
     onCommitted?: () => void,
   ): typeof STOPPED {
     this.queueRow(row, onCommitted);
+    this.trace.waiting(row, wakeAt, status);
     this.waits.push({ wakeAt, status });
     this.scheduleCheck();
     return STOPPED;

@@ -101,9 +101,17 @@ describe('run traces', () => {
       (a, b) => Number(a.attributes['vigil.run.attempt']) - Number(b.attributes['vigil.run.attempt']),
     );
     expect(first!.attributes['vigil.run.outcome']).toBe('suspended');
+    // The retry's backoff: announced, then the wait the run suspended on, until the next attempt.
     expect(first!.events.map((e) => [e.name, e.attributes?.['vigil.retry.delay_ms']])).toEqual([
       ['step.retrying', 1000],
+      ['vigil.wait', undefined],
     ]);
+    expect(first!.events[1]!.attributes).toMatchObject({
+      'vigil.step.name': 'ehr.read',
+      'vigil.wait.status': 'retrying',
+      'vigil.wait.wake_at': expect.any(String) as string,
+    });
+    expect(first!.attributes['vigil.run.suspended_status']).toBe('retrying');
     expect(second!.attributes['vigil.run.outcome']).toBe('completed');
     expect(second!.status.code).not.toBe(SpanStatusCode.ERROR);
 

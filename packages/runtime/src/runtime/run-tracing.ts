@@ -20,6 +20,8 @@ import type { LlmUsage } from './step-runner.js';
 export interface SpanSpec {
   name: string;
   attributes: Attributes;
+  /** The span its attempts nest under (an agent's `invoke_agent`); default the execution's. */
+  parent?: Context;
 }
 
 /** The run an execution belongs to. */
@@ -33,7 +35,8 @@ export interface TracedRun {
 
 /** How an execution ended, for its span. */
 export type TracedOutcome =
-  | { kind: 'completed' | 'suspended' }
+  | { kind: 'completed' }
+  | { kind: 'suspended'; suspension?: { status: string; wakeAt: number | null } }
   | { kind: 'failed' | 'dead_lettered'; error: ErrorRecord }
   | { kind: 'abandoned'; reason: string; error?: ErrorRecord };
 
@@ -62,6 +65,8 @@ export function runTraceParent(runId: string): Context {
 export class ExecutionTrace {
   private readonly span: Span;
   private readonly context: Context;
+  /** Agents whose loop has not returned: the execution's end ends them (a suspension inside one). */
+  private readonly agents = new Set<AgentSpan>();
 
   constructor(
     private readonly tracer: Tracer,
@@ -100,9 +105,74 @@ export class ExecutionTrace {
           ...call.span?.attributes,
         },
       },
-      this.context,
+      call.span?.parent ?? this.context,
     );
     return new AttemptSpan(span, trace.setSpan(this.context, span));
+  }
+
+  /**
+   * The `invoke_agent <name>` span of a `ctx.agent` loop, a child of the execution's; its
+   * turns' `chat` and its tools' `execute_tool` spans nest under it (through
+   * {@link AgentSpan.context}). Started at the loop's first call that runs: a loop replayed
+   * from its checkpoints runs none and leaves no empty span.
+   */
+  startAgent(name: string): AgentSpan {
+    const agent = new AgentSpan(this.tracer, this.context, name, () => this.agents.delete(agent));
+    this.agents.add(agent);
+    return agent;
+  }
+
+  /**
+   * A step that stops the run until `wakeAt` (a sleep, a retry backoff) or a human (an
+   * escalation or approval, `wakeAt` its timeout or null): a `vigil.wait` event, so the trace
+   * shows where the run stood still. The gap before the next execution's span is the wait.
+   */
+  waiting(
+    step: { seq: number; name: string; kind: string; escalation?: { id: string } | undefined },
+    wakeAt: number | null,
+    status: 'sleeping' | 'retrying' | 'waiting',
+  ): void {
+    this.span.addEvent('vigil.wait', {
+      'vigil.step.seq': step.seq,
+      'vigil.step.name': step.name,
+      'vigil.step.kind': step.kind,
+      'vigil.wait.status': status,
+      ...(wakeAt === null ? {} : { 'vigil.wait.wake_at': new Date(wakeAt).toISOString() }),
+      ...(step.escalation ? { 'vigil.escalation.id': step.escalation.id } : {}),
+    });
+  }
+
+  /** An escalation was committed (blocking or not). */
+  escalationOpened(escalation: { id: string; seq: number; step: string; kind: string; blocking: boolean }): void {
+    this.span.addEvent('escalation.opened', {
+      'vigil.escalation.id': escalation.id,
+      'vigil.escalation.kind': escalation.kind,
+      'vigil.escalation.blocking': escalation.blocking,
+      'vigil.step.seq': escalation.seq,
+      'vigil.step.name': escalation.step,
+    });
+  }
+
+  /** The step found its escalation decided (by a human or its timeout) and goes on. */
+  escalationResolved(escalation: {
+    id: string;
+    seq: number;
+    step: string;
+    decision: string | null;
+    resolvedBy: string | null;
+    createdAt: number;
+    resolvedAt: number | null;
+  }): void {
+    this.span.addEvent('escalation.resolved', {
+      'vigil.escalation.id': escalation.id,
+      'vigil.escalation.decision': escalation.decision ?? 'none',
+      'vigil.escalation.resolved_by': escalation.resolvedBy ?? 'unknown',
+      'vigil.step.seq': escalation.seq,
+      'vigil.step.name': escalation.step,
+      ...(escalation.resolvedAt === null
+        ? {}
+        : { 'vigil.escalation.open_ms': escalation.resolvedAt - escalation.createdAt }),
+    });
   }
 
   /** A failed attempt will be tried again after `delayMs`. */
@@ -116,11 +186,86 @@ export class ExecutionTrace {
   }
 
   end(outcome: TracedOutcome): void {
+    for (const agent of [...this.agents]) agent.end(outcome.kind === 'suspended' ? 'suspended' : 'stopped');
     this.span.setAttribute('vigil.run.outcome', outcome.kind);
+    if (outcome.kind === 'suspended' && outcome.suspension) {
+      const { status, wakeAt } = outcome.suspension;
+      this.span.setAttribute('vigil.run.suspended_status', status);
+      if (wakeAt !== null) this.span.setAttribute('vigil.run.wake_at', new Date(wakeAt).toISOString());
+    }
     if (outcome.kind === 'abandoned') this.span.setAttribute('vigil.run.abandoned_reason', outcome.reason);
     const error = 'error' in outcome ? outcome.error : undefined;
     if (error) setError(this.span, error);
     this.span.end();
+  }
+}
+
+/** What an agent loop returned, for its span. */
+export interface TracedAgentResult {
+  stopReason: string;
+  turns: number;
+  costUsd: number;
+  usage: { input: number; output: number };
+}
+
+/** The `invoke_agent` span of one agent loop in one execution; see {@link ExecutionTrace.startAgent}. */
+export class AgentSpan {
+  private span: Span | undefined;
+  private spanContext: Context | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly parent: Context,
+    private readonly name: string,
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** The context its calls' spans nest under; starts the span at the first call that runs. */
+  context(): Context {
+    if (!this.spanContext) {
+      this.span = this.tracer.startSpan(
+        `invoke_agent ${this.name}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': this.name },
+        },
+        this.parent,
+      );
+      this.spanContext = trace.setSpan(this.parent, this.span);
+    }
+    return this.spanContext;
+  }
+
+  /**
+   * The loop returned, threw, or the execution ended inside it (`suspended`: it waits for a
+   * sleep, retry or human; `stopped`: the execution was cut off). Once only.
+   */
+  end(
+    outcome: { ok: true; result: TracedAgentResult } | { ok: false; error: ErrorRecord } | 'suspended' | 'stopped',
+  ): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd();
+    const span = this.span;
+    if (!span) return;
+    if (typeof outcome === 'string') {
+      span.setAttribute('vigil.agent.outcome', outcome);
+    } else if (outcome.ok) {
+      const { result } = outcome;
+      span.setAttributes({
+        'vigil.agent.outcome': 'completed',
+        'vigil.agent.stop_reason': result.stopReason,
+        'vigil.agent.turns': result.turns,
+        'gen_ai.usage.input_tokens': result.usage.input,
+        'gen_ai.usage.output_tokens': result.usage.output,
+        'vigil.cost.usd': result.costUsd,
+      });
+    } else {
+      span.setAttribute('vigil.agent.outcome', 'failed');
+      setError(span, outcome.error);
+    }
+    span.end();
   }
 }
 

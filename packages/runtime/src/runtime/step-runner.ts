@@ -205,14 +205,11 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
       attempt,
       ...(tool ? { tool } : {}),
     };
+    const durationMs = (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt;
     if (outcome.status === 'failed') {
-      host.deps.events.emit('step.failed', { ...base, error: outcome.error! });
+      host.deps.events.emit('step.failed', { ...base, error: outcome.error!, durationMs });
     } else {
-      host.deps.events.emit('step.completed', {
-        ...base,
-        status: outcome.status,
-        durationMs: (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt,
-      });
+      host.deps.events.emit('step.completed', { ...base, status: outcome.status, durationMs });
     }
     await host.failpoint('step.after-commit', name, seq);
   };

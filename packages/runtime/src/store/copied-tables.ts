@@ -18,6 +18,8 @@ export const COPIED_TABLES = [
   'budget_limits',
   'rate_limits',
   'memory',
+  // With their ids, so a copy run again skips the lines it already moved.
+  'step_logs',
   // Verbatim, so the chain (seq, hashes, data text) verifies the same at the destination.
   'audit_entries',
 ] as const;

@@ -41,6 +41,12 @@ export interface StepLogStore {
   append(lines: readonly StepLogLine[]): Promise<void>;
   /** A run's lines (all, or one step's) in the order they were appended, `limit` at most. */
   list(runId: string, filter: StepLogFilter): Promise<StoredStepLogLine[]>;
+  /**
+   * Deletes at most `limit` of the oldest lines logged before `before` (epoch ms), oldest id
+   * first; returns how many it deleted (fewer than `limit`: none older is left). Lines are
+   * appended in time order, so the walk by id meets the old ones first.
+   */
+  prune(before: number, limit: number): Promise<number>;
 }
 
 export const STEP_LOG_COLUMNS = 'id, run_id, seq, step, attempt, at, level, msg, fields';

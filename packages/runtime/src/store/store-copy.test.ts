@@ -36,6 +36,7 @@ const nothing = {
   budget_limits: 0,
   rate_limits: 0,
   memory: 0,
+  step_logs: 0,
   audit_entries: 0,
 };
 
@@ -271,6 +272,11 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
   await source.spend.setLimit('run', runId, 3, now, 'key:ops');
   // A rate-limit bucket with a token taken: the limit goes on where it stood.
   await source.rateLimits.take('pharmacy.order|global', { capacity: 2, refillPerMs: 0.001 }, now);
+  const logLine = { runId, seq: 1, step: 'a', attempt: 1, at: now, level: 'info' as const, fields: '{}' };
+  await source.stepLogs.append([
+    { ...logLine, msg: 'checking' },
+    { ...logLine, msg: 'done' },
+  ]);
   await source.audit.append(
     [
       { type: 'run.created', runId, principal: 'key:k1', data: { workflow: 'w' } },
@@ -300,6 +306,7 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     budget_limits: 1,
     rate_limits: 1,
     memory: 1,
+    step_logs: 2,
     audit_entries: 2,
   };
   expect(await copySqliteToPostgres(source, target, clock.now())).toEqual(copied);
@@ -338,6 +345,14 @@ it('moves escalations, dead letters, failed attempts, breakers, notifications, e
     tokens: 1,
     updatedAt: now,
   });
+  // The run's log lines, with their ids; a line logged there afterwards comes after them.
+  expect(await target.stepLogs.list(runId, { limit: 10 })).toEqual(await source.stepLogs.list(runId, { limit: 10 }));
+  await target.stepLogs.append([{ ...logLine, msg: 'after the copy' }]);
+  expect((await target.stepLogs.list(runId, { limit: 10 })).map((l) => l.msg)).toEqual([
+    'checking',
+    'done',
+    'after the copy',
+  ]);
   // The sender's key still deduplicates on PostgreSQL.
   expect(await target.events.append({ ...event, id: '00000000-0000-7000-8000-0000000000f2' })).toMatchObject({
     event: { id: event.id, dispatchedAt: now },

@@ -11,8 +11,8 @@ export type CopyReport = Record<CopiedTable, number>;
  * statuses, leases, wake-up times and checksums included), so runs carry on where they stood:
  * sleeping runs wake on time, finished ones keep their history. Failed attempts, dead letters,
  * escalations, circuit breakers, undelivered notifications, events with their deliveries and
- * the waits on them, cron schedules (with their next slots and pauses), rate-limit buckets and
- * the audit trail (same numbers, hashes and data text, so it verifies the same) move with them.
+ * the waits on them, cron schedules (with their next slots and pauses), rate-limit buckets, the
+ * lines the runs' code logged and the audit trail (same numbers, hashes and data text, so it verifies the same) move with them.
  * Rows already present at the destination are left alone, so a copy that was interrupted can
  * simply be run again.
  *

@@ -46,7 +46,9 @@ it('serves the worker process its own counters at --metrics-port, behind a read 
     const m = await scrape();
     return m.value('vigil_runs_finished_total', { workflow: 'test.chain', status: 'completed' }) === 1 ? m : undefined;
   }, 20_000);
-  expect(worked.value('vigil_step_duration_seconds_count', { workflow: 'test.chain', kind: 'step' })).toBe(2);
+  expect(
+    worked.value('vigil_step_duration_seconds_count', { workflow: 'test.chain', kind: 'step', status: 'completed' }),
+  ).toBe(2);
   expect(worked.value('vigil_runs_started_total', { workflow: 'test.chain' })).toBeUndefined();
   expect(worked.value('vigil_process_resident_memory_bytes')).toBeGreaterThan(0);
 

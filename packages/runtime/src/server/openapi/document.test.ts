@@ -120,6 +120,44 @@ describe.each(DIALECTS)('GET /openapi.json on %s', (dialect: Dialect) => {
     expect(doc.paths['/v1/overview']!['get']!.parameters.map((p) => p.name)).toEqual(['window']);
   });
 
+  it('documents the headers the routes honour, and the routes honour them', async () => {
+    api = await serveApi(h.vigil([echo], { worker: false }));
+    const doc = (await get('/openapi.json')).body as OpenApi;
+    const headersOf = (path: string, method: string) =>
+      doc.paths[path]![method]!.parameters.filter((p) => p.in === 'header').map((p) => p.name);
+    const answerHeaders = (path: string, method: string, status: string) =>
+      Object.keys((doc.paths[path]![method]!.responses[status] as { headers?: object }).headers ?? {});
+    expect(headersOf('/v1/runs', 'post')).toEqual(['Idempotency-Key']);
+    expect(answerHeaders('/v1/runs', 'post', '202')).toEqual(['Idempotent-Replayed']);
+    // Events dedupe on the body's id, not on the header; their answer still says when they did.
+    expect(headersOf('/v1/events', 'post')).toEqual([]);
+    expect(answerHeaders('/v1/events', 'post', '202')).toEqual(['Idempotent-Replayed']);
+    expect(headersOf('/v1/webhooks/{source}', 'post')).toEqual([
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+    ]);
+    // The streams start each connection with a snapshot: they do not resume from Last-Event-ID.
+    for (const path of ['/v1/stream', '/v1/runs/{id}/stream']) expect(headersOf(path, 'get')).toEqual([]);
+
+    // What the document says of POST /v1/runs is what the route does.
+    const start = (key: string, n: number) =>
+      fetch(`${api!.url}/v1/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api!.apiKey}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ workflow: 'doc.echo', input: { n } }),
+      });
+    const first = await start('order-1', 1);
+    const again = await start('order-1', 1);
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect([first.headers.get('idempotent-replayed'), again.headers.get('idempotent-replayed')]).toEqual([
+      null,
+      'true',
+    ]);
+    expect(((await again.json()) as { id: string }).id).toBe(((await first.json()) as { id: string }).id);
+    expect((await start('order-1', 2)).status).toBe(409);
+  });
+
   it('describes the main answers as the API gives them', async () => {
     const vigil = h.vigil([echo, broken], { worker: { pollMs: 100 } });
     api = await serveApi(vigil);

@@ -31,6 +31,17 @@ function queryParameters(schema: z.ZodType): unknown[] {
   }));
 }
 
+/** The request headers a route reads, as header parameters. */
+function headerParameters(doc: RouteDoc): unknown[] {
+  return (doc.headers ?? []).map((header) => ({
+    name: header.name,
+    in: 'header',
+    required: header.required ?? false,
+    description: header.description,
+    schema: { type: 'string' },
+  }));
+}
+
 function operation(doc: RouteDoc, path: string): Record<string, unknown> {
   const access = ROUTE_PERMISSIONS[doc.route];
   const params = [...path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
@@ -39,7 +50,17 @@ function operation(doc: RouteDoc, path: string): Record<string, unknown> {
     required: true,
     schema: { type: 'string' },
   }));
-  const success = doc.eventStream
+  const headers = doc.responseHeaders
+    ? {
+        headers: Object.fromEntries(
+          Object.entries(doc.responseHeaders).map(([name, description]) => [
+            name,
+            { description, schema: { type: 'string' } },
+          ]),
+        ),
+      }
+    : {};
+  const body = doc.eventStream
     ? { description: doc.eventStream, content: { 'text/event-stream': { schema: { type: 'string' } } } }
     : doc.text
       ? { description: doc.text, content: { 'text/plain': { schema: { type: 'string' } } } }
@@ -55,11 +76,11 @@ function operation(doc: RouteDoc, path: string): Record<string, unknown> {
     operationId: doc.route.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
     ...(access === 'public' || access === 'signature' ? { security: [] } : {}),
     ...(access && access !== 'public' && access !== 'signature' ? { 'x-vigil-permission': access } : {}),
-    parameters: [...params, ...(doc.query ? queryParameters(doc.query) : [])],
+    parameters: [...params, ...(doc.query ? queryParameters(doc.query) : []), ...headerParameters(doc)],
     ...(doc.body
       ? { requestBody: { required: false, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } }
       : {}),
-    responses: { [String(doc.status ?? 200)]: success, default: ERROR_RESPONSE },
+    responses: { [String(doc.status ?? 200)]: { ...body, ...headers }, default: ERROR_RESPONSE },
   };
 }
 

@@ -42,7 +42,39 @@ export interface RouteDoc {
   eventStream?: string;
   /** Answers with plain text (the Prometheus exposition format) instead of JSON. */
   text?: string;
+  /** The request headers the route reads, beside `Authorization`. */
+  headers?: readonly HeaderDoc[];
+  /** The headers its success answer may carry, by name, with what they say. */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
+
+/** A request header a route honours. */
+export interface HeaderDoc {
+  name: string;
+  description: string;
+  required?: boolean;
+}
+
+const IDEMPOTENCY_KEY: HeaderDoc = {
+  name: 'Idempotency-Key',
+  description:
+    'The same key with the same workflow and input returns the run it started (202, Idempotent-Replayed: true) ' +
+    'for the retention window (idempotencyRetention, default 24 h); with another input it is a 409 ' +
+    'idempotency_conflict. At most 256 bytes',
+};
+
+/** Set on an answer that returns what an earlier request with the same key or id created. */
+const REPLAYED = {
+  'Idempotent-Replayed':
+    '`true` when the request matched an earlier one (same idempotency key or id): nothing new was created',
+};
+
+/** The Standard Webhooks headers a delivery is checked with. */
+const WEBHOOK_HEADERS: readonly HeaderDoc[] = [
+  { name: 'webhook-id', description: 'The delivery id: deliveries are deduplicated on it', required: true },
+  { name: 'webhook-timestamp', description: 'Unix seconds; a stale timestamp is refused', required: true },
+  { name: 'webhook-signature', description: 'v1,<base64 HMAC-SHA256 of id.timestamp.body>', required: true },
+];
 
 /** Every route of the app. The OpenAPI test fails for a route of the app missing here, and the reverse. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -70,6 +102,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     body: StartRunBody,
     status: 202,
     response: StartRunAnswer,
+    headers: [IDEMPOTENCY_KEY],
+    responseHeaders: REPLAYED,
   },
   {
     route: 'GET /v1/runs',
@@ -149,9 +183,11 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   {
     route: 'POST /v1/events',
     tag: 'events',
-    summary: 'Send an event (deduplicated by id)',
+    // Deduplicated on the body's `id`, the sender's own: the Idempotency-Key header is not read here.
+    summary: "Send an event (deduplicated by its id: the body's id, not an Idempotency-Key header)",
     body: SendEventBody,
     status: 202,
+    responseHeaders: REPLAYED,
   },
   { route: 'GET /v1/events', tag: 'events', summary: 'Events received, newest first', query: ListEventsQuery },
   { route: 'GET /v1/events/:id', tag: 'events', summary: 'An event with the runs it started or woke' },
@@ -160,13 +196,21 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { route: 'GET /v1/schedules/:id', tag: 'schedules', summary: 'A schedule with its next fire time' },
   { route: 'POST /v1/schedules/:id/pause', tag: 'schedules', summary: 'Pause a schedule' },
   { route: 'POST /v1/schedules/:id/resume', tag: 'schedules', summary: 'Resume a schedule' },
-  { route: 'POST /v1/schedules/:id/trigger', tag: 'schedules', summary: 'Start its workflow now', status: 202 },
+  {
+    route: 'POST /v1/schedules/:id/trigger',
+    tag: 'schedules',
+    summary: 'Start its workflow now',
+    status: 202,
+    responseHeaders: REPLAYED,
+  },
   { route: 'DELETE /v1/schedules/:id', tag: 'schedules', summary: 'Remove a schedule' },
   {
     route: 'POST /v1/webhooks/:source',
     tag: 'events',
     summary: 'A webhook delivery, signed per Standard Webhooks (no key: the signature authenticates it)',
     status: 202,
+    headers: WEBHOOK_HEADERS,
+    responseHeaders: REPLAYED,
   },
   {
     route: 'GET /v1/dead-letters',

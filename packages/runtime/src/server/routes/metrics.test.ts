@@ -174,12 +174,27 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect: Dialect) => {
       1,
     );
 
-    // Steps by kind, and the retry.
+    // Steps by kind and final status, and the retry.
     for (const kind of ['tool', 'step', 'llm']) {
-      expect(m.value('vigil_step_duration_seconds_count', { workflow: 'm.ok', kind }), kind).toBe(1);
+      expect(m.value('vigil_step_duration_seconds_count', { workflow: 'm.ok', kind, status: 'completed' }), kind).toBe(
+        1,
+      );
     }
-    expect(m.value('vigil_step_duration_seconds_sum', { workflow: 'm.flaky', kind: 'tool' })).toBeGreaterThanOrEqual(1);
-    expect(m.value('vigil_step_duration_seconds_bucket', { workflow: 'm.flaky', kind: 'tool', le: '0.5' })).toBe(0);
+    const flaky = { workflow: 'm.flaky', kind: 'tool', status: 'completed' };
+    expect(m.value('vigil_step_duration_seconds_sum', flaky)).toBeGreaterThanOrEqual(1);
+    expect(m.value('vigil_step_duration_seconds_bucket', { ...flaky, le: '0.5' })).toBe(0);
+    // Failed steps count too, under their own status: the broken tool's, and the denied call's.
+    expect(m.value('vigil_step_duration_seconds_count', { workflow: 'm.broken', kind: 'tool', status: 'failed' })).toBe(
+      1,
+    );
+    expect(m.value('vigil_step_duration_seconds_count', { workflow: 'm.denied', kind: 'tool', status: 'failed' })).toBe(
+      1,
+    );
+    expect(
+      m.value('vigil_step_duration_seconds_count', { workflow: 'm.partial', kind: 'tool', status: 'escalated' }),
+    ).toBe(1);
+    const statuses = new Set(m.samples('vigil_step_duration_seconds_count').map((s) => s.labels['status']));
+    expect([...statuses].sort()).toEqual(['completed', 'escalated', 'failed']);
     expect(m.samples('vigil_step_retries_total')).toEqual([
       { labels: { workflow: 'm.flaky', kind: 'tool' }, value: 1 },
     ]);
@@ -245,5 +260,16 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect: Dialect) => {
     const failed = await fetch(`${api.url}/metrics`);
     expect(failed.status).toBe(503);
     expect(await failed.json()).toMatchObject({ error: { code: 'store_unavailable', path: null } });
+  });
+
+  it('answers 503 store_unavailable to a caller with a key when the store is down, not 500', async () => {
+    const vigil = h.vigil([]);
+    api = await serveApi(vigil);
+    await scrape();
+    await vigil.store.close();
+    // The key itself cannot be checked without the store: that too is the store being down.
+    const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.apiKey}` } });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'store_unavailable', path: null } });
   });
 });

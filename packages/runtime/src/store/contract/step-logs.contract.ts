@@ -78,4 +78,26 @@ export function stepLogsContract(ctx: () => ContractContext): void {
     const [stored] = await store.stepLogs.list(run, { limit: 1 });
     expect(stored).toMatchObject({ msg, fields: '{"note":"a\\"b"}' });
   });
+
+  it('prunes the oldest lines logged before a time, a batch at a time, and keeps the rest', async () => {
+    const { store } = ctx();
+    const [old, recent] = [runId(), runId()];
+    // Times far below the other cases' (1 000 and up), so only these lines are old enough.
+    await store.stepLogs.append([
+      line(old, 1, 'old 1', { at: 10 }),
+      line(old, 1, 'old 2', { at: 20 }),
+      line(recent, 1, 'kept', { at: 100 }),
+      line(old, 2, 'old 3', { at: 30 }),
+      line(old, 2, 'old but not enough', { at: 60 }),
+    ]);
+    expect(await store.stepLogs.prune(50, 2)).toBe(2);
+    expect((await store.stepLogs.list(old, { limit: 10 })).map((l) => l.msg)).toEqual(['old 3', 'old but not enough']);
+    expect(await store.stepLogs.prune(50, 2)).toBe(1);
+    expect(await store.stepLogs.prune(50, 2)).toBe(0);
+    expect((await store.stepLogs.list(old, { limit: 10 })).map((l) => l.msg)).toEqual(['old but not enough']);
+    expect((await store.stepLogs.list(recent, { limit: 10 })).map((l) => l.msg)).toEqual(['kept']);
+    // Lines appended after a prune still get ids after every earlier line.
+    await store.stepLogs.append([line(old, 3, 'new', { at: 70 })]);
+    expect((await store.stepLogs.list(old, { limit: 10 })).map((l) => l.msg)).toEqual(['old but not enough', 'new']);
+  });
 }

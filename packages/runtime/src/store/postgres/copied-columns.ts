@@ -237,6 +237,17 @@ export const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     writer: 'text',
     updated_at: 'bigint',
   },
+  step_logs: {
+    id: 'bigint',
+    run_id: 'text',
+    seq: 'int',
+    step: 'text',
+    attempt: 'int',
+    at: 'bigint',
+    level: 'text',
+    msg: 'text',
+    fields: 'text',
+  },
   audit_entries: {
     seq: 'bigint',
     at: 'bigint',

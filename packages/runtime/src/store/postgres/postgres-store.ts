@@ -155,6 +155,13 @@ export class PostgresStore implements Store {
       `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${unnest}) ON CONFLICT DO NOTHING`,
       arrays,
     );
+    // Ids copied into a serial column leave its sequence behind: the next line appended here
+    // would take an id already used. Move the sequence past the highest id.
+    if (table === 'step_logs') {
+      await this.conn.query(
+        `SELECT setval(pg_get_serial_sequence('step_logs', 'id'), (SELECT max(id) FROM step_logs))`,
+      );
+    }
   }
 
   onWorkAvailable(listener: () => void): () => void {

@@ -16,6 +16,8 @@ const INSERT = `INSERT INTO step_logs (run_id, seq, step, attempt, at, level, ms
 const ALL = `SELECT ${STEP_LOG_COLUMNS} FROM step_logs WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`;
 const ONE_STEP = `SELECT ${STEP_LOG_COLUMNS} FROM step_logs WHERE run_id = $1 AND seq = $2 AND id > $3 ORDER BY id LIMIT $4`;
 
+const PRUNE = `DELETE FROM step_logs WHERE id IN (SELECT id FROM step_logs WHERE at < $1 ORDER BY id LIMIT $2) RETURNING id`;
+
 /** Step log lines in PostgreSQL: a batch is one statement (one implicit transaction). */
 export class PgStepLogStore implements StepLogStore {
   constructor(private readonly conn: PgConnection) {}
@@ -41,5 +43,9 @@ export class PgStepLogStore implements StepLogStore {
         ? await this.conn.query<StepLogRow>(ALL, [runId, after, filter.limit])
         : await this.conn.query<StepLogRow>(ONE_STEP, [runId, filter.seq, after, filter.limit]);
     return rows.map(toStepLogLine);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    return (await this.conn.query<{ id: string }>(PRUNE, [before, limit])).length;
   }
 }

@@ -14,6 +14,8 @@ const INSERT =
 const ALL = `SELECT ${STEP_LOG_COLUMNS} FROM step_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`;
 const ONE_STEP = `SELECT ${STEP_LOG_COLUMNS} FROM step_logs WHERE run_id = ? AND seq = ? AND id > ? ORDER BY id LIMIT ?`;
 
+const PRUNE = 'DELETE FROM step_logs WHERE id IN (SELECT id FROM step_logs WHERE at < ? ORDER BY id LIMIT ?)';
+
 /** Step log lines in SQLite: a batch is one group-committed transaction. */
 export class SqliteStepLogStore implements StepLogStore {
   constructor(private readonly conn: SqliteConnection) {}
@@ -34,5 +36,9 @@ export class SqliteStepLogStore implements StepLogStore {
         : this.conn.statement(ONE_STEP).all(runId, filter.seq, after, filter.limit)
     ) as StepLogRow[];
     return Promise.resolve(rows.map(toStepLogLine));
+  }
+
+  prune(before: number, limit: number): Promise<number> {
+    return this.conn.batcher.run(() => this.conn.statement(PRUNE).run(before, limit).changes);
   }
 }
