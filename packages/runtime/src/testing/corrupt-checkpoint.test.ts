@@ -59,6 +59,18 @@ describe.each(DIALECTS)('corruptCheckpoint on %s', (dialect: Dialect) => {
     expect((await h.store().checkpoints.list(id))[0]!.intact).toBe(false);
   });
 
+  it('flips a bit of the attempt count, which the checksum covers', async () => {
+    const id = await suspendedRun();
+    const hit = await corruptCheckpoint({ database: h.database, runId: id, seq: 1, field: 'attempts', bit: 4 });
+    expect(hit).toEqual({ runId: id, seq: 1, field: 'attempts', bit: 4 });
+    const [step] = await h.store().checkpoints.list(id);
+    expect(step!.attempts).toBe(1 ^ 16);
+    expect(step!.intact).toBe(false);
+    await expect(
+      corruptCheckpoint({ database: h.database, runId: id, seq: 1, field: 'attempts', bit: 31 }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+
   it('stores a flip that leaves invalid UTF-8 so that it is still detected', async () => {
     const id = await suspendedRun();
     // Bit 7 of the first byte turns `{` (0x7b) into 0xfb, a byte that never starts valid UTF-8.

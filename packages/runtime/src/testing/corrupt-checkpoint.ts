@@ -6,7 +6,7 @@ import pg from 'pg';
 import { InvalidArgumentError } from '../core/errors.js';
 
 /** A stored value {@link corruptCheckpoint} can flip a bit in. All but `input` are step-row columns. */
-export type CorruptibleField = 'output' | 'error' | 'detail' | 'name' | 'kind' | 'status' | 'input';
+export type CorruptibleField = 'output' | 'error' | 'detail' | 'name' | 'kind' | 'status' | 'attempts' | 'input';
 
 export const CORRUPTIBLE_FIELDS: readonly CorruptibleField[] = [
   'output',
@@ -15,8 +15,12 @@ export const CORRUPTIBLE_FIELDS: readonly CorruptibleField[] = [
   'name',
   'kind',
   'status',
+  'attempts',
   'input',
 ];
+
+/** `attempts` is an integer column: its bits 0–30 can be flipped. */
+const INTEGER_BITS = 31;
 
 export interface CorruptCheckpointOptions {
   /** The run's database: a SQLite path (or `sqlite:<path>`) or a `postgres://` URL (`?schema=` honoured). */
@@ -26,7 +30,10 @@ export interface CorruptCheckpointOptions {
   seq?: number;
   /** Default `output`. `input` is the run's input, not a step's. */
   field?: CorruptibleField;
-  /** Which bit of the value's UTF-8 bytes to flip: byte `bit >> 3`, mask `1 << (bit & 7)`. Default: a random one. */
+  /**
+   * Which bit to flip: of a text value's UTF-8 bytes, byte `bit >> 3`, mask `1 << (bit & 7)`; of
+   * `attempts`, bit `bit` (0–30) of the number. Default: a random one.
+   */
   bit?: number;
 }
 
@@ -65,13 +72,18 @@ export async function corruptCheckpoint(options: CorruptCheckpointOptions): Prom
       const where = field === 'input' ? '' : options.seq === undefined ? ' in any step' : ` at step ${options.seq}`;
       throw new InvalidArgumentError(`Run ${options.runId} has no stored ${field}${where} to corrupt`);
     }
-    const bytes = Buffer.from(target.value, 'utf8');
-    const bit = options.bit ?? randomInt(bytes.length * 8);
-    if (!Number.isSafeInteger(bit) || bit < 0 || bit >= bytes.length * 8) {
-      throw new InvalidArgumentError(`bit must be an integer from 0 to ${bytes.length * 8 - 1}; got ${bit}`);
+    const bytes = Buffer.from(String(target.value), 'utf8');
+    const bits = field === 'attempts' ? INTEGER_BITS : bytes.length * 8;
+    const bit = options.bit ?? randomInt(bits);
+    if (!Number.isSafeInteger(bit) || bit < 0 || bit >= bits) {
+      throw new InvalidArgumentError(`bit must be an integer from 0 to ${bits - 1}; got ${bit}`);
     }
-    bytes[bit >> 3]! ^= 1 << (bit & 7);
-    await access.write(options.runId, field, target.seq, bytes);
+    if (field === 'attempts') {
+      await access.write(options.runId, field, target.seq, Number(target.value) ^ (1 << bit));
+    } else {
+      bytes[bit >> 3]! ^= 1 << (bit & 7);
+      await access.write(options.runId, field, target.seq, bytes);
+    }
     return { runId: options.runId, seq: target.seq, field, bit };
   } finally {
     await access.close();
@@ -79,8 +91,8 @@ export async function corruptCheckpoint(options: CorruptCheckpointOptions): Prom
 }
 
 interface Access {
-  read(runId: string, field: CorruptibleField, seq: number | undefined): Promise<{ seq: number; value: string } | null>;
-  write(runId: string, field: CorruptibleField, seq: number, bytes: Buffer): Promise<void>;
+  read(runId: string, field: CorruptibleField, seq: number | undefined): Promise<Row | null>;
+  write(runId: string, field: CorruptibleField, seq: number, bytes: Buffer | number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,7 +115,10 @@ function sqliteAccess(path: string): Access {
     },
     write: (runId, field, seq, bytes) => {
       // CAST of a blob to TEXT keeps the bytes as they are, valid UTF-8 or not.
-      if (field === 'input') db.prepare('UPDATE runs SET input = CAST(? AS TEXT) WHERE id = ?').run(bytes, runId);
+      if (typeof bytes === 'number') {
+        db.prepare(`UPDATE steps SET ${field} = ? WHERE run_id = ? AND seq = ?`).run(bytes, runId, seq);
+      } else if (field === 'input')
+        db.prepare('UPDATE runs SET input = CAST(? AS TEXT) WHERE id = ?').run(bytes, runId);
       else
         db.prepare(`UPDATE steps SET ${field} = CAST(? AS TEXT) WHERE run_id = ? AND seq = ?`).run(bytes, runId, seq);
       return Promise.resolve();
@@ -135,7 +150,10 @@ function postgresAccess(database: string): Access {
     },
     write: async (runId, field, seq, bytes) => {
       await connected;
-      const value = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replaceAll('\u0000', '\uFFFD');
+      const value =
+        typeof bytes === 'number'
+          ? bytes
+          : new TextDecoder('utf-8', { fatal: false }).decode(bytes).replaceAll('\u0000', '\uFFFD');
       if (field === 'input') await client.query(`UPDATE ${table('runs')} SET input = $1 WHERE id = $2`, [value, runId]);
       else {
         await client.query(`UPDATE ${table('steps')} SET ${field} = $1 WHERE run_id = $2 AND seq = $3`, [
@@ -154,5 +172,6 @@ function postgresAccess(database: string): Access {
 
 interface Row {
   seq: number;
-  value: string;
+  /** Text, or the number of `attempts`. */
+  value: string | number;
 }

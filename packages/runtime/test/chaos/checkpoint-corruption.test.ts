@@ -1,6 +1,6 @@
 /**
  * Property: a bit flipped anywhere replay looks (a step row's output, error, detail, name, kind
- * or status, or the run's input) is detected, and never used. Runs of a five-step workflow
+ * status or attempts, or the run's input) is detected, and never used. Runs of a five-step workflow
  * suspend on a sleep; two seeded flips land in each (200 per store); then every run is driven
  * to its end, operators answering `checkpoint_corrupted` escalations with a seeded choice of
  * `provide` (the true value), `retry` or `skip`. Every flip must have been reported by a
@@ -23,7 +23,7 @@ const RUNS = 100;
 const FLIPS_PER_RUN = 2;
 const SEED = 0x5eed;
 
-const FIELDS: CorruptibleField[] = ['output', 'error', 'detail', 'name', 'kind', 'status', 'input'];
+const FIELDS: CorruptibleField[] = ['output', 'error', 'detail', 'name', 'kind', 'status', 'attempts', 'input'];
 
 /** mulberry32: a small seeded generator, so a failure names a reproducible case. */
 function random(seed: number): () => number {
@@ -117,9 +117,10 @@ describe.each(DIALECTS)('checkpoint corruption, property on %s', (dialect: Diale
           field === 'input'
             ? await h.sql('SELECT 0 AS seq, input AS value FROM runs WHERE id = $1', [id])
             : await h.sql(`SELECT seq, ${field} AS value FROM steps WHERE run_id = $1 AND ${field} IS NOT NULL`, [id])
-        ) as Array<{ seq: number; value: string }>;
+        ) as Array<{ seq: number; value: string | number }>;
         const target = pick(candidates);
-        const bit = Math.floor(next() * Buffer.byteLength(target.value) * 8);
+        const bits = typeof target.value === 'number' ? 31 : Buffer.byteLength(target.value) * 8;
+        const bit = Math.floor(next() * bits);
         hits.push(await corruptCheckpoint({ database: h.database, runId: id, seq: target.seq, field, bit }));
       }
       flips.set(id, hits);
