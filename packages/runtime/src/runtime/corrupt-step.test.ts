@@ -172,4 +172,26 @@ describe.each(DIALECTS)('a corrupted checkpoint on %s', (dialect: Dialect) => {
       [2, 'rerun'],
     ]);
   });
+
+  it('dead-letters a run that reads a damaged agent-memory value, never handing it to the workflow', async () => {
+    const seenValues: unknown[] = [];
+    const memo = defineWorkflow({ name: 'corrupt.memory', agent: 'bot', input: Input }, async (ctx, input) => {
+      if (input.n === 1) return (await ctx.memory.agent().set('fact', { answer: 42 })).version;
+      await ctx.sleep('nap', '1s');
+      seenValues.push(await ctx.memory.agent().get('fact'));
+      return 'read';
+    });
+    const vigil = h.vigil([memo], { worker: { pollMs: 60_000 } });
+    const seen: Corrupted[] = [];
+    vigil.events.on('checkpoint.corrupted', (event) => seen.push(event));
+    const writer = await vigil.start(memo, { n: 1 });
+    expect(await h.result(vigil, writer.id)).toBe(1);
+    const { id } = await vigil.start(memo, { n: 2 });
+    await h.until(async () => (await vigil.getRun(id))?.status === 'sleeping');
+    await h.sql(`UPDATE memory SET value = '{"answer":43}' WHERE agent = 'bot' AND key = 'fact'`);
+    await expect(h.result(vigil, id)).rejects.toThrow(/checksum/);
+    expect((await vigil.getRun(id))!.status).toBe('dead_lettered');
+    expect(seenValues).toEqual([]);
+    expect(seen).toEqual([expect.objectContaining({ runId: id, kind: 'memory', action: 'dead_lettered' })]);
+  });
 });

@@ -235,6 +235,7 @@ export const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     version: 'bigint',
     writer: 'text',
     updated_at: 'bigint',
+    checksum: 'text',
   },
   audit_entries: {
     seq: 'bigint',
