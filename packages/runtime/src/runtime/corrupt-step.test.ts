@@ -144,6 +144,11 @@ describe.each(DIALECTS)('a corrupted checkpoint on %s', (dialect: Dialect) => {
     expect(seen).toEqual([expect.objectContaining({ seq: 0, step: null, action: 'dead_lettered' })]);
     expect(calls.after).toBe(0);
     await expect(vigil.client.replay(id)).rejects.toMatchObject({ code: 'input_corrupted' });
+    const letter = (await vigil.deadLetters.list()).deadLetters.find((d) => d.runId === id);
+    await expect(vigil.deadLetters.replay(letter!.id)).rejects.toMatchObject({ code: 'input_corrupted' });
+    // With the input supplied again, a new run carries on from the top.
+    const { runId } = await vigil.deadLetters.replay(letter!.id, { input: { n: 21 } });
+    expect(runId).not.toBe(id);
   });
 
   it('re-draws a corrupted journaled value and sleeps again after a corrupted sleep', async () => {
