@@ -203,10 +203,13 @@ export class LeaseLostError extends VigilError {
 
 /** A stored checkpoint does not match its checksum. It is never used. */
 export class CheckpointCorruptedError extends VigilError {
+  /** `seq` 0 with name `$input` is the run's input. */
   constructor(runId: string, seq: number, name: string) {
     super(
       'checkpoint_corrupted',
-      `The checkpoint of step #${seq} "${name}" in run ${runId} does not match its checksum; it was not used`,
+      seq === 0
+        ? `The stored input of run ${runId} does not match its checksum; it was not used`
+        : `The checkpoint of step #${seq} "${name}" in run ${runId} does not match its checksum; it was not used`,
       { details: { runId, seq, name } },
     );
   }

@@ -20,6 +20,7 @@ export const AUDITED_EVENTS = [
   'run.dead_lettered',
   'run.cancelled',
   'run.replayed',
+  'checkpoint.corrupted',
   'policy.decided',
   'spend.recorded',
   'budget.soft_limit',

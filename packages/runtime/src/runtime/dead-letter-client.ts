@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import { SUCCESS_STATUSES } from '../core/step-identity.js';
 import type { DeadLetterRecord } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
@@ -63,7 +63,8 @@ export class DeadLetterClient {
    * after it run anew. `fromStep` re-runs from an earlier step; `input` starts a new run with
    * edited input, linked to the old one.
    *
-   * @throws NotFoundError `dead_letter_not_found`, `step_not_found`; ConflictError `dead_letter_replayed`
+   * @throws NotFoundError `dead_letter_not_found`, `step_not_found`; ConflictError `dead_letter_replayed`,
+   *   or `input_corrupted` when the run's stored input failed its checksum and no `input` is given
    */
   async replay(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     const letter = await this.record(id);
@@ -82,6 +83,13 @@ export class DeadLetterClient {
         principal,
       });
       return { deadLetter: toDeadLetterView(marked), runId: started.id, fromSeq: null };
+    }
+    if ((await this.deps.store.runs.get(letter.runId))?.inputIntact === false) {
+      throw new ConflictError(
+        'input_corrupted',
+        `The stored input of run ${letter.runId} does not match its checksum: replay it with input`,
+        { path: 'input' },
+      );
     }
     const steps = await this.deps.store.checkpoints.list(letter.runId);
     let fromSeq: number;

@@ -56,6 +56,24 @@ export interface RuntimeEventMap {
     fromSeq: number | null;
     principal?: string | null;
   };
+  /**
+   * A stored checkpoint failed its checksum and was not used (G6). `seq` is 0 for the run's
+   * input; `step` and `kind` are what the workflow code asked for there. `action`: `rerun` (the
+   * step declares no at-most-once effect: it runs again and its new row replaces the bad one),
+   * `escalated` (a blocking `checkpoint_corrupted` escalation, `escalationId`), or
+   * `dead_lettered` (a corrupted input, or an operator who would not retry nor provide a value).
+   */
+  'checkpoint.corrupted': {
+    runId: string;
+    workflow: string;
+    seq: number;
+    step: string | null;
+    kind: string | null;
+    action: 'rerun' | 'escalated' | 'dead_lettered';
+    escalationId: string | null;
+    /** What was found, in a sentence; never the damaged value itself. */
+    found: string;
+  };
   /** A step's "started" record committed; its body runs next. */
   'step.started': { runId: string; seq: number; name: string; attempt: number };
   /**

@@ -31,6 +31,7 @@ import { runEscalationStep } from './escalation-step.js';
 import { runEventWaitStep, type EventWaitSpec } from './event-wait-step.js';
 import { llmCall } from './llm-step.js';
 import { stepCall, toolCall } from './policy-calls.js';
+import { planOf } from './corrupt-step.js';
 import { PolicyStep, type PolicyCall } from './policy-step.js';
 import { never, stripIntact } from './recorded-steps.js';
 import type { RunExecution } from './run-execution.js';
@@ -76,8 +77,11 @@ export class ExecutionContext implements WorkflowContext {
       throw new InvalidArgumentError(`ctx.step("${name}") needs a function as its second argument`);
     }
     const build = stepCall(name, fn, options, this.execution.deps.maxPayloadBytes);
-    return this.execution.runStep<T>(name, 'step', (seq, recorded) =>
-      new PolicyStep(this.execution, build(seq), recorded).run(),
+    return this.execution.runStep<T>(
+      name,
+      'step',
+      (seq, recorded) => new PolicyStep(this.execution, build(seq), recorded).run(),
+      (seq) => planOf(build(seq)),
     );
   }
 
@@ -95,8 +99,11 @@ export class ExecutionContext implements WorkflowContext {
       { policy: this.definition.policy, input: this.input, principal: this.principal },
       this.execution.deps.runLogs.rules,
     );
-    return this.execution.runStep<Output>(name, 'tool', (seq, recorded) =>
-      new PolicyStep(this.execution, build(seq), recorded).run(),
+    return this.execution.runStep<Output>(
+      name,
+      'tool',
+      (seq, recorded) => new PolicyStep(this.execution, build(seq), recorded).run(),
+      (seq) => planOf(build(seq)),
     );
   }
 
@@ -115,8 +122,11 @@ export class ExecutionContext implements WorkflowContext {
       runId: this.runId,
       maxPayloadBytes,
     });
-    return this.execution.runStep<LlmResult<T>>(name, 'llm', (seq, recorded) =>
-      new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
+    return this.execution.runStep<LlmResult<T>>(
+      name,
+      'llm',
+      (seq, recorded) => new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
+      (seq) => planOf(build(seq)),
     );
   }
 
@@ -160,8 +170,11 @@ export class ExecutionContext implements WorkflowContext {
       },
       this.execution.deps.runLogs.rules,
     );
-    return this.execution.runStep<unknown>(name, 'tool', (seq, recorded) =>
-      new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
+    return this.execution.runStep<unknown>(
+      name,
+      'tool',
+      (seq, recorded) => new PolicyStep(this.execution, underAgent(build(seq), agent), recorded).run(),
+      (seq) => planOf(build(seq)),
     );
   }
 

@@ -38,6 +38,16 @@ export class History {
   }
 
   /**
+   * The record at `seq` when it fails its checksum, else undefined. None of its fields can be
+   * trusted, not even its name, so it is not compared with the call: the caller decides from
+   * what the code declares whether to re-run the step or ask a human (see `corrupt-step.ts`).
+   */
+  corrupted(seq: number): StepRecord | undefined {
+    const record = this.bySeq.get(seq);
+    return record && !record.intact ? record : undefined;
+  }
+
+  /**
    * Called when the workflow returns: recorded steps it never asked for mean the code no
    * longer matches the history.
    */

@@ -11,6 +11,8 @@ export interface MemoryEntryView {
   /** The step that wrote it last: `<runId>:<seq>`. */
   writer: string;
   updatedAt: string;
+  /** False when the stored value failed its checksum; `value` is then null. */
+  intact: boolean;
 }
 
 export interface MemoryPage {
@@ -40,7 +42,9 @@ export class MemoryClient {
       agent,
       entries: page.map((row) => ({
         key: row.key,
-        value: JSON.parse(row.value ?? 'null') as unknown,
+        // A damaged value is never shown as if it were the value: it is null, and `intact` says why.
+        value: row.intact ? (JSON.parse(row.value ?? 'null') as unknown) : null,
+        intact: row.intact,
         version: row.version,
         writer: row.writer,
         updatedAt: new Date(row.updatedAt).toISOString(),

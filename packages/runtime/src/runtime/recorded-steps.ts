@@ -1,4 +1,4 @@
-import { EscalationAbortedError, StepFailedError } from '../core/errors.js';
+import { CheckpointCorruptedError, EscalationAbortedError, StepFailedError } from '../core/errors.js';
 import { SUCCESS_STATUSES } from '../core/step-identity.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { StepRecord, StepWrite } from '../store/checkpoint-store.js';
@@ -47,11 +47,7 @@ export function earliestWake(
 
 /** The run's stored input, checked against its checksum and parsed by the workflow's schema. */
 export function recordedInput(run: RunRecord, workflow: AnyWorkflow): unknown {
-  if (!run.inputIntact) {
-    throw Object.assign(new Error(`The stored input of run ${run.id} does not match its checksum`), {
-      code: 'checkpoint_corrupted',
-    });
-  }
+  if (!run.inputIntact) throw new CheckpointCorruptedError(run.id, 0, '$input');
   return workflow.input.parse(JSON.parse(run.input));
 }
 

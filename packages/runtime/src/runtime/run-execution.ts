@@ -18,7 +18,18 @@ import { RunLogs } from './run-logs.js';
 import { RunTimeline } from './run-timeline.js';
 import { ExecutionTrace } from './run-tracing.js';
 import { RunWriter } from './run-writer.js';
-import type { PolicyHost, PolicyResult } from './policy-step.js';
+import type { PolicyResult } from './policy-step.js';
+import {
+  corruptRowFound,
+  inputFailure,
+  isCorruptionWait,
+  planForKind,
+  recoverCorruptStep,
+  reportCorruption,
+  resumeCorruptionWait,
+  type CorruptionHost,
+  type CorruptionPlan,
+} from './corrupt-step.js';
 import { STOPPED } from './step-runner.js';
 
 export type { ExecutionDeps } from './execution-deps.js';
@@ -39,7 +50,7 @@ export type ExecutionOutcome =
  * time are committed and the lease released, and the in-memory execution is dropped. After a
  * suspension or a crash, the next execution replays from the top.
  */
-export class RunExecution implements PolicyHost {
+export class RunExecution implements CorruptionHost {
   readonly runId: string;
   readonly lease: Lease;
   readonly done: Promise<ExecutionOutcome>;
@@ -129,7 +140,7 @@ export class RunExecution implements PolicyHost {
     try {
       input = recordedInput(this.claimed.run, this.workflow);
     } catch (error) {
-      void this.finish({ status: 'failed', error: toErrorRecord(error) });
+      void this.finish(inputFailure(this, error, this.timeline.endingContext([], this.deps.clock.now())));
       return;
     }
     const ctx = new ExecutionContext(this, this.workflow, this.claimed.run, input);
@@ -192,16 +203,36 @@ export class RunExecution implements PolicyHost {
     name: string,
     kind: StepKind,
     run: (seq: number, recorded: StepRecord | undefined) => Promise<PolicyResult>,
+    plan: (seq: number) => CorruptionPlan = () => planForKind(kind),
   ): Promise<T> {
     const seq = this.takeSeq();
+    const call = { seq, name, kind };
+    // A corrupted row is never read: the step re-runs or waits on a human (corrupt-step.ts).
+    if (this.history.corrupted(seq)) {
+      return this.runGuarded(undefined, () => recoverCorruptStep(this, call, plan(seq), () => run(seq, undefined)));
+    }
     const recorded = this.lookup(seq, name, kind);
+    if (recorded && isCorruptionWait(recorded)) {
+      return this.runGuarded(recorded, (r) =>
+        resumeCorruptionWait(this, call, r!, plan(seq), () => run(seq, undefined)),
+      );
+    }
     const settled = recorded && settledResult<T>(recorded);
     if (settled) return settled;
     return this.runGuarded(recorded, (record) => run(seq, record));
   }
 
-  /** The record at `seq`, checked against the call; a corrupt or mismatched history ends the run. */
+  /**
+   * The record at `seq`, checked against the call; a mismatched history ends the run. For the
+   * calls that look up their own rows (journaled values, sleeps, memory writes: all effect-free
+   * or deduplicated), a corrupted row is reported and treated as absent, so the call runs again
+   * and its new row replaces the bad one.
+   */
   lookup(seq: number, name: string, kind: StepKind): ReturnType<History['lookup']> {
+    if (this.history.corrupted(seq)) {
+      reportCorruption(this, { seq, name, kind }, 'rerun', null, corruptRowFound(seq, name));
+      return undefined;
+    }
     try {
       return this.history.lookup(seq, name, kind);
     } catch (error) {
@@ -211,6 +242,14 @@ export class RunExecution implements PolicyHost {
       );
       throw error;
     }
+  }
+
+  /** Ends the run for good with `error`, committing `row` with the ending (corrupt-step.ts). */
+  endRun(error: unknown, row: StepWrite): void {
+    this.queueRow(row);
+    void this.finish(
+      failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
+    );
   }
 
   /** Adds a row to the next write and keeps the timeline current. */

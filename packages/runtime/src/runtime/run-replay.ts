@@ -44,6 +44,16 @@ export async function replayRun(
       { path: 'id' },
     );
   }
+  if (!run.inputIntact) {
+    // Replaying would start a new run on a value nobody wrote: start a fresh run with its input.
+    throw new ConflictError(
+      'input_corrupted',
+      `The stored input of run ${id} does not match its checksum; it cannot be replayed`,
+      {
+        path: 'id',
+      },
+    );
+  }
   const fromSeq = options.fromSeq ?? null;
   if (fromSeq !== null) {
     if (!isTerminalStatus(run.status)) {

@@ -25,6 +25,8 @@ export interface StepDetail {
   assignee?: string;
   /** The first failure was an unknown outcome of an at-most-once call (a crash or timeout). */
   unknownOutcome?: boolean;
+  /** The step's checkpoint failed its checksum and it waits on a `checkpoint_corrupted` escalation. */
+  corruptCheckpoint?: boolean;
   /** Tool steps: the tool access policy's decision. */
   policy?: PolicyDetail;
   /** The step waits for a token of its tool's rate limit until then. */

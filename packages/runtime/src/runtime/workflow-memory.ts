@@ -1,7 +1,10 @@
 import { validateAgentName } from '../core/budget.js';
+import { CheckpointCorruptedError, toErrorRecord } from '../core/errors.js';
 import { encodeJson } from '../core/json.js';
 import { validateMemoryKey, type Memory, type MemoryVersion, type RunMemory } from '../core/memory.js';
 import type { StepWrite } from '../store/checkpoint-store.js';
+import type { MemoryEntry } from '../store/memory-store.js';
+import { reportCorruption } from './corrupt-step.js';
 import type { RunExecution } from './run-execution.js';
 import { STOPPED } from './step-runner.js';
 
@@ -86,6 +89,7 @@ class AgentMemory implements Memory {
       let output: string;
       try {
         const entry = await execution.deps.store.memory.get(this.agent, key);
+        if (entry && !entry.intact) return corruptMemory(execution, { seq, name, kind: 'memory' }, entry);
         output = versioned(entry?.version ?? 0, entry?.value ?? null);
       } catch (error) {
         // The run cannot go on without the value; another worker takes it over.
@@ -142,4 +146,26 @@ function memoryRow(seq: number, name: string, at: number, output: string | null)
     startedAt: at,
     endedAt: at,
   };
+}
+
+/**
+ * A damaged agent-memory value: another run wrote it, so it cannot be re-derived here, and
+ * nothing downstream may see it. The run is dead-lettered with `checkpoint_corrupted`; an
+ * operator rewrites the key and replays the dead letter.
+ */
+function corruptMemory(
+  execution: RunExecution,
+  call: { seq: number; name: string; kind: 'memory' },
+  entry: MemoryEntry,
+): typeof STOPPED {
+  const found = `The stored value of agent memory "${entry.agent}" key "${entry.key}" does not match its checksum`;
+  reportCorruption(execution, call, 'dead_lettered', null, found);
+  const error = new CheckpointCorruptedError(execution.runId, call.seq, call.name);
+  const at = execution.deps.clock.now();
+  execution.endRun(error, {
+    ...memoryRow(call.seq, call.name, at, null),
+    status: 'failed',
+    error: toErrorRecord(error),
+  });
+  return STOPPED;
 }

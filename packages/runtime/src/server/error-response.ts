@@ -31,6 +31,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   run_finished: 409,
   escalation_not_open: 409,
   dead_letter_replayed: 409,
+  // The run's stored input failed its checksum: replay it with new input instead.
+  input_corrupted: 409,
   // Replaying a run from a step needs it finished, and a step of it to start from.
   run_in_flight: 409,
   from_seq_out_of_range: 400,

@@ -1,3 +1,4 @@
+import { sha256 } from '../core/checksum.js';
 import type { StepWrite } from './checkpoint-store.js';
 import type { Lease } from './lease.js';
 
@@ -12,6 +13,11 @@ export interface MemoryEntry {
   /** The step that wrote it last: `<runId>:<seq>`. */
   writer: string;
   updatedAt: number;
+  /**
+   * False when the stored value no longer matches the checksum written with it: it must not be
+   * used. True for rows written before memory had checksums (they cannot be checked).
+   */
+  intact: boolean;
 }
 
 /** A write to an agent's memory by one step of a run. */
@@ -64,9 +70,15 @@ export interface MemoryRow {
   version: number;
   writer: string;
   updated_at: number;
+  checksum: string | null;
 }
 
-export const MEMORY_COLUMNS = 'agent, key, value, version, writer, updated_at';
+export const MEMORY_COLUMNS = 'agent, key, value, version, writer, updated_at, checksum';
+
+/** The checksum of a memory row: its agent, key and value (a deleted key's null included). */
+export function memoryChecksum(agent: string, key: string, value: string | null): string {
+  return sha256(`${agent}\u0000${key}\u0000${value === null ? '\u0001' : `v${value}`}`);
+}
 
 export function toMemoryEntry(row: MemoryRow): MemoryEntry {
   return {
@@ -76,5 +88,6 @@ export function toMemoryEntry(row: MemoryRow): MemoryEntry {
     version: Number(row.version),
     writer: row.writer,
     updatedAt: Number(row.updated_at),
+    intact: row.checksum === null || memoryChecksum(row.agent, row.key, row.value) === row.checksum,
   };
 }

@@ -1,6 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
-import { stepChecksum } from './checkpoint-checksum.js';
+import { stepRowMatches } from './checkpoint-checksum.js';
 import type { AttemptOutcome, AttemptRecord, StepRecord } from './checkpoint-store.js';
 
 /** A row of the `steps` table, as both dialects return it. */
@@ -25,7 +25,7 @@ export const STEP_COLUMNS =
 /** Maps a row to a record, verifying it against its checksum. */
 export function toStepRecord(row: StepRow): StepRecord {
   const base = { seq: row.seq, name: row.name, kind: row.kind as StepKind, status: row.status as StepStatus };
-  let intact = stepChecksum(base, row.output, row.error, row.detail) === row.checksum;
+  let intact = stepRowMatches({ ...base, attempts: row.attempts }, row.output, row.error, row.detail, row.checksum);
   let error: ErrorRecord | null = null;
   if (intact && row.error !== null) {
     try {

@@ -16,3 +16,10 @@ export {
   type ScriptedReply,
   type ScriptedRequest,
 } from '../llm/scripted-model.js';
+export {
+  corruptCheckpoint,
+  CORRUPTIBLE_FIELDS,
+  type CorruptCheckpointOptions,
+  type CorruptedCheckpoint,
+  type CorruptibleField,
+} from './corrupt-checkpoint.js';

@@ -35,6 +35,14 @@ export class Harness {
 
   constructor(readonly dialect: Dialect = 'sqlite') {}
 
+  /** The database setting for the shared database, as `openStore` and `corruptCheckpoint` take it. */
+  get database(): string {
+    if (this.dialect === 'sqlite') return this.path;
+    const url = new URL(inject('postgresUrl'));
+    url.searchParams.set('schema', this.schema);
+    return url.toString();
+  }
+
   /** A new connection to the shared database. */
   store(clock: Clock = this.clock): Store {
     const store =

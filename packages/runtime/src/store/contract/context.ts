@@ -15,6 +15,8 @@ export interface StoreFixture {
   connect(): Store;
   /** Changes a stored step payload behind the store's back, as a bad disk would. */
   corruptStep(runId: string, seq: number): Promise<void>;
+  /** Changes a stored agent-memory value behind the store's back. */
+  corruptMemory(agent: string, key: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,18 @@ function write(seq: number, key: string, value: string | null, at: number): Agen
 }
 
 export function memoryContract(ctx: () => ContractContext): void {
+  it('marks a memory value changed behind the store as not intact', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease } = await claimOne(cx);
+    await store.memory.commitWrite(lease, [memoryStep(1)], write(1, 'learned', '{"a":1}', clock.now()));
+    expect((await store.memory.get('bot', 'learned'))!.intact).toBe(true);
+    await cx.fx.corruptMemory('bot', 'learned');
+    expect((await store.memory.get('bot', 'learned'))!.intact).toBe(false);
+    expect((await store.memory.list('bot'))[0]!.intact).toBe(false);
+  });
+
   it('writes a key with the step that records it, and counts versions across writers', async () => {
     const cx = ctx();
     const { store, clock } = cx;
@@ -33,6 +45,7 @@ export function memoryContract(ctx: () => ContractContext): void {
       version: 1,
       writer: `${id}:2`,
       updatedAt: at,
+      intact: true,
     });
     // The same write sent again (an unknown outcome) keeps its version.
     expect(await store.memory.commitWrite(lease, [memoryStep(2)], write(2, 'learned', '{"a":1}', at))).toBe(1);

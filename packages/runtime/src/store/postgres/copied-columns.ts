@@ -236,6 +236,7 @@ export const COLUMN_TYPES: Record<CopiedTable, Record<string, string>> = {
     version: 'bigint',
     writer: 'text',
     updated_at: 'bigint',
+    checksum: 'text',
   },
   step_logs: {
     id: 'bigint',

@@ -3,6 +3,7 @@ import type { StepWrite } from '../checkpoint-store.js';
 import type { Lease } from '../lease.js';
 import {
   MEMORY_COLUMNS,
+  memoryChecksum,
   memoryWriter,
   toMemoryEntry,
   withVersion,
@@ -17,9 +18,9 @@ import { stepWritesSql } from './step-arrays.js';
 const FENCE = 'SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 FOR NO KEY UPDATE';
 /** The fence and the upsert in one statement: no row back means the lease is gone and nothing was written. */
 const UPSERT = `WITH fence AS (${FENCE})
-  INSERT INTO memory (agent, key, value, version, writer, updated_at)
-  SELECT $4, $5, $6, 1, $7, $8 WHERE EXISTS (SELECT 1 FROM fence)
-  ON CONFLICT (agent, key) DO UPDATE SET value = excluded.value,
+  INSERT INTO memory (agent, key, value, version, writer, updated_at, checksum)
+  SELECT $4, $5, $6, 1, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM fence)
+  ON CONFLICT (agent, key) DO UPDATE SET value = excluded.value, checksum = excluded.checksum,
     version = CASE WHEN memory.writer = excluded.writer THEN memory.version ELSE memory.version + 1 END,
     writer = excluded.writer, updated_at = excluded.updated_at
   RETURNING version`;
@@ -60,6 +61,7 @@ export class PgMemoryStore implements MemoryStore {
         write.value,
         writer,
         write.at,
+        memoryChecksum(write.agent, write.key, write.value),
       ]);
       if (!row) throw new LeaseLostError(lease.runId);
       const version = Number(row.version);

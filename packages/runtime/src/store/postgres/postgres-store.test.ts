@@ -34,6 +34,9 @@ describeStoreContract('postgres', () => {
         seq,
       ]);
     },
+    corruptMemory: async (agent, key) => {
+      await admin.query(`UPDATE ${schema}.memory SET value = '{"a":2}' WHERE agent = $1 AND key = $2`, [agent, key]);
+    },
     close: async () => {
       await Promise.all(others.map((other) => other.close()));
       await store.close();
@@ -63,6 +66,7 @@ describe('PostgresStore', () => {
       { version: 12 },
       { version: 13 },
       { version: 14 },
+      { version: 15 },
     ]);
     expect(stores[0]!.describe()).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres schema ${schema}$`));
     await Promise.all(stores.map((s) => s.close()));

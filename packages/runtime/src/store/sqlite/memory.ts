@@ -2,6 +2,7 @@ import type { StepWrite } from '../checkpoint-store.js';
 import type { Lease } from '../lease.js';
 import {
   MEMORY_COLUMNS,
+  memoryChecksum,
   memoryWriter,
   toMemoryEntry,
   withVersion,
@@ -16,8 +17,8 @@ import type { SqliteConnection } from './connection.js';
 const SELECT = `SELECT ${MEMORY_COLUMNS} FROM memory WHERE agent = ? AND key = ?`;
 const LIST = `SELECT ${MEMORY_COLUMNS} FROM memory WHERE agent = ? AND key > ? AND value IS NOT NULL
   ORDER BY key LIMIT ?`;
-const UPSERT = `INSERT INTO memory (agent, key, value, version, writer, updated_at) VALUES (?, ?, ?, 1, ?, ?)
-  ON CONFLICT (agent, key) DO UPDATE SET value = excluded.value,
+const UPSERT = `INSERT INTO memory (agent, key, value, version, writer, updated_at, checksum) VALUES (?, ?, ?, 1, ?, ?, ?)
+  ON CONFLICT (agent, key) DO UPDATE SET value = excluded.value, checksum = excluded.checksum,
     version = CASE WHEN memory.writer = excluded.writer THEN memory.version ELSE memory.version + 1 END,
     writer = excluded.writer, updated_at = excluded.updated_at
   RETURNING version`;
@@ -40,9 +41,10 @@ export class SqliteMemoryStore implements MemoryStore {
     return this.conn.batcher.run(() => {
       this.conn.assertLease(lease);
       const writer = memoryWriter(lease.runId, write.seq);
-      const { version } = this.conn.statement(UPSERT).get(write.agent, write.key, write.value, writer, write.at) as {
-        version: number;
-      };
+      const checksum = memoryChecksum(write.agent, write.key, write.value);
+      const { version } = this.conn
+        .statement(UPSERT)
+        .get(write.agent, write.key, write.value, writer, write.at, checksum) as { version: number };
       upsertSteps(this.conn, lease.runId, withVersion(steps, write.seq, version));
       return version;
     });

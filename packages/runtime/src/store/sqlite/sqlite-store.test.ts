@@ -41,6 +41,12 @@ describeStoreContract('sqlite', () => {
       db.close();
       return Promise.resolve();
     },
+    corruptMemory: (agent, key) => {
+      const db = new BetterSqlite3(path);
+      db.prepare(`UPDATE memory SET value = '{"a":2}' WHERE agent = ? AND key = ?`).run(agent, key);
+      db.close();
+      return Promise.resolve();
+    },
     close: async () => {
       await Promise.all(others.map((other) => other.close()));
       await store.close();
@@ -81,6 +87,7 @@ describe('SqliteStore', () => {
       { version: 12 },
       { version: 13 },
       { version: 14 },
+      { version: 15 },
     ]);
     db.close();
     await a.runs.create({
