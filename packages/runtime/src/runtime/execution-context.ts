@@ -92,6 +92,7 @@ export class ExecutionContext implements WorkflowContext {
       overrides,
       this.execution.deps.maxPayloadBytes,
       { policy: this.definition.policy, input: this.input, principal: this.principal },
+      this.execution.deps.toolFaults,
     );
     return this.execution.runStep<Output>(name, 'tool', (seq, recorded) =>
       new PolicyStep(this.execution, build(seq), recorded).run(),
@@ -131,13 +132,20 @@ export class ExecutionContext implements WorkflowContext {
    * again), and the model's reasoning is recorded with the policy's decision.
    */
   private agentTool(tool: Tool<unknown, unknown, unknown>, args: unknown, name: string, reasoning?: string) {
-    const build = toolCall(tool, args, { name }, this.execution.deps.maxPayloadBytes, {
-      policy: this.definition.policy,
-      input: this.input,
-      principal: this.principal,
-      refusalToCaller: true,
-      ...(reasoning ? { reasoning } : {}),
-    });
+    const build = toolCall(
+      tool,
+      args,
+      { name },
+      this.execution.deps.maxPayloadBytes,
+      {
+        policy: this.definition.policy,
+        input: this.input,
+        principal: this.principal,
+        refusalToCaller: true,
+        ...(reasoning ? { reasoning } : {}),
+      },
+      this.execution.deps.toolFaults,
+    );
     return this.execution.runStep<unknown>(name, 'tool', (seq, recorded) =>
       new PolicyStep(this.execution, build(seq), recorded).run(),
     );

@@ -16,3 +16,22 @@ export {
   type ScriptedReply,
   type ScriptedRequest,
 } from '../llm/scripted-model.js';
+export { runChaos } from './chaos/run-chaos.js';
+export { CHAOS_SCENARIOS, type ChaosOptions, type ChaosScenario } from './chaos/options.js';
+export type { ChaosReport, ScenarioReport } from './chaos/chaos-report.js';
+export type { RunOutcome } from './chaos/run-outcome.js';
+export { reportTable } from './chaos/report-table.js';
+export { CHAOS_LEDGER_ENV } from './chaos/scenario-run.js';
+export {
+  corruptCheckpoint,
+  type CheckpointField,
+  type CorruptCheckpointOptions,
+  type CorruptedCheckpoint,
+} from './corrupt-checkpoint.js';
+export {
+  TOOL_FAULTS_ENV,
+  toolFaultsFromSpec,
+  type ToolFaultSpec,
+  type ToolFaults,
+  type ToolInvocation,
+} from '../runtime/tool-faults.js';
