@@ -28,6 +28,11 @@ export class RecoveryTracker {
     return held;
   }
 
+  /** Stops waiting for `runId`'s recovery: a corrupted run's path after the kill is the corruption's. */
+  forget(runId: string): void {
+    this.pending = this.pending.filter((item) => item.runId !== runId);
+  }
+
   /** Resolves what has recovered since the last poll. */
   async poll(): Promise<void> {
     const still: PendingRecovery[] = [];

@@ -128,6 +128,7 @@ export async function runScenario(input: {
           const flip = await corruptCheckpoint({ database: options.database, runId: victim, seq: target.seq });
           const after = (await store.checkpoints.list(victim)).find((s) => s.seq === target.seq);
           corrupted.set(victim, { ...flip, text: after?.output ?? '' });
+          recovery.forget(victim);
         }
       });
       return;

@@ -11,6 +11,8 @@ interface PoolWorker {
   exited: Promise<void>;
   /** Set when the pool stopped it on purpose (a timer kill or the end of the scenario). */
   stopping: boolean;
+  /** Set once it logged `worker started`: only started workers are chosen to be killed. */
+  started: boolean;
   output: string;
 }
 
@@ -66,7 +68,9 @@ export class WorkerPool {
   }
 
   private live(): PoolWorker[] {
-    return this.workers.filter((w) => !w.stopping && w.child.exitCode === null && w.child.signalCode === null);
+    return this.workers.filter(
+      (w) => w.started && !w.stopping && w.child.exitCode === null && w.child.signalCode === null,
+    );
   }
 
   private async kill(victim: PoolWorker, meanwhile: (held: string[]) => Promise<void>): Promise<void> {
@@ -121,6 +125,7 @@ export class WorkerPool {
       owner: `${hostname()}:${child.pid}:`,
       exited: new Promise((resolve) => child.on('exit', () => resolve())),
       stopping: false,
+      started: false,
       output: '',
     };
     const keep = (chunk: Buffer): void => {
@@ -141,7 +146,13 @@ export class WorkerPool {
       .catch((error: unknown) => {
         this.failure = error instanceof Error ? error : new Error(String(error));
       });
-    await waitForOutput(child, /worker started|"msg":"worker/i, 60_000);
+    try {
+      await waitForOutput(child, /worker started/, 60_000);
+      worker.started = true;
+    } catch (error) {
+      // Stopped on purpose while starting (the scenario ended): not a failure.
+      if (!worker.stopping) throw error;
+    }
   }
 
   private remove(worker: PoolWorker): void {
