@@ -65,7 +65,7 @@ function barChart(
       return `<text x="0" y="${y + rowHeight / 2 + 2}" font-size="12">${esc(r.scenario)}</text>${rects}`;
     })
     .join('\n');
-  return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">${bars}</svg></figure>`;
+  return `<figure><figcaption>${esc(title)}</figcaption><svg width="${width}" height="${height}" role="img" aria-label="${esc(title)}">${bars}</svg></figure>`;
 }
 
 function esc(text: string): string {
