@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { createVigil, type Vigil } from '../../compose.js';
+import { defineTool } from '../../core/tool.js';
+import { defineWorkflow } from '../../core/workflow.js';
+import { toolFaultsFromSpec, type ToolFaultSpec } from '../../runtime/tool-faults.js';
+import { corruptCheckpoint } from '../corrupt-checkpoint.js';
+import { faultRoll } from '../faults.js';
+import { countDuplicates, startLedger } from './ledger.js';
+
+const echo = defineTool({
+  name: 'echo',
+  input: z.object({ n: z.number() }),
+  output: z.object({ n: z.number() }),
+  timeout: '200ms',
+  retry: { attempts: 6, initialDelay: '1ms', factor: 1, maxDelay: '1ms', jitter: 'none' },
+  effects: 'idempotent',
+  run: (input) => input,
+});
+const flow = defineWorkflow(
+  { name: 'faults.echo', version: 1, input: z.object({ n: z.number() }) },
+  async (ctx, input) => {
+    const a = await ctx.tool(echo, input);
+    const b = await ctx.tool(echo, { n: a.n + 1 });
+    return b.n;
+  },
+);
+
+let vigil: Vigil | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await vigil?.close();
+  vigil = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function runWith(spec: ToolFaultSpec, database = ':memory:') {
+  vigil = createVigil({
+    database,
+    workflows: [flow],
+    worker: true,
+    toolFaults: toolFaultsFromSpec(JSON.stringify(spec)),
+  });
+  const { id } = await vigil.start(flow, { n: 1 });
+  for (;;) {
+    const run = await vigil.getRun(id);
+    if (run && ['completed', 'failed', 'dead_lettered', 'completed_partial'].includes(run.status)) return run;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+it('fails attempts exactly where the dice say, so retries recover deterministically', async () => {
+  const run = await runWith({ seed: 'unit', failRate: 0.5 });
+  expect(run.status).toBe('completed');
+  for (const step of run.steps) {
+    let expected = 1;
+    while (faultRoll('unit', `${run.id}:${step.seq}`, expected) < 0.5) expected++;
+    expect(step.attempts).toBe(expected);
+  }
+});
+
+it('fails a named tool on every attempt, and waits past the timeout', async () => {
+  const failed = await runWith({ seed: 's', failTools: ['echo'] });
+  expect(failed.steps[0]!.error?.code).toBe('injected_fault');
+  // Non-retryable: the tool's policy gets one attempt and the workflow sees the failure.
+  expect(failed.steps[0]!.attempts).toBe(1);
+  await vigil!.close();
+  vigil = undefined;
+  const timedOut = await runWith({ seed: 's', overTimeout: true });
+  expect(timedOut.steps[0]!.attempts).toBe(6);
+  expect(['failed', 'dead_lettered']).toContain(timedOut.status);
+});
+
+it('reports each completed execution to the ledger process before the step commits', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-faults-'));
+  dirs.push(dir);
+  const ledger = await startLedger(join(dir, 'ledger.jsonl'), dir);
+  try {
+    const run = await runWith({ seed: 's', ledgerUrl: ledger.url, scenario: 'unit' });
+    const records = await ledger.records();
+    expect(records.map((r) => [r.tool, r.key, r.effects, r.scenario])).toEqual([
+      ['echo', `${run.id}:1`, 'idempotent', 'unit'],
+      ['echo', `${run.id}:2`, 'idempotent', 'unit'],
+    ]);
+  } finally {
+    await ledger.stop();
+  }
+});
+
+it('rejects a bad spec with a typed error', () => {
+  expect(() => toolFaultsFromSpec('{')).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  expect(() => toolFaultsFromSpec('{"seed":"s","failRate":2}')).toThrow(/failRate must be a number from 0 to 1/);
+});
+
+it('counts repeats of non-idempotent effects as duplicates, idempotent ones as redeliveries', () => {
+  const at = 0;
+  expect(
+    countDuplicates([
+      { tool: 'a', key: 'k', effects: 'idempotent', at },
+      { tool: 'a', key: 'k', effects: 'idempotent', at },
+      { tool: 'bank', key: 'k', at },
+      { tool: 'bank', key: 'k', at },
+      { tool: 'bank', key: 'j', at },
+    ]),
+  ).toEqual({ duplicates: 1, redeliveries: 1 });
+});
+
+it('flips one bit of a stored step output, which the store then reports as not intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-corrupt-'));
+  dirs.push(dir);
+  const database = join(dir, 'v.db');
+  const run = await runWith({ seed: 's' }, database);
+  await vigil!.close();
+  vigil = undefined;
+  const flipped = await corruptCheckpoint({ database, runId: run.id, seq: 1, bit: 9 });
+  expect(flipped).toEqual({ runId: run.id, seq: 1, field: 'output', bit: 9 });
+  vigil = createVigil({ database, workflows: [flow] });
+  const steps = await vigil.store.checkpoints.list(run.id);
+  expect(steps.map((s) => s.intact)).toEqual([false, true]);
+  await expect(corruptCheckpoint({ database, runId: 'nope' })).rejects.toMatchObject({ code: 'checkpoint_not_found' });
+});
