@@ -6,6 +6,8 @@ import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { createVigil, type Vigil } from '../../compose.js';
+import { silentLogger } from '../../core/logger.js';
+import { STEP_DEFAULTS } from '../../core/step-policy.js';
 import { defineTool } from '../../core/tool.js';
 import { defineWorkflow } from '../../core/workflow.js';
 import { toolFaultsFromSpec, type ToolFaultSpec } from '../../runtime/tool-faults.js';
@@ -123,4 +125,41 @@ it('flips one bit of a stored step output, which the store then reports as not i
   const steps = await vigil.store.checkpoints.list(run.id);
   expect(steps.map((s) => s.intact)).toEqual([false, true]);
   await expect(corruptCheckpoint({ database, runId: 'nope' })).rejects.toMatchObject({ code: 'checkpoint_not_found' });
+});
+
+function invocation(signal: AbortSignal, key = 'run:1') {
+  return {
+    tool: echo as never,
+    input: { n: 1 },
+    call: { idempotencyKey: key, signal, attempt: 1, log: silentLogger, reportCost: () => undefined },
+    policy: STEP_DEFAULTS,
+  };
+}
+
+it('answers 429 with Retry-After beyond the rate limit, per second, in this process', async () => {
+  const hook = toolFaultsFromSpec(JSON.stringify({ seed: 's', rateLimitPerSecond: 2 }));
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 6 }, () => hook.invoke(invocation(new AbortController().signal), () => Promise.resolve('ok'))),
+  );
+  const refused = outcomes.filter((o) => o.status === 'rejected');
+  // Six calls span at most two one-second windows of two calls each.
+  expect(refused.length).toBeGreaterThanOrEqual(2);
+  expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+    code: 'injected_rate_limit',
+    status: 429,
+    headers: { 'retry-after': '1' },
+  });
+});
+
+it('added latency gives way to the attempt being aborted, and the tool never runs', async () => {
+  const hook = toolFaultsFromSpec(JSON.stringify({ seed: 's', latencyMs: 60_000 }));
+  const controller = new AbortController();
+  let ran = false;
+  const pending = hook.invoke(invocation(controller.signal), () => {
+    ran = true;
+    return Promise.resolve('ok');
+  });
+  controller.abort(new Error('timed out'));
+  await expect(pending).rejects.toThrow('timed out');
+  expect(ran).toBe(false);
 });
