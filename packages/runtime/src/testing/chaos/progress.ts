@@ -34,6 +34,7 @@ export class ChaosProgress {
   }
 
   note(line: string): void {
-    this.out?.write(`${line}\n`);
+    const midBar = (this.out as NodeJS.WriteStream | null)?.isTTY === true && this.done > 0 && this.done < this.total;
+    this.out?.write(`${midBar ? '\n' : ''}${line}\n`);
   }
 }

@@ -40,9 +40,7 @@ export interface WorkerPoolOptions {
 export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private closed = false;
-  /** The tail of the output of workers that died on their own, for a failure report. */
-  lastCrashOutput = '';
-  /** A replacement that failed to start: the scenario stops with it. */
+  /** A worker that crashed (not a SIGKILL) or a replacement that failed to start: the scenario stops with it. */
   failure: Error | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {}
@@ -85,6 +83,7 @@ export class WorkerPool {
   /** Stops every worker with SIGTERM (they hand their runs back) and waits for them. */
   async stop(): Promise<void> {
     this.closed = true;
+    // Once closed, nothing spawns: every child ever started is in the list (spawn pushes it at once).
     await Promise.all(
       this.workers.map(async (w) => {
         w.stopping = true;
@@ -139,8 +138,11 @@ export class WorkerPool {
       .then(async () => {
         if (worker.stopping) return;
         this.remove(worker);
-        if (child.signalCode !== 'SIGKILL') this.lastCrashOutput = worker.output;
-        else await this.options.onKill(worker.owner, Date.now());
+        if (child.signalCode !== 'SIGKILL') {
+          const how = child.signalCode ?? `code ${child.exitCode}`;
+          throw new Error(`a chaos worker exited on its own (${how}):\n${worker.output.slice(-2000)}`);
+        }
+        await this.options.onKill(worker.owner, Date.now());
         if (!this.closed) await this.spawn();
       })
       .catch((error: unknown) => {
