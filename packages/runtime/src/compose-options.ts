@@ -13,6 +13,7 @@ import type { NotifierOptions } from './runtime/escalation-notifier.js';
 import type { MetricsOptions } from './runtime/metrics.js';
 import type { StepLogOptions, TracingOptions } from './runtime/observability.js';
 import type { SchedulerOptions } from './runtime/scheduler.js';
+import type { ToolFaults } from './runtime/tool-faults.js';
 import type { WorkerOptions } from './runtime/worker.js';
 import type { Store } from './store/store.js';
 
@@ -33,6 +34,13 @@ export interface VigilOptions {
   clock?: Clock;
   logger?: Logger;
   failpoints?: Failpoints;
+  /**
+   * A hook around every `tool.run` this instance's worker makes: how `vigil chaos` injects
+   * failures, latency and rate limits into a user's tools and counts their completed effects
+   * in its external ledger (`toolFaultsFromSpec`, `VIGIL_TOOL_FAULTS` for `vigil worker`).
+   * None by default, and then it costs nothing.
+   */
+  toolFaults?: ToolFaults;
   /** Largest input, step result or output, as bytes of JSON. Default 2 MiB. */
   maxPayloadBytes?: number;
   /**

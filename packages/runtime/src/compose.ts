@@ -45,6 +45,7 @@ import { RunLogClient } from './runtime/run-log-client.js';
 import type { RunDetails, RunSummary } from './runtime/run-view.js';
 import { StepDurationHistory } from './runtime/step-durations.js';
 import { ToolRegistry } from './runtime/tool-registry.js';
+import type { ToolFaults } from './runtime/tool-faults.js';
 import { WORKER_DEFAULTS, Worker, type WorkerOptions } from './runtime/worker.js';
 import { WorkflowRegistry } from './runtime/workflow-registry.js';
 import { DEFAULT_DATABASE, openStore } from './store/open-store.js';
@@ -98,6 +99,7 @@ export class Vigil {
   private scheduler: Scheduler | undefined;
   private readonly schedulerOptions: SchedulerOptions | false;
   private readonly failpoints: Failpoints;
+  private readonly toolFaults: ToolFaults | undefined;
   private readonly maxPayloadBytes: number;
   private readonly migrated: Promise<void>;
   private workerInstance: Worker | undefined;
@@ -129,6 +131,7 @@ export class Vigil {
     this.registry = new WorkflowRegistry(options.workflows ?? []);
     this.tools = new ToolRegistry(options.tools ?? []);
     this.failpoints = options.failpoints ?? noFailpoints;
+    this.toolFaults = options.toolFaults;
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) {
       throw new InvalidArgumentError(`maxPayloadBytes must be a positive integer; got ${options.maxPayloadBytes}`);
@@ -261,6 +264,7 @@ export class Vigil {
         models: this.models,
         tracer: this.observability.tracer,
         runLogs: this.observability.runLogs,
+        ...(this.toolFaults ? { toolFaults: this.toolFaults } : {}),
       },
       this.registry,
     );

@@ -24,6 +24,7 @@ import {
   type ListEscalationsCommandOptions,
   type ResolveCommandOptions,
 } from './commands/escalations.js';
+import type { ChaosCommandOptions } from './commands/chaos.js';
 import type { HostOptions } from './commands/host.js';
 import { cancelRunCommand, listRunsCommand, replayRunCommand, showRunCommand } from './commands/runs.js';
 import { registerScheduleCommands } from './commands/schedules.js';
@@ -129,6 +130,34 @@ export function buildProgram(): Command {
     .action(async (options: { from: string; to: string }) => {
       const { copyCommand } = await import('./commands/copy.js');
       await copyCommand(options.from, options.to);
+    });
+
+  program
+    .command('chaos')
+    .description('run a workflow many times under faults and kills; report reliability (exit 1 on a failed verdict)')
+    .requiredOption('--load <module>', 'the .ts or .js module exporting the workflow and its tools')
+    .requiredOption('--workflow <name>', 'the workflow to run')
+    .option('--runs <n>', 'runs in all, shared among the scenarios (default 100)')
+    .option('--inputs <file>', "a JSON array of inputs (default the module's chaosInputs(i) or chaosInput)")
+    .option('--scenarios <list>', 'comma-separated: happy,transient,persistent,timeout,partial,corrupt (default all)')
+    .option('--workers <n>', 'worker processes per scenario (default 2)')
+    .option('--kill-workers', 'SIGKILL workers at random points and restart them')
+    .option('--kill-interval <duration>', 'mean time between timer kills (default 2s)')
+    .option('--latency <duration>', 'latency added to every tool attempt')
+    .option('--rate-limit <n>', 'tool attempts per second per worker; the rest answer 429')
+    .option('--fail-rate <rate>', "the transient scenario's failure probability per attempt (default 0.2)")
+    .option('--fault-tool <name>', 'the tool the persistent scenario breaks (default one chosen by the seed)')
+    .option('--seed <seed>', 'fixes every random choice (default random, printed in the report)')
+    .option('--concurrency <n>', 'runs in flight at once (default 8)')
+    .option('--db <database>', 'a SQLite file or postgres://… (default a new SQLite file in a temp directory)')
+    .option('--lease-ttl <duration>', "the workers' lease TTL (default 2s)")
+    .option('--run-timeout <duration>', 'cancel and count as timed out a run that takes longer (default 2m)')
+    .option('--min-success <rate>', 'fail the verdict below this success rate (0–1)')
+    .option('--json <path>', 'write the report as JSON')
+    .option('--html <path>', 'write the report as a self-contained HTML file with charts')
+    .action(async (options: ChaosCommandOptions) => {
+      const { chaosCommand } = await import('./commands/chaos.js');
+      await chaosCommand(options);
     });
 
   program

@@ -98,6 +98,7 @@ export class ExecutionContext implements WorkflowContext {
       this.execution.deps.maxPayloadBytes,
       { policy: this.definition.policy, input: this.input, principal: this.principal },
       this.execution.deps.runLogs.rules,
+      this.execution.deps.toolFaults,
     );
     return this.execution.runStep<Output>(
       name,
@@ -169,6 +170,7 @@ export class ExecutionContext implements WorkflowContext {
         ...(reasoning ? { reasoning } : {}),
       },
       this.execution.deps.runLogs.rules,
+      this.execution.deps.toolFaults,
     );
     return this.execution.runStep<unknown>(
       name,

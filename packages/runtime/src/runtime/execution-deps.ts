@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
 import type { RunLogSettings } from './run-logs.js';
+import type { ToolFaults } from './tool-faults.js';
 
 /** What every run execution on a worker shares. */
 export interface ExecutionDeps {
@@ -32,4 +33,6 @@ export interface ExecutionDeps {
   tracer: Tracer;
   /** How the lines run code logs are redacted, capped and stored. */
   runLogs: RunLogSettings;
+  /** The chaos harness's hook around every `tool.run` (`VigilOptions.toolFaults`); none by default. */
+  toolFaults?: ToolFaults;
 }

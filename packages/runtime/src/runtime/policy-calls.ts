@@ -9,6 +9,7 @@ import { toolSpan } from './run-tracing.js';
 import type { AttemptContext } from './step-runner.js';
 import { toolStepInput } from './step-input.js';
 import type { ToolAccess } from './tool-access-gate.js';
+import type { ToolFaults } from './tool-faults.js';
 
 const STEP_EXTRA_KEYS = new Set(['maxResultBytes', 'verify']);
 
@@ -61,6 +62,8 @@ export function toolCall(
   maxPayloadBytes: number,
   access: Omit<ToolAccess, 'tool' | 'args'>,
   rules: RedactionRules,
+  /** `VigilOptions.toolFaults`: the chaos harness's hook around `tool.run`, when set. */
+  faults?: ToolFaults,
 ): (seq: number) => PolicyCall {
   if (!isTool(tool)) throw new InvalidArgumentError('ctx.tool() needs a tool made by defineTool as its first argument');
   const input = checkSchema(tool.input, args, 'tool_input_invalid', 'args', `Invalid arguments for tool ${tool.name}`);
@@ -72,16 +75,17 @@ export function toolCall(
     seq,
     name: overrides.name ?? tool.name,
     kind: 'tool',
-    body: async (step: AttemptContext) =>
-      checkValue(
-        await tool.run(input, {
-          idempotencyKey: step.idempotencyKey,
-          signal: step.signal,
-          attempt: step.attempt,
-          log: step.log,
-          reportCost: (usd) => step.reportCost(usd),
-        }),
-      ),
+    body: async (step: AttemptContext) => {
+      const call = {
+        idempotencyKey: step.idempotencyKey,
+        signal: step.signal,
+        attempt: step.attempt,
+        log: step.log,
+        reportCost: (usd: number) => step.reportCost(usd),
+      };
+      const run = (): Promise<unknown> => Promise.resolve(tool.run(input, call));
+      return checkValue(await (faults ? faults.invoke({ tool, input, call, policy }, run) : run()));
+    },
     timeoutMs: policy.timeoutMs,
     maxResultBytes: maxPayloadBytes,
     span,

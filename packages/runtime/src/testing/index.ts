@@ -23,3 +23,16 @@ export {
   type CorruptedCheckpoint,
   type CorruptibleField,
 } from './corrupt-checkpoint.js';
+export { runChaos } from './chaos/run-chaos.js';
+export { CHAOS_SCENARIOS, type ChaosOptions, type ChaosScenario } from './chaos/options.js';
+export type { ChaosReport, ScenarioReport } from './chaos/chaos-report.js';
+export type { RunOutcome } from './chaos/run-outcome.js';
+export { reportTable } from './chaos/report-table.js';
+export { CHAOS_LEDGER_ENV } from './chaos/scenario-run.js';
+export {
+  TOOL_FAULTS_ENV,
+  toolFaultsFromSpec,
+  type ToolFaultSpec,
+  type ToolFaults,
+  type ToolInvocation,
+} from '../runtime/tool-faults.js';

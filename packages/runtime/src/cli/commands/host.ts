@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { checkAuditKey, defaultAuditKeyFile, type AuditOptions } from '../../runtime/audit-options.js';
 import { failpointsFromSpec } from '../../runtime/failpoints.js';
+import { TOOL_FAULTS_ENV, toolFaultsFromSpec } from '../../runtime/tool-faults.js';
 import { createLogger } from '../../runtime/pino-logger.js';
 import type { WorkerOptions } from '../../runtime/worker.js';
 import { createApp } from '../../server/app.js';
@@ -75,6 +76,8 @@ export async function host(options: HostOptions): Promise<void> {
   });
   const database = options.db ?? process.env['VIGIL_DATABASE_URL'] ?? project.config.database ?? DEFAULT_DATABASE;
   const failpointSpec = process.env['VIGIL_FAILPOINTS'];
+  // Set by `vigil chaos` for its workers; nobody else should.
+  const toolFaultSpec = process.env[TOOL_FAULTS_ENV];
   const workerOptions: WorkerOptions = {
     ...project.config.worker,
     ...(options.concurrency ? { concurrency: positiveInt(options.concurrency, '--concurrency') } : {}),
@@ -105,6 +108,7 @@ export async function host(options: HostOptions): Promise<void> {
       ? { idempotencyRetention: project.config.idempotencyRetention }
       : {}),
     ...(failpointSpec ? { failpoints: failpointsFromSpec(failpointSpec) } : {}),
+    ...(toolFaultSpec ? { toolFaults: toolFaultsFromSpec(toolFaultSpec) } : {}),
     ...(project.config.pricing ? { pricing: project.config.pricing } : {}),
     ...(project.config.llm ? { llm: project.config.llm } : {}),
     ...(project.config.budgets ? { budgets: project.config.budgets } : {}),

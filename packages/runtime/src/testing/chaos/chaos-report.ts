@@ -1,0 +1,147 @@
+import type { LedgerRecord } from './ledger.js';
+import { countDuplicates } from './ledger.js';
+import type { ChaosScenario } from './options.js';
+import { succeeded, type RunOutcome } from './run-outcome.js';
+import type { ScenarioResult } from './scenario-run.js';
+
+/** One scenario's row of the report. Rates are 0–1; times are ms; cost is USD. */
+export interface ScenarioReport {
+  /** `all` in the totals row. */
+  scenario: ChaosScenario | 'all';
+  runs: number;
+  succeeded: number;
+  successRate: number;
+  /** Runs that finished `completed_partial` (a fallback, skip or non-blocking escalation). */
+  partial: number;
+  escalations: number;
+  escalationRate: number;
+  deadLetters: number;
+  failed: number;
+  timedOut: number;
+  runLatency: { p50: number; p95: number };
+  stepLatency: { p50: number; p95: number };
+  costUsd: number;
+  kills: number;
+  recovery: { count: number; p50: number | null; max: number | null };
+  /** Side effects the ledger saw twice under one key from tools not declared idempotent. */
+  duplicateSideEffects: number;
+  /** Repeats under one key from idempotent tools (deduplicated by the receiver's key). */
+  redeliveries: number;
+  corruption: { injected: number; detected: number; silentlyUsed: number };
+}
+
+export interface ChaosReport {
+  workflow: string;
+  seed: string;
+  database: string;
+  /** The external ledger's records (JSON lines), kept after the run. */
+  ledgerFile: string;
+  startedAt: string;
+  durationMs: number;
+  options: { runs: number; workers: number; killWorkers: boolean; failRate: number; concurrency: number };
+  scenarios: ScenarioReport[];
+  totals: ScenarioReport;
+  /** The verdict: false when any duplicate side effect, any silently used corruption, or success below `minSuccess`. */
+  passed: boolean;
+  /** Why the verdict failed, one sentence each. */
+  failures: string[];
+  runs: RunOutcome[];
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** One row from the scenario's results and the ledger's records of its runs. */
+export function scenarioReport(result: ScenarioResult, ledger: readonly LedgerRecord[]): ScenarioReport {
+  return summarize(
+    result.scenario,
+    result.outcomes,
+    ledger,
+    result.kills,
+    result.recoveryMs,
+    result.corruptionsInjected,
+  );
+}
+
+export function summarize(
+  scenario: ChaosScenario | 'all',
+  outcomes: readonly RunOutcome[],
+  ledger: readonly LedgerRecord[],
+  kills: number,
+  recoveryMs: readonly number[],
+  injected: number,
+): ScenarioReport {
+  const runIds = new Set(outcomes.map((o) => o.runId));
+  const { duplicates, redeliveries } = countDuplicates(
+    ledger.filter((r) => r.runId === undefined || runIds.has(r.runId)),
+  );
+  const n = outcomes.length;
+  const ok = outcomes.filter(succeeded).length;
+  const escalations = outcomes.filter((o) => o.escalated || o.status === 'escalated').length;
+  const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
+  const rate = (k: number): number => (n === 0 ? 0 : k / n);
+  const steps = outcomes.flatMap((o) => o.stepMs);
+  return {
+    scenario,
+    runs: n,
+    succeeded: ok,
+    successRate: rate(ok),
+    partial: count('completed_partial'),
+    escalations,
+    escalationRate: rate(escalations),
+    deadLetters: count('dead_lettered'),
+    failed: count('failed'),
+    timedOut: count('timed_out'),
+    runLatency: {
+      p50: percentile(
+        outcomes.map((o) => o.latencyMs),
+        50,
+      ),
+      p95: percentile(
+        outcomes.map((o) => o.latencyMs),
+        95,
+      ),
+    },
+    stepLatency: { p50: percentile(steps, 50), p95: percentile(steps, 95) },
+    costUsd: outcomes.reduce((sum, o) => sum + o.usd, 0),
+    kills,
+    recovery: {
+      count: recoveryMs.length,
+      p50: recoveryMs.length ? percentile(recoveryMs, 50) : null,
+      max: recoveryMs.length ? Math.max(...recoveryMs) : null,
+    },
+    duplicateSideEffects: duplicates,
+    redeliveries,
+    corruption: {
+      injected,
+      detected: outcomes.filter((o) => o.corruption === 'detected').length,
+      silentlyUsed: outcomes.filter((o) => o.corruption === 'silently_used').length,
+    },
+  };
+}
+
+/** The verdict's failures: duplicates, silently used corruption, success below `minSuccess` (over the scenarios expected to succeed). */
+export function verdict(
+  scenarios: readonly ScenarioReport[],
+  totals: ScenarioReport,
+  minSuccess: number | null,
+): string[] {
+  const failures: string[] = [];
+  if (totals.duplicateSideEffects > 0)
+    failures.push(`${totals.duplicateSideEffects} duplicate side effect(s) in the ledger`);
+  if (totals.corruption.silentlyUsed > 0)
+    failures.push(`${totals.corruption.silentlyUsed} corrupted checkpoint(s) silently used`);
+  if (minSuccess !== null) {
+    const judged = scenarios.filter((s) => s.scenario !== 'persistent' && s.scenario !== 'corrupt');
+    const runs = judged.reduce((sum, s) => sum + s.runs, 0);
+    const rate = runs === 0 ? 1 : judged.reduce((sum, s) => sum + s.succeeded, 0) / runs;
+    if (rate < minSuccess)
+      failures.push(
+        `success rate ${(rate * 100).toFixed(1)}% is below --min-success ${(minSuccess * 100).toFixed(1)}%`,
+      );
+  }
+  return failures;
+}
