@@ -35,6 +35,9 @@ export interface PeerProcessResult {
   baselineRssMb: number;
   rssDeltaMb: number;
   heapDeltaMb: number;
+  /** What loading and opening the system added, before any workflow ran (RSS; heap after a full GC). */
+  openRssDeltaMb: number;
+  openHeapDeltaMb: number;
   /** Workflows whose last value was not the ten-step digest (must be 0). */
   wrongResults: number;
   workflowsRun: number;
@@ -88,6 +91,8 @@ export async function run(options: PeerProcessOptions): Promise<PeerProcessResul
   let peakRss = baseline.rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   const adapter = await (await OPENERS[system]())({ dir: options.dir, databaseUrl: options.databaseUrl, concurrency });
+  collect();
+  const opened = process.memoryUsage();
   try {
     let wrong = await runWorkflows(adapter, 0, warmupRuns, 1);
     wrong += await runWorkflows(adapter, warmupRuns, warmupRuns, concurrency);
@@ -114,6 +119,8 @@ export async function run(options: PeerProcessOptions): Promise<PeerProcessResul
       baselineRssMb: baseline.rss / MB,
       rssDeltaMb: (peakRss - baseline.rss) / MB,
       heapDeltaMb: (heapUsed - baseline.heapUsed) / MB,
+      openRssDeltaMb: (opened.rss - baseline.rss) / MB,
+      openHeapDeltaMb: (opened.heapUsed - baseline.heapUsed) / MB,
       wrongResults: wrong,
       workflowsRun,
       recorded: await settledRecords(adapter, workflowsRun),

@@ -35,6 +35,7 @@ function systemsTable(results: PeersResults): string {
     num(r.workflowsPerSec),
     mb(r.rssDeltaMb),
     mb(r.heapDeltaMb),
+    `${mb(r.openRssDeltaMb)} / ${mb(r.openHeapDeltaMb)}`,
     checked(r),
   ]);
   return table(
@@ -45,6 +46,7 @@ function systemsTable(results: PeersResults): string {
       'Workflows/s, 16 in flight',
       'RSS added (peak)',
       'Heap added (after GC)',
+      'Of which loading and opening: RSS / heap',
       'Own records (last round)',
     ],
     rows,
