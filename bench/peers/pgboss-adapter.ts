@@ -36,7 +36,12 @@ export async function openPgBoss(place: AdapterPlace): Promise<PeerAdapter> {
         for (const { data } of jobs) {
           const value = stepWork(data.run, data.step, data.previous);
           if (data.step < STEPS) {
-            await boss.send(QUEUE, { run: data.run, step: data.step + 1, previous: value });
+            // A failed send ends the workflow's wait with the error (and pg-boss retries the job),
+            // so a broken chain shows up as a failed benchmark, not as one that never finishes.
+            await boss.send(QUEUE, { run: data.run, step: data.step + 1, previous: value }).catch((error: Error) => {
+              waiting.get(data.run)?.reject(error);
+              throw error;
+            });
             boss.notifyWorker(workers[index]!);
           } else {
             waiting.get(data.run)?.resolve(value);
