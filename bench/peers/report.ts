@@ -9,6 +9,12 @@ import type { PeerProcessOptions, PeerProcessResult } from './peer-process.js';
 export const SECTION_START = '<!-- peers:start -->';
 export const SECTION_END = '<!-- peers:end -->';
 
+/** A raw durable commit on each store in one round (better-sqlite3 WAL FULL; one pg INSERT in autocommit). */
+export interface RawCommitRound {
+  sqliteMsPerCommit: number;
+  postgresMsPerCommit: number;
+}
+
 export interface PeersResults {
   mode: 'quick' | 'full';
   generatedAt: string;
@@ -17,6 +23,8 @@ export interface PeersResults {
   postgres: PostgresSettings;
   versions: Record<string, string>;
   options: Omit<PeerProcessOptions, 'system' | 'dir' | 'databaseUrl' | 'workWorkflows'> & { rounds: number };
+  /** Measured at the start of every round, with the medians. */
+  rawCommits: RawCommitRound & { rounds: RawCommitRound[] };
   rounds: PeerProcessResult[][];
   medians: Medians;
   comparisons: Comparison[];
@@ -91,6 +99,12 @@ export function renderPeers(results: PeersResults): string {
       `synchronous_commit=${results.postgres.synchronous_commit}, wal_sync_method=${results.postgres.wal_sync_method}), Vigil commit ${machine.git.commit}.`,
       `Load average (1 min) at start / end: ${num(machine.loadAverage1m, 2)} / ${num(machine.loadAverage1mEnd, 2)};`,
       `duration ${num(results.durationSec)} s.`,
+    ),
+    paragraph(
+      `One raw durable commit in the same rounds (median): ${ms(results.rawCommits.sqliteMsPerCommit)} on SQLite`,
+      `(better-sqlite3, WAL, \`synchronous=FULL\`), ${ms(results.rawCommits.postgresMsPerCommit)} on PostgreSQL (one \`INSERT\` in autocommit).`,
+      'A ten-step workflow needs at least ten of them one after another, so where they cost milliseconds every system waits',
+      'mostly on the disk and the ratios between systems shrink.',
     ),
     systemsTable(results),
     comparisonTable(results.comparisons),

@@ -15,13 +15,16 @@ import { runScript } from '../child-process.js';
 import { performance } from '../clock.js';
 import { num } from '../format.js';
 import { describeMachine, loadAverage } from '../machine.js';
-import { startPostgres, type PostgresServer } from '../postgres-server.js';
-import { medianOfRounds } from '../stats.js';
+import { startPostgres, withFreshSchema, type PostgresServer } from '../postgres-server.js';
+import { measureRawPgCommits } from '../raw-postgres.js';
+import { measureRawCommits } from '../raw-sqlite.js';
+import { median, medianOfRounds } from '../stats.js';
+import { withFreshDir } from '../temp-dir.js';
 import { writeMarkdown } from '../report.js';
 import { SYSTEMS, type SystemName } from './adapter.js';
 import { compare, type Medians } from './comparison.js';
 import type { PeerProcessResult } from './peer-process.js';
-import { renderPeers, spliceSection, type PeersResults } from './report.js';
+import { renderPeers, spliceSection, type PeersResults, type RawCommitRound } from './report.js';
 
 const FULL = { rounds: 3, concurrency: 16, warmupRuns: 50, sequentialRuns: 100, throughputRuns: 500 };
 const QUICK = { rounds: 1, concurrency: 16, warmupRuns: 5, sequentialRuns: 10, throughputRuns: 32 };
@@ -73,6 +76,15 @@ async function measure(server: PostgresServer, system: SystemName, round: number
   }
 }
 
+/** One durable commit on each store, measured in the round next to the systems: what the disk costs then. */
+async function rawCommits(server: PostgresServer): Promise<RawCommitRound> {
+  const sqlite = await withFreshDir('peers-raw', (dir) => measureRawCommits(dir, { warmup: 50, commits: 300 }));
+  const postgres = await withFreshSchema(server, 'peers_raw', (schema) =>
+    measureRawPgCommits(schema, { warmup: 50, commits: 300, selects: 50 }),
+  );
+  return { sqliteMsPerCommit: sqlite.msPerCommit, postgresMsPerCommit: postgres.msPerCommit };
+}
+
 function mediansOf(rounds: PeerProcessResult[][]): Medians {
   const medians: Medians = {};
   for (const system of SYSTEMS) {
@@ -92,8 +104,10 @@ const started = performance.now();
 const machine = describeMachine();
 const server = await startPostgres();
 const rounds: PeerProcessResult[][] = [];
+const raw: RawCommitRound[] = [];
 try {
   for (let round = 0; round < sizes.rounds; round++) {
+    raw.push(await rawCommits(server));
     const results: PeerProcessResult[] = [];
     for (const system of SYSTEMS) {
       process.stderr.write(`bench:peers: round ${round + 1}/${sizes.rounds} ${system} ... `);
@@ -115,6 +129,11 @@ const results: PeersResults = {
   postgres: server.settings,
   versions: versions(),
   options: sizes,
+  rawCommits: {
+    rounds: raw,
+    sqliteMsPerCommit: median(raw.map((r) => r.sqliteMsPerCommit)),
+    postgresMsPerCommit: median(raw.map((r) => r.postgresMsPerCommit)),
+  },
   rounds,
   medians,
   comparisons: compare(medians),
