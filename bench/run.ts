@@ -1,8 +1,9 @@
 // `npm run bench`: runs every benchmark, each in its own Node.js process, then writes
-// bench/RESULTS.md and bench/results/latest.json. `--quick` runs smaller sizes as a smoke test:
-// it prints the report and writes nothing. `--only observability,raw` runs those benchmarks
-// alone and prints their sections (with `--quick`, at the smaller sizes); it writes nothing.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// bench/RESULTS.md (all but its Peers section, which `npm run bench:peers` writes) and
+// bench/results/latest.json. `--quick` runs smaller sizes as a smoke test: it prints the report
+// and writes nothing. `--only observability,raw` runs those benchmarks alone and prints their
+// sections (with `--quick`, at the smaller sizes); it writes nothing.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -10,6 +11,7 @@ import { runScript } from './child-process.js';
 import { performance } from './clock.js';
 import { num } from './format.js';
 import { describeMachine, loadAverage, machineLine } from './machine.js';
+import { peersSection } from './peers/report.js';
 import {
   renderResults,
   renderSection,
@@ -88,6 +90,17 @@ if (quick) {
 } else {
   mkdirSync(output('results'), { recursive: true });
   writeFileSync(output('results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeMarkdown(output('RESULTS.md'), renderResults(results));
+  // The Peers section is written by `npm run bench:peers` and kept here as it was.
+  const previous = existsSync(output('RESULTS.md')) ? readFileSync(output('RESULTS.md'), 'utf8') : '';
+  const peers = peersSection(previous);
+  await writeMarkdown(
+    output('RESULTS.md'),
+    peers === ''
+      ? renderResults(results)
+      : `${renderResults(results)}
+
+${peers}
+`,
+  );
   process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json (${num(results.durationSec)} s)\n`);
 }
