@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import BetterSqlite3 from 'better-sqlite3';
 import { runChaos, type ChaosReport } from 'vigil/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
@@ -72,9 +73,18 @@ it('dead-letters a request whose decision the PMS refuses, and tells the guest n
   for (const run of outcomes('persistent')) expect(run.status).toBe('dead_lettered');
 });
 
-it('detects every corrupted checkpoint and uses none', () => {
+it('detects every corrupted checkpoint, re-runs the step and uses none', () => {
   const { corruption } = row('corrupt');
   expect(corruption.injected).toBeGreaterThan(0);
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
+  // No step of this agent is at-most-once: each detection (the audit trail's) re-ran the step.
+  const db = new BetterSqlite3(join(dir, 'chaos.db'), { readonly: true });
+  const found = db.prepare(`SELECT data FROM audit_entries WHERE type = 'checkpoint.corrupted'`).all() as Array<{
+    data: string;
+  }>;
+  db.close();
+  expect(found.length).toBeGreaterThanOrEqual(corruption.injected);
+  for (const { data } of found) expect((JSON.parse(data) as { action: string }).action).toBe('rerun');
+  expect(row('corrupt').successRate).toBe(1);
 });
