@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources, so tests never run stale builds.
 const conditions = ['@vigil/source'];
@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts'],
+          // The reference agents' chaos profiles start worker processes: they run with the integration tests.
+          exclude: [...configDefaults.exclude, 'examples/*/src/chaos.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -27,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/chaos.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

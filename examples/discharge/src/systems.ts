@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
 
+import { effectOnce } from './chaos-ledger.js';
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
 import { httpError } from './http-error.js';
 import type { Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
@@ -48,6 +49,9 @@ export interface HospitalSystemsOptions {
  *
  * The insurer, the pharmacy, the appointment book and the notifier honour idempotency keys, as
  * real ones do: asked twice with the same key, they answer as the first time instead of acting twice.
+ * Under `vigil chaos` (`VIGIL_CHAOS_LEDGER_URL` in `env`), the pharmacy and the notifier also
+ * record each order placed and message sent in the harness's external ledger, and deduplicate
+ * through it across worker processes (chaos-ledger.ts).
  */
 export function createHospitalSystems(options: HospitalSystemsOptions = {}): HospitalSystems {
   const env = options.env ?? process.env;
@@ -107,6 +111,8 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
           items,
           readyBy: 'within 2 hours',
         };
+        // Under `vigil chaos`, the order placed as the pharmacy shared by every worker sees it.
+        await effectOnce(env, 'pharmacy.order-placed', idempotencyKey);
         orders.set(idempotencyKey, order);
         return order;
       },
@@ -137,7 +143,8 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
         if (existing) return existing;
         const message: Notification = { channel, to, messageId: `MSG-${idempotencyKey.slice(-12)}` };
         messages.set(idempotencyKey, message);
-        delivered.push(message);
+        // Under `vigil chaos`, delivered once per key across every worker, as the real notifier does.
+        if (await effectOnce(env, `notify.${channel}-sent`, idempotencyKey)) delivered.push(message);
         return message;
       },
     },

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
 
+import { effectOnce } from './chaos-ledger.js';
 import type { Availability, Decision, DecisionRecorded, GuestMessage, GuestRequest } from './records.js';
 
 /** What every request to a system may carry. */
@@ -59,6 +60,9 @@ const ROOM = /^[1-3](0[1-9]|10)$/;
  * 200 ms). With `GUEST_LOST_REQUESTS=<n>`, the PMS starts with _n_ undecided requests whose
  * webhooks never arrived, for the sweep to find. Decisions and messages honour idempotency
  * keys, as real ones do. State lives in the returned object, so two instances never share it.
+ * Under `vigil chaos` (`VIGIL_CHAOS_LEDGER_URL` in `env`), each decision stored and message sent is
+ * also recorded in the harness's external ledger, and deduplicated through it across workers
+ * (chaos-ledger.ts).
  */
 export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSystems {
   const env = options.env ?? process.env;
@@ -131,7 +135,8 @@ export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSyst
         if (entry) entry.decision = decision;
         const recorded: DecisionRecorded = { requestId, status: decision.approved ? 'approved' : 'declined' };
         decisions.set(idempotencyKey, recorded);
-        decisionsRecorded.push(requestId);
+        // Under `vigil chaos`, stored once per key across every worker, as the real PMS does.
+        if (await effectOnce(env, 'pms.decision-stored', idempotencyKey)) decisionsRecorded.push(requestId);
         return recorded;
       },
     },
@@ -143,7 +148,7 @@ export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSyst
         if (existing) return existing;
         const message = { messageId: `MSG-${messages.size + 1}`, reservationId };
         messages.set(idempotencyKey, message);
-        delivered.push({ ...message, text });
+        if (await effectOnce(env, 'guest.message-sent', idempotencyKey)) delivered.push({ ...message, text });
         return message;
       },
     },

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
 
+import { effectOnce } from './chaos-ledger.js';
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
 import type {
   AdjustmentRequest,
@@ -73,7 +74,9 @@ export interface PaymentSystemsOptions {
  * polls of each window. Every system answers after `RECONCILIATION_LATENCY_MS` (default 500 ms).
  * For the investigation agent, the ledger and the processors also show their record of one
  * payment (the processor's with the fee it kept), and the ledger books adjustments.
- * State lives in the returned object, so two instances never share it.
+ * State lives in the returned object, so two instances never share it. Under `vigil chaos`
+ * (`VIGIL_CHAOS_LEDGER_URL` in `env`), each report posted and adjustment booked is also recorded
+ * in the harness's external ledger, and deduplicated through it across workers (chaos-ledger.ts).
  */
 export function createPaymentSystems(options: PaymentSystemsOptions = {}): PaymentSystems {
   const env = options.env ?? process.env;
@@ -119,6 +122,8 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
           bookedAt: new Date(clock.now()).toISOString(),
         };
         booked.set(idempotencyKey, entry);
+        // Under `vigil chaos`, the ledger shared by every worker books it once per key.
+        await effectOnce(env, 'ledger.adjustment-booked', idempotencyKey);
         return entry;
       },
     },
@@ -153,7 +158,8 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
           channel: '#finance-recon',
         };
         posted.set(idempotencyKey, publication);
-        published.push(report);
+        // Under `vigil chaos`, posted once per key across every worker, as the real channel would be.
+        if (await effectOnce(env, 'finance.report-posted', idempotencyKey)) published.push(report);
         return publication;
       },
     },
