@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
+import { recordChaosEffect } from 'vigil/testing';
 
-import { effectOnce } from './chaos-ledger.js';
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
 import { httpError } from './http-error.js';
 import type { Eligibility, FollowUp, Notification, PatientRecord, PharmacyOrder } from './records.js';
@@ -51,7 +51,7 @@ export interface HospitalSystemsOptions {
  * real ones do: asked twice with the same key, they answer as the first time instead of acting twice.
  * Under `vigil chaos` (`VIGIL_CHAOS_LEDGER_URL` in `env`), the pharmacy and the notifier also
  * record each order placed and message sent in the harness's external ledger, and deduplicate
- * through it across worker processes (chaos-ledger.ts).
+ * through it across worker processes (`recordChaosEffect` from vigil/testing).
  */
 export function createHospitalSystems(options: HospitalSystemsOptions = {}): HospitalSystems {
   const env = options.env ?? process.env;
@@ -112,7 +112,10 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
           readyBy: 'within 2 hours',
         };
         // Under `vigil chaos`, the order placed as the pharmacy shared by every worker sees it.
-        await effectOnce(env, 'pharmacy.order-placed', idempotencyKey);
+        await recordChaosEffect(
+          { effect: 'pharmacy.order-placed', subject: runOf(idempotencyKey), idempotencyKey },
+          env,
+        );
         orders.set(idempotencyKey, order);
         return order;
       },
@@ -144,7 +147,13 @@ export function createHospitalSystems(options: HospitalSystemsOptions = {}): Hos
         const message: Notification = { channel, to, messageId: `MSG-${idempotencyKey.slice(-12)}` };
         messages.set(idempotencyKey, message);
         // Under `vigil chaos`, delivered once per key across every worker, as the real notifier does.
-        if (await effectOnce(env, `notify.${channel}-sent`, idempotencyKey)) delivered.push(message);
+        if (
+          await recordChaosEffect(
+            { effect: `notify.${channel}-sent`, subject: runOf(idempotencyKey), idempotencyKey },
+            env,
+          )
+        )
+          delivered.push(message);
         return message;
       },
     },
@@ -176,4 +185,9 @@ function recordOf(patientId: string): PatientRecord {
     medications: MEDICATIONS[seed % MEDICATIONS.length]!,
     attendingPhysician: 'Dr. Rivera',
   };
+}
+
+/** The run a tool call's idempotency key (`<runId>:<seq>`) belongs to. */
+function runOf(idempotencyKey: string): string {
+  return idempotencyKey.split(':')[0]!;
 }

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
+import { recordChaosEffect } from 'vigil/testing';
 
-import { effectOnce } from './chaos-ledger.js';
 import type { Availability, Decision, DecisionRecorded, GuestMessage, GuestRequest } from './records.js';
 
 /** What every request to a system may carry. */
@@ -62,7 +62,7 @@ const ROOM = /^[1-3](0[1-9]|10)$/;
  * keys, as real ones do. State lives in the returned object, so two instances never share it.
  * Under `vigil chaos` (`VIGIL_CHAOS_LEDGER_URL` in `env`), each decision stored and message sent is
  * also recorded in the harness's external ledger, and deduplicated through it across workers
- * (chaos-ledger.ts).
+ * (`recordChaosEffect` from vigil/testing).
  */
 export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSystems {
   const env = options.env ?? process.env;
@@ -136,7 +136,8 @@ export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSyst
         const recorded: DecisionRecorded = { requestId, status: decision.approved ? 'approved' : 'declined' };
         decisions.set(idempotencyKey, recorded);
         // Under `vigil chaos`, stored once per key across every worker, as the real PMS does.
-        if (await effectOnce(env, 'pms.decision-stored', idempotencyKey)) decisionsRecorded.push(requestId);
+        if (await recordChaosEffect({ effect: 'pms.decision-stored', subject: requestId, idempotencyKey }, env))
+          decisionsRecorded.push(requestId);
         return recorded;
       },
     },
@@ -148,7 +149,10 @@ export function createHotelSystems(options: HotelSystemsOptions = {}): HotelSyst
         if (existing) return existing;
         const message = { messageId: `MSG-${messages.size + 1}`, reservationId };
         messages.set(idempotencyKey, message);
-        if (await effectOnce(env, 'guest.message-sent', idempotencyKey)) delivered.push({ ...message, text });
+        if (
+          await recordChaosEffect({ effect: 'guest.message-sent', subject: runOf(idempotencyKey), idempotencyKey }, env)
+        )
+          delivered.push({ ...message, text });
         return message;
       },
     },
@@ -163,4 +167,9 @@ function wholeNumber(env: Readonly<Record<string, string | undefined>>, name: st
     throw new Error(`${name} must be a whole number of at least 0; got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** The run a tool call's idempotency key (`<runId>:<seq>`) belongs to. */
+function runOf(idempotencyKey: string): string {
+  return idempotencyKey.split(':')[0]!;
 }

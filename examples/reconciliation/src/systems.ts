@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from 'vigil';
+import { recordChaosEffect } from 'vigil/testing';
 
-import { effectOnce } from './chaos-ledger.js';
 import { readFaultSettings, type FaultEnvironment, type FaultSettings } from './fault-settings.js';
 import type {
   AdjustmentRequest,
@@ -76,7 +76,7 @@ export interface PaymentSystemsOptions {
  * payment (the processor's with the fee it kept), and the ledger books adjustments.
  * State lives in the returned object, so two instances never share it. Under `vigil chaos`
  * (`VIGIL_CHAOS_LEDGER_URL` in `env`), each report posted and adjustment booked is also recorded
- * in the harness's external ledger, and deduplicated through it across workers (chaos-ledger.ts).
+ * in the harness's external ledger, and deduplicated through it across workers (`recordChaosEffect`).
  */
 export function createPaymentSystems(options: PaymentSystemsOptions = {}): PaymentSystems {
   const env = options.env ?? process.env;
@@ -123,7 +123,10 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
         };
         booked.set(idempotencyKey, entry);
         // Under `vigil chaos`, the ledger shared by every worker books it once per key.
-        await effectOnce(env, 'ledger.adjustment-booked', idempotencyKey);
+        await recordChaosEffect(
+          { effect: 'ledger.adjustment-booked', subject: adjustment.paymentId, idempotencyKey },
+          env,
+        );
         return entry;
       },
     },
@@ -159,7 +162,10 @@ export function createPaymentSystems(options: PaymentSystemsOptions = {}): Payme
         };
         posted.set(idempotencyKey, publication);
         // Under `vigil chaos`, posted once per key across every worker, as the real channel would be.
-        if (await effectOnce(env, 'finance.report-posted', idempotencyKey)) published.push(report);
+        if (
+          await recordChaosEffect({ effect: 'finance.report-posted', subject: report.window.from, idempotencyKey }, env)
+        )
+          published.push(report);
         return publication;
       },
     },

@@ -24,6 +24,7 @@ export {
   type CorruptibleField,
 } from './corrupt-checkpoint.js';
 export { runChaos } from './chaos/run-chaos.js';
+export { recordChaosEffect, type ChaosEffect } from './chaos/chaos-effect.js';
 export { CHAOS_SCENARIOS, type ChaosOptions, type ChaosScenario } from './chaos/options.js';
 export type { ChaosReport, ScenarioReport } from './chaos/chaos-report.js';
 export type { RunOutcome } from './chaos/run-outcome.js';
