@@ -97,9 +97,17 @@ function mediansOf(rounds: PeerProcessResult[][]): Medians {
   return medians;
 }
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, options: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, options: { type: 'string' }, systems: { type: 'string' } },
+});
 const quick = values.quick === true;
 const sizes = { ...(quick ? QUICK : FULL), ...(values.options ? (JSON.parse(values.options) as object) : {}) };
+/** `--systems vigil-sqlite,dbos` measures those alone (while working on one of them); nothing is written. */
+const systems = values.systems ? (values.systems.split(',') as SystemName[]) : SYSTEMS;
+const unknown = systems.filter((name) => !SYSTEMS.includes(name));
+if (unknown.length > 0)
+  throw new Error(`--systems: unknown ${unknown.join(', ')}; the systems are ${SYSTEMS.join(', ')}`);
+const partial = systems.length < SYSTEMS.length;
 const started = performance.now();
 const machine = describeMachine();
 const server = await startPostgres();
@@ -109,7 +117,7 @@ try {
   for (let round = 0; round < sizes.rounds; round++) {
     raw.push(await rawCommits(server));
     const results: PeerProcessResult[] = [];
-    for (const system of SYSTEMS) {
+    for (const system of systems) {
       process.stderr.write(`bench:peers: round ${round + 1}/${sizes.rounds} ${system} ... `);
       const t0 = performance.now();
       results.push(await measure(server, system, round, sizes));
@@ -121,6 +129,10 @@ try {
   await server.destroy();
 }
 const medians = mediansOf(rounds);
+if (partial) {
+  process.stdout.write(`${JSON.stringify(medians, null, 2)}\n`);
+  process.exit(0);
+}
 const results: PeersResults = {
   mode: quick ? 'quick' : 'full',
   generatedAt: new Date().toISOString(),
