@@ -7,7 +7,8 @@ interface PendingRecovery {
 
 /**
  * Recovery times after kills: for each run a killed worker held, the time from the kill to the
- * end of the first step another worker committed for it (or the run's end, if no step was left).
+ * start of the first step attempt another worker made for it (or the run's end, if no step was
+ * left): how long the run stood still, not how long its next step then took.
  */
 export class RecoveryTracker {
   private pending: PendingRecovery[] = [];
@@ -33,17 +34,24 @@ export class RecoveryTracker {
     this.pending = this.pending.filter((item) => item.runId !== runId);
   }
 
-  /** Resolves what has recovered since the last poll. */
+  /**
+   * Resolves what has recovered since the last poll. A step's row holds its last attempt's start
+   * and `step_attempts` the earlier ones', so the earliest start after the kill among both is
+   * when another worker resumed the run.
+   */
   async poll(): Promise<void> {
     const still: PendingRecovery[] = [];
     for (const item of this.pending) {
-      const steps = await this.store.checkpoints.list(item.runId);
-      const ended = steps
-        .map((s) => s.endedAt)
-        .filter((t): t is number => t !== null && t > item.killedAt)
+      const [steps, attempts] = await Promise.all([
+        this.store.checkpoints.list(item.runId),
+        this.store.checkpoints.attempts(item.runId),
+      ]);
+      const resumed = [...steps, ...attempts]
+        .map((s) => s.startedAt)
+        .filter((t) => t > item.killedAt)
         .sort((a, b) => a - b)[0];
-      const run = ended === undefined ? await this.store.runs.get(item.runId) : null;
-      const at = ended ?? (run?.finishedAt != null && run.finishedAt > item.killedAt ? run.finishedAt : undefined);
+      const run = resumed === undefined ? await this.store.runs.get(item.runId) : null;
+      const at = resumed ?? (run?.finishedAt != null && run.finishedAt > item.killedAt ? run.finishedAt : undefined);
       if (at === undefined) still.push(item);
       else this.times.push(at - item.killedAt);
     }
