@@ -6,13 +6,12 @@
  * fallback); `timeout` is left out: its outcome is the `record` step's (3 attempts of 5 s, no
  * fallback: dead letters) and adds 15 s a run without telling more than `persistent` does.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import BetterSqlite3 from 'better-sqlite3';
-import { runChaos, type ChaosReport, type ChaosScenario } from 'vigil/testing';
+import { corruptionDecisions, ledgerRecords, runChaos, type ChaosReport, type ChaosScenario } from 'vigil/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
@@ -59,11 +58,7 @@ const outcomes = (name: string) => report.runs.filter((r) => r.scenario === name
 it('sends each patient one message, counted by the external ledger, despite the kills', () => {
   expect(report.totals.kills + modelDown.totals.kills).toBeGreaterThan(0);
   for (const r of [report, modelDown]) {
-    const ledger = readFileSync(r.ledgerFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { tool: string; key: string; runId?: string });
-    const sent = ledger.filter((e) => e.tool === 'notify.sms-sent' || e.tool === 'notify.email-sent');
+    const sent = ledgerRecords(r, ['notify.sms-sent', 'notify.email-sent']);
     // A run that finished notified its patient exactly once; none was notified twice.
     for (const run of r.runs.filter((o) => o.status === 'completed' || o.status === 'completed_partial')) {
       expect(sent.filter((e) => e.runId === run.runId)).toHaveLength(1);
@@ -91,20 +86,16 @@ it('waits on billing when every degradable tool fails, since the insurer comes f
   expect(row('partial').deadLetters).toBe(0);
 });
 
-it('detects every corrupted checkpoint, re-runs the step and uses none', () => {
+it('detects every corrupted checkpoint, re-runs the step and uses none', async () => {
   const { corruption } = row('corrupt');
   expect(corruption.injected).toBeGreaterThan(0);
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
   // No step of this agent is at-most-once: each detection the audit trail holds re-ran the step.
   // (Audit entries are appended in batches: a worker SIGKILLed before its flush loses its last ones.)
-  const db = new BetterSqlite3(join(dir, 'faults.db'), { readonly: true });
-  const found = db.prepare(`SELECT data FROM audit_entries WHERE type = 'checkpoint.corrupted'`).all() as Array<{
-    data: string;
-  }>;
-  db.close();
+  const found = await corruptionDecisions(join(dir, 'faults.db'));
   expect(found.length).toBeGreaterThan(0);
-  for (const { data } of found) expect((JSON.parse(data) as { action: string }).action).toBe('rerun');
+  for (const { action } of found) expect(action).toBe('rerun');
   expect(row('corrupt').successRate).toBe(1);
 });
 

@@ -5,13 +5,12 @@
  * told a decision or nothing), so it is `happy` again; `timeout` too: 3 attempts of 5 s, then the
  * same dead letter as `persistent`, 15 s later.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import BetterSqlite3 from 'better-sqlite3';
-import { runChaos, type ChaosReport } from 'vigil/testing';
+import { corruptionDecisions, ledgerRecords, runChaos, type ChaosReport } from 'vigil/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
@@ -46,12 +45,8 @@ const outcomes = (name: string) => report.runs.filter((r) => r.scenario === name
 
 it('stores one decision and sends one message per request, counted by the external ledger', () => {
   expect(report.totals.kills).toBeGreaterThan(0);
-  const ledger = readFileSync(report.ledgerFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { tool: string; key: string; runId?: string });
-  const stored = ledger.filter((e) => e.tool === 'pms.decision-stored');
-  const sent = ledger.filter((e) => e.tool === 'guest.message-sent');
+  const stored = ledgerRecords(report, 'pms.decision-stored');
+  const sent = ledgerRecords(report, 'guest.message-sent');
   for (const run of report.runs) {
     const finished = run.status === 'completed';
     expect(sent.filter((e) => e.runId === run.runId)).toHaveLength(finished ? 1 : 0);
@@ -73,19 +68,15 @@ it('dead-letters a request whose decision the PMS refuses, and tells the guest n
   for (const run of outcomes('persistent')) expect(run.status).toBe('dead_lettered');
 });
 
-it('detects every corrupted checkpoint, re-runs the step and uses none', () => {
+it('detects every corrupted checkpoint, re-runs the step and uses none', async () => {
   const { corruption } = row('corrupt');
   expect(corruption.injected).toBeGreaterThan(0);
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
   // No step of this agent is at-most-once: each detection the audit trail holds re-ran the step.
   // (Audit entries are appended in batches: a worker SIGKILLed before its flush loses its last ones.)
-  const db = new BetterSqlite3(join(dir, 'chaos.db'), { readonly: true });
-  const found = db.prepare(`SELECT data FROM audit_entries WHERE type = 'checkpoint.corrupted'`).all() as Array<{
-    data: string;
-  }>;
-  db.close();
+  const found = await corruptionDecisions(join(dir, 'chaos.db'));
   expect(found.length).toBeGreaterThan(0);
-  for (const { data } of found) expect((JSON.parse(data) as { action: string }).action).toBe('rerun');
+  for (const { action } of found) expect(action).toBe('rerun');
   expect(row('corrupt').successRate).toBe(1);
 });

@@ -5,13 +5,12 @@
  * settlement times out after 20 s six times with backoff, past the harness's two-minute run limit,
  * and ends as `partial` does (the processor handed to payments ops).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import BetterSqlite3 from 'better-sqlite3';
-import { runChaos, type ChaosReport } from 'vigil/testing';
+import { corruptionDecisions, ledgerRecords, runChaos, type ChaosReport } from 'vigil/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
@@ -46,11 +45,7 @@ const outcomes = (name: string) => report.runs.filter((r) => r.scenario === name
 
 it('posts each hour one report, counted by the external ledger, despite the kills', () => {
   expect(report.totals.kills).toBeGreaterThan(0);
-  const posted = readFileSync(report.ledgerFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { tool: string; key: string; runId?: string })
-    .filter((e) => e.tool === 'finance.report-posted');
+  const posted = ledgerRecords(report, 'finance.report-posted');
   for (const run of report.runs) {
     const finished = run.status === 'completed' || run.status === 'completed_partial';
     expect(posted.filter((e) => e.runId === run.runId)).toHaveLength(finished ? 1 : 0);
@@ -76,19 +71,15 @@ it('hands unreachable processors to payments ops and still posts the report', ()
   expect(row('partial').escalationRate).toBe(1);
 });
 
-it('detects every corrupted checkpoint, re-runs the step and uses none', () => {
+it('detects every corrupted checkpoint, re-runs the step and uses none', async () => {
   const { corruption } = row('corrupt');
   expect(corruption.injected).toBeGreaterThan(0);
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
   // No step of this agent is at-most-once: each detection the audit trail holds re-ran the step.
   // (Audit entries are appended in batches: a worker SIGKILLed before its flush loses its last ones.)
-  const db = new BetterSqlite3(join(dir, 'chaos.db'), { readonly: true });
-  const found = db.prepare(`SELECT data FROM audit_entries WHERE type = 'checkpoint.corrupted'`).all() as Array<{
-    data: string;
-  }>;
-  db.close();
+  const found = await corruptionDecisions(join(dir, 'chaos.db'));
   expect(found.length).toBeGreaterThan(0);
-  for (const { data } of found) expect((JSON.parse(data) as { action: string }).action).toBe('rerun');
+  for (const { action } of found) expect(action).toBe('rerun');
   expect(row('corrupt').successRate).toBe(1);
 });

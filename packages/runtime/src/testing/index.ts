@@ -29,6 +29,8 @@ export { CHAOS_SCENARIOS, type ChaosOptions, type ChaosScenario } from './chaos/
 export type { ChaosReport, ScenarioReport } from './chaos/chaos-report.js';
 export type { RunOutcome } from './chaos/run-outcome.js';
 export { reportTable } from './chaos/report-table.js';
+export { corruptionDecisions, ledgerRecords, type CorruptionDecision } from './chaos/report-reading.js';
+export type { LedgerRecord } from './chaos/ledger.js';
 export { CHAOS_LEDGER_ENV } from './chaos/scenario-run.js';
 export {
   TOOL_FAULTS_ENV,
