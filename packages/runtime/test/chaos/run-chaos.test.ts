@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { runChaos, type ChaosReport } from '../../src/testing/index.js';
+import { corruptionDecisions, runChaos, type ChaosReport } from '../../src/testing/index.js';
 
 const AGENT = fileURLToPath(new URL('../fixtures/chaos-agent.ts', import.meta.url));
 // 12 runs in the default lane (under a minute); `npm run test:chaos` asks for more.
@@ -76,11 +76,16 @@ it('reports what the store and the external ledger hold', () => {
     expect(row.deadLetters).toBe(mine.filter((r) => r.status === 'dead_lettered').length);
   }
 
-  // Every completed tool step's effect reached the ledger before its checkpoint committed.
+  // Every completed tool step's effect reached the ledger before its checkpoint committed: the
+  // harness's record of the execution, or, for a charge whose worker was killed after the bank
+  // charged and that the next worker completed through `verify`, the bank's own record.
   const recorded = new Set(ledger.map((r) => `${r.tool === 'bank.charge' ? 'bank:' : ''}${r.key}`));
   const completedTools = steps.filter((s) => s.kind === 'tool' && s.status === 'completed');
   expect(completedTools.length).toBeGreaterThan(0);
-  for (const s of completedTools) expect(recorded.has(`${s.run_id}:${s.seq}`)).toBe(true);
+  for (const s of completedTools) {
+    const key = `${s.run_id}:${s.seq}`;
+    expect(recorded.has(key) || recorded.has(`bank:${key}`), key).toBe(true);
+  }
 
   // Duplicates counted from the ledger's own file: repeats under one key by tools not declared idempotent.
   const counts = new Map<string, LedgerLine & { n: number }>();
@@ -118,11 +123,16 @@ it('runs each scenario to the outcome its fault implies', () => {
   expect(report.totals.costUsd).toBeGreaterThan(0);
 });
 
-it('detects every corrupted checkpoint and uses none silently', () => {
+it('detects every corrupted checkpoint and uses none silently', async () => {
   const { corruption } = report.scenarios.find((s) => s.scenario === 'corrupt')!;
   expect(corruption.injected).toBeGreaterThan(0);
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
+  // The harness corrupts each run at a depth drawn from 1 to 3 results: the reservation and the
+  // quote may run again, the charge (seq 3, at-most-once) goes to billing instead.
+  const decisions = await corruptionDecisions(join(dir, 'chaos.db'));
+  expect(decisions.length).toBeGreaterThan(0);
+  for (const { seq, action } of decisions) expect(action).toBe(seq === 3 ? 'escalated' : 'rerun');
 });
 
 it('kills workers and measures recovery on the runs they held', () => {

@@ -1,5 +1,6 @@
 import type { Vigil } from '../../compose.js';
 import { TOOL_FAULTS_ENV, type ToolFaultSpec } from '../../runtime/tool-faults.js';
+import type { StepRecord } from '../../store/checkpoint-store.js';
 import { corruptCheckpoint, type CorruptedCheckpoint } from '../corrupt-checkpoint.js';
 import { faultRoll } from '../faults.js';
 import type { ChaosModule } from './chaos-module.js';
@@ -19,6 +20,12 @@ export interface ScenarioResult {
   recoveryMs: number[];
   corruptionsInjected: number;
 }
+
+/** Committed results of the calls that have a failure policy (a re-run or an escalation decides what a corruption costs). */
+function results(rows: readonly StepRecord[]): StepRecord[] {
+  return rows.filter((s) => s.output !== null && s.endedAt !== null && CORRUPTIBLE_KINDS.has(s.kind));
+}
+const CORRUPTIBLE_KINDS = new Set(['step', 'tool', 'llm']);
 
 /**
  * Runs one scenario: fresh workers with the scenario's faults, `count` runs kept `concurrency`
@@ -43,6 +50,9 @@ export async function runScenario(input: {
   const corrupted = new Map<string, CorruptedCheckpoint & { text: string }>();
   let dice = 0;
   const random = (): number => faultRoll(options.seed, `${scenario}:dice`, ++dice);
+  const drawDepth = (): number => 1 + Math.floor(random() * Math.max(1, (module.workflow.steps?.length ?? 1) - 1));
+  /** How many results a run of `corrupt` must have before its worker is killed and its latest result flipped. */
+  let depth = scenario === 'corrupt' ? drawDepth() : 1;
   const pool = new WorkerPool({
     size: options.workers,
     cwd: options.cwd,
@@ -111,26 +121,33 @@ export async function runScenario(input: {
     return as ? readOutcome(store, run, scenario, as, Date.now(), corrupted.get(runId)) : null;
   }
 
-  /** Kills the worker holding a run that has a committed result, then flips a bit in that result. */
+  /**
+   * Kills the worker holding a run that has reached the current depth — how many results a run
+   * must have, drawn from 1 to one less than the declared steps, anew after each kill, so later
+   * steps (an at-most-once charge, say) are hit too, not only the first — then flips a bit in the
+   * latest result of every run that worker held (runs started together are mostly at one
+   * depth). Only calls with a failure policy are hit: a re-run or an escalation decides what the
+   * corruption costs.
+   */
   async function corruptBetweenWorkers(): Promise<void> {
     for (const runId of inFlight.keys()) {
       if (corrupted.has(runId)) continue;
       const run = await store.runs.get(runId);
       if (!run?.lease || run.status !== 'running') continue;
-      const steps = await store.checkpoints.list(runId);
-      if (!steps.some((s) => s.output !== null && s.endedAt !== null)) continue;
+      if (results(await store.checkpoints.list(runId)).length < depth) continue;
       // Flipped while the killed worker's lease still holds the runs: nobody reads them meanwhile.
       await pool.killOwner(run.lease.owner, async (held) => {
         for (const victim of held) {
-          const rows = await store.checkpoints.list(victim);
-          const target = [...rows].reverse().find((s) => s.output !== null && s.endedAt !== null);
-          if (!target || corrupted.has(victim)) continue;
+          const done = results(await store.checkpoints.list(victim));
+          if (corrupted.has(victim) || done.length === 0) continue;
+          const target = done[done.length - 1]!;
           const flip = await corruptCheckpoint({ database: options.database, runId: victim, seq: target.seq });
           const after = (await store.checkpoints.list(victim)).find((s) => s.seq === target.seq);
           corrupted.set(victim, { ...flip, text: after?.output ?? '' });
           recovery.forget(victim);
         }
       });
+      depth = drawDepth();
       return;
     }
   }
