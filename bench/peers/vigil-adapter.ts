@@ -1,6 +1,8 @@
 // Vigil on SQLite (a file in the adapter's directory, WAL, synchronous=FULL) and on PostgreSQL
 // (the adapter's own database, the store's default pool of 10): the built package with its
 // defaults and an in-process worker. A workflow is `start()` and then `result()`, as a caller would.
+// The PostgreSQL counting helpers (and with them `pg`, which Vigil on SQLite never loads) are
+// imported by the PostgreSQL system alone, so the SQLite process's memory is Vigil's own.
 import { join } from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
@@ -8,7 +10,6 @@ import { createVigil, defineWorkflow, type Vigil } from 'vigil';
 import { z } from 'zod';
 
 import type { AdapterPlace, PeerAdapter, RecordedWork, SystemName } from './adapter.js';
-import { countRows, serverDurability } from './pg-count.js';
 import { STEPS, stepWork } from './work.js';
 
 const peerSteps = defineWorkflow(
@@ -33,8 +34,8 @@ class VigilAdapter implements PeerAdapter {
     readonly name: SystemName,
     private readonly vigil: Vigil,
     private readonly count: (sql: string) => Promise<number>,
-    /** The PostgreSQL database, or '' on SQLite. */
-    private readonly serverUrl = '',
+    /** The server's durability settings, or null on SQLite. */
+    private readonly serverDurability: (() => Promise<string>) | null = null,
   ) {}
 
   async runWorkflow(run: number): Promise<string> {
@@ -48,7 +49,7 @@ class VigilAdapter implements PeerAdapter {
 
   async durability(): Promise<string> {
     const store = this.vigil.store.describe();
-    return this.serverUrl === '' ? store : `${store}, ${await serverDurability(this.serverUrl)}`;
+    return this.serverDurability === null ? store : `${store}, ${await this.serverDurability()}`;
   }
 
   async close(): Promise<void> {
@@ -72,11 +73,17 @@ export async function openVigilSqlite(place: AdapterPlace): Promise<PeerAdapter>
 }
 
 export async function openVigilPostgres(place: AdapterPlace): Promise<PeerAdapter> {
+  const { countRows, serverDurability } = await import('./pg-count.js');
   const vigil = createVigil({
     database: place.databaseUrl,
     workflows: [peerSteps],
     worker: { concurrency: place.concurrency },
   });
   await vigil.ready();
-  return new VigilAdapter('vigil-postgres', vigil, (sql) => countRows(place.databaseUrl, sql), place.databaseUrl);
+  return new VigilAdapter(
+    'vigil-postgres',
+    vigil,
+    (sql) => countRows(place.databaseUrl, sql),
+    () => serverDurability(place.databaseUrl),
+  );
 }

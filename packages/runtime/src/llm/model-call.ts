@@ -1,5 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { Output, streamText, type ModelMessage } from 'ai';
+import type { ModelMessage } from 'ai';
 import type { z } from 'zod';
 
 import { RetryableError } from '../core/errors.js';
@@ -59,6 +59,8 @@ export async function callModel(
   request: ModelRequest,
   options: { signal: AbortSignal; onToken?: (text: string) => void },
 ): Promise<ModelAnswer> {
+  // Imported at the first call, not with Vigil: a process that calls no model never loads the SDK.
+  const { Output, streamText } = await import('ai');
   // Wall time, not the run's clock: latency is a measurement of the provider, not of the run.
   const startedAt = performance.now();
   const result = streamText({

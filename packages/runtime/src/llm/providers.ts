@@ -1,8 +1,7 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 
 import { InvalidArgumentError, NonRetryableError } from '../core/errors.js';
+import { lazyModel } from './lazy-model.js';
 
 /** The providers Vigil knows by name. All but `anthropic` speak OpenAI's chat completions API. */
 export type ProviderName = 'openai' | 'ollama' | 'vllm' | 'llamacpp' | 'lmstudio' | 'openai-compatible' | 'anthropic';
@@ -116,17 +115,24 @@ export function resolveModelSetting(
       { code: 'llm_api_key_missing', details: { provider: setting.provider, apiKeyEnv: keyEnv } },
     );
   }
+  // The provider packages are imported at the first call (`lazyModel`); the names are theirs.
   if (setting.provider === 'anthropic') {
-    return createAnthropic({ baseURL, ...(apiKey ? { apiKey } : {}) }).languageModel(setting.model);
+    return lazyModel('anthropic.messages', setting.model, async () => {
+      const { createAnthropic } = await import('@ai-sdk/anthropic');
+      return createAnthropic({ baseURL, ...(apiKey ? { apiKey } : {}) }).languageModel(setting.model);
+    });
   }
-  return createOpenAICompatible({
-    name: setting.provider,
-    baseURL,
-    ...(apiKey ? { apiKey } : {}),
-    // Token counts on streamed answers too: the ledger needs them.
-    includeUsage: true,
-    supportsStructuredOutputs: setting.provider === 'openai',
-  }).chatModel(setting.model);
+  return lazyModel(`${setting.provider}.chat`, setting.model, async () => {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+    return createOpenAICompatible({
+      name: setting.provider,
+      baseURL,
+      ...(apiKey ? { apiKey } : {}),
+      // Token counts on streamed answers too: the ledger needs them.
+      includeUsage: true,
+      supportsStructuredOutputs: setting.provider === 'openai',
+    }).chatModel(setting.model);
+  });
 }
 
 /** Whether `value` is an AI SDK language model object (specification v3) a user passed. */

@@ -1,7 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import { sha256 } from '../../core/checksum.js';
 import type { Logger } from '../../core/logger.js';
+import { pgDriver } from './pg-driver.js';
 
 export interface PgConnectionOptions {
   url: string;
@@ -22,7 +23,7 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ET
 /** BIGINT columns hold epoch milliseconds and lease epochs: well inside Number's safe range. */
 function parseBigintsAsNumbers(oid: number, format?: 'text'): (value: string) => unknown {
   if (oid === BIGINT_OID) return Number;
-  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  return pgDriver().types.getTypeParser(oid, format) as (value: string) => unknown;
 }
 
 /** Whether `error` says the database was briefly unreachable, rather than that the statement was wrong. */
@@ -60,7 +61,7 @@ export class PgConnection {
   constructor(private readonly options: PgConnectionOptions) {
     this.schema = options.schema ?? 'public';
     this.retryForMs = options.retryForMs ?? 15_000;
-    this.pool = new pg.Pool({
+    this.pool = new (pgDriver().Pool)({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       application_name: 'vigil',

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import type { Logger } from '../../core/logger.js';
+import { pgDriver } from './pg-driver.js';
 
 /**
  * LISTENs on the schema's channel on a connection of its own and calls `onNotify` for every
@@ -26,7 +27,7 @@ export class PgNotifier {
 
   private async connect(failures: number): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'vigil-listen' });
+    const client = new (pgDriver().Client)({ connectionString: this.url, application_name: 'vigil-listen' });
     client.on('notification', () => this.onNotify());
     client.on('error', (error) => {
       this.logger.warn('the LISTEN connection failed; reconnecting', { error: error.message });
