@@ -89,6 +89,58 @@ function fail(subject: string, path: string, what: string): never {
  * Used to compare inputs (idempotency) and to hash them.
  */
 export function canonicalJson(value: unknown): string {
+  // Plain JSON (what audit entries, inputs and payloads almost always are) is encoded directly;
+  // anything else (`toJSON`, class instances, bigints, cycles…) by JSON.stringify with a sorting
+  // replacer, which gives the same text for plain JSON but costs several times as much.
+  return encodePlain(value ?? null, 0) ?? sortedStringify(value);
+}
+
+/** Deeper than this, `encodePlain` leaves the value to `sortedStringify` (which reports cycles). */
+const MAX_PLAIN_DEPTH = 64;
+
+/** The canonical text of `value` if it is plain JSON, else undefined. */
+function encodePlain(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth >= MAX_PLAIN_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = encodePlain(value[i], depth + 1);
+      if (item === undefined) return undefined;
+      items.push(item);
+    }
+    return `[${items.join(',')}]`;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return undefined;
+  const fields: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    // The replacer's copy would set a prototype with `__proto__`, and puts integer keys first in
+    // numeric order: leave both to it.
+    if (key === '__proto__' || (key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57)) return undefined;
+    const item = (value as Record<string, unknown>)[key];
+    // JSON leaves these properties out.
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    const text = encodePlain(item, depth + 1);
+    if (text === undefined) return undefined;
+    fields.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${fields.join(',')}}`;
+}
+
+function sortedStringify(value: unknown): string {
   return JSON.stringify(value ?? null, (_key, item: unknown) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
     const sorted: Record<string, unknown> = {};
