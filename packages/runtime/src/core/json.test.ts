@@ -56,7 +56,10 @@ describe('canonicalJson', () => {
         return sorted;
       });
     class Point {
-      constructor(readonly y = 2, readonly x = 1) {}
+      constructor(
+        readonly y = 2,
+        readonly x = 1,
+      ) {}
     }
     const bare = Object.assign(Object.create(null) as object, { z: 1, a: [true, null] });
     const values: unknown[] = [
@@ -77,7 +80,7 @@ describe('canonicalJson', () => {
       [undefined, () => 1, Symbol('s')],
       // eslint-disable-next-line no-sparse-arrays
       [1, , 3],
-      { b: 1, a: { d: [2, { y: 1, x: 0 }], c: 3 }, 'é': 0, B: 2, '10': 1, '9': 2 },
+      { b: 1, a: { d: [2, { y: 1, x: 0 }], c: 3 }, é: 0, B: 2, '10': 1, '9': 2 },
       { gone: undefined, fn: () => 1, sym: Symbol('s'), kept: 1 },
       { when: new Date(0), point: new Point(), big: { toJSON: () => ({ b: 1, a: 2 }) } },
       { n: new Number(3), s: new String('x'), nan: NaN },

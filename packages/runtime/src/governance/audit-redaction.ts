@@ -170,12 +170,7 @@ function toJson(
         if (item !== undefined) result[key] = REDACTED;
         continue;
       }
-      const json = toJson(
-        item,
-        rules,
-        below.length === 0 ? below : below.map((path) => path.slice(1)),
-        ancestors,
-      );
+      const json = toJson(item, rules, below.length === 0 ? below : below.map((path) => path.slice(1)), ancestors);
       if (json !== undefined) result[key] = json;
     }
     return result;

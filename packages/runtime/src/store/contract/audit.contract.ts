@@ -59,7 +59,9 @@ export function auditContract(ctx: () => ContractContext): void {
     const { store, clock } = ctx();
     const now = clock.now();
     for (const size of [37, 16, 5]) {
-      const drafts = Array.from({ length: size }, (_, i) => draft('step.completed', { at: now + i, data: { i, size } }));
+      const drafts = Array.from({ length: size }, (_, i) =>
+        draft('step.completed', { at: now + i, data: { i, size } }),
+      );
       const appended = await store.audit.append(drafts, now);
       expect(appended.map((e) => e.data)).toEqual(drafts.map((d) => d.data));
     }

@@ -26,7 +26,7 @@ export class SqliteAuditStore implements AuditStore {
     if (drafts.length === 0) return Promise.resolve([]);
     return this.conn.batcher.run(() => {
       const chained = chainDrafts(this.readHead(), drafts, now);
-      for (let from = 0; from < chained.length; ) {
+      for (let from = 0; from < chained.length;) {
         let rows = MAX_ROWS_PER_INSERT;
         while (rows > chained.length - from) rows /= 2;
         const values: unknown[] = [];

@@ -48,7 +48,7 @@ const SELECT_ATTEMPTS = `SELECT seq, attempt, outcome, error, started_at, ended_
  * same transaction.
  */
 export function upsertSteps(conn: SqliteConnection, runId: string, steps: readonly StepWrite[]): void {
-  for (let from = 0; from < steps.length; ) {
+  for (let from = 0; from < steps.length;) {
     let rows = MAX_ROWS_PER_UPSERT;
     while (rows > steps.length - from) rows /= 2;
     const values: unknown[] = [];
