@@ -87,6 +87,15 @@ describe('canonicalJson', () => {
       bare,
       JSON.parse('{"__proto__": {"b": 1, "a": 2}, "c": 3}') as unknown,
       { deep: Array.from({ length: 70 }).reduce((inner: unknown) => ({ inner }), 1) },
+      { 'a"b': '\u0001', emoji: '😀', lone: '\udc00', tab: 'a\tb', slash: 'a\\b/c' },
+      // The same shapes again, in another key order, with other values.
+      [
+        { b: 'x', a: 1 },
+        { a: 2, b: 'y' },
+        { b: [{ d: null, c: -1.5e-300 }], a: { '': 0 } },
+      ],
+      // Keys that join alike: each object still gets its own keys.
+      [{ 'a\u0000': 1, b: 2 }, { a: 3, '\u0000b': 4 }, {}, { '': 5 }],
     ];
     for (const value of values) expect(canonicalJson(value)).toBe(sortedStringify(value));
     const cycle: Record<string, unknown> = { a: 1 };

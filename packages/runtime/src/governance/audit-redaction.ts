@@ -93,7 +93,7 @@ const MAX_CACHED_KEYS = 10_000;
 
 function isRedactedKey(key: string, rules: RedactionRules): boolean {
   let cache = verdicts.get(rules);
-  if (!cache) verdicts.set(rules, (cache = new Map()));
+  if (!cache) verdicts.set(rules, (cache = new Map<string, boolean>()));
   let verdict = cache.get(key);
   if (verdict === undefined) {
     verdict = decideKey(key, rules);
