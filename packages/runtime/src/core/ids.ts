@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 import { InvalidArgumentError } from './errors.js';
 
@@ -7,7 +7,8 @@ import { InvalidArgumentError } from './errors.js';
  * The timestamp comes from the caller's clock.
  */
 export function newRunId(nowMs: number): string {
-  const bytes = randomBytes(16);
+  // Handed out once: written in place.
+  const bytes = takeRandom(16);
   let ms = Math.max(0, Math.floor(nowMs));
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256;
@@ -17,6 +18,19 @@ export function newRunId(nowMs: number): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Random bytes filled 4 KiB at a time (one call to the CSPRNG per 256 ids), each handed out once. */
+const pool = Buffer.alloc(4096);
+let poolUsed = pool.length;
+
+function takeRandom(count: number): Buffer {
+  if (poolUsed + count > pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  poolUsed += count;
+  return pool.subarray(poolUsed - count, poolUsed);
 }
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

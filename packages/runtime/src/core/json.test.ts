@@ -46,4 +46,61 @@ describe('canonicalJson', () => {
     );
     expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
   });
+
+  it('gives the text of JSON.stringify with sorted keys, for plain JSON and for everything else', () => {
+    const sortedStringify = (value: unknown): string =>
+      JSON.stringify(value ?? null, (_key, item: unknown) => {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+        const sorted: Record<string, unknown> = {};
+        for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
+        return sorted;
+      });
+    class Point {
+      constructor(
+        readonly y = 2,
+        readonly x = 1,
+      ) {}
+    }
+    const bare = Object.assign(Object.create(null) as object, { z: 1, a: [true, null] });
+    const values: unknown[] = [
+      undefined,
+      null,
+      0,
+      -0,
+      1e21,
+      1.5e-7,
+      NaN,
+      Infinity,
+      '',
+      'é "quoted" \n \u2028 \ud800',
+      true,
+      [],
+      {},
+      [1, 'a', null, [false, {}]],
+      [undefined, () => 1, Symbol('s')],
+      // eslint-disable-next-line no-sparse-arrays
+      [1, , 3],
+      { b: 1, a: { d: [2, { y: 1, x: 0 }], c: 3 }, é: 0, B: 2, '10': 1, '9': 2 },
+      { gone: undefined, fn: () => 1, sym: Symbol('s'), kept: 1 },
+      { when: new Date(0), point: new Point(), big: { toJSON: () => ({ b: 1, a: 2 }) } },
+      { n: new Number(3), s: new String('x'), nan: NaN },
+      bare,
+      JSON.parse('{"__proto__": {"b": 1, "a": 2}, "c": 3}') as unknown,
+      { deep: Array.from({ length: 70 }).reduce((inner: unknown) => ({ inner }), 1) },
+      { 'a"b': '\u0001', emoji: '😀', lone: '\udc00', tab: 'a\tb', slash: 'a\\b/c' },
+      // The same shapes again, in another key order, with other values.
+      [
+        { b: 'x', a: 1 },
+        { a: 2, b: 'y' },
+        { b: [{ d: null, c: -1.5e-300 }], a: { '': 0 } },
+      ],
+      // Keys that join alike: each object still gets its own keys.
+      [{ 'a\u0000': 1, b: 2 }, { a: 3, '\u0000b': 4 }, {}, { '': 5 }],
+    ];
+    for (const value of values) expect(canonicalJson(value)).toBe(sortedStringify(value));
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle['self'] = cycle;
+    expect(() => canonicalJson(cycle)).toThrow(); // as before: the sorted copies hide the cycle from JSON.stringify
+    expect(() => canonicalJson({ big: 1n })).toThrow(TypeError);
+  });
 });

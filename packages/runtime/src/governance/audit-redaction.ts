@@ -84,7 +84,25 @@ export function redactionRules(options: RedactionOptions = {}): RedactionRules {
   return { keys, patterns, paths };
 }
 
+/**
+ * Each rule set's verdicts on the keys it has seen: every audited event (ten per ten-step run)
+ * asks about the same few keys. Bounded, since tool arguments can bring keys without end.
+ */
+const verdicts = new WeakMap<RedactionRules, Map<string, boolean>>();
+const MAX_CACHED_KEYS = 10_000;
+
 function isRedactedKey(key: string, rules: RedactionRules): boolean {
+  let cache = verdicts.get(rules);
+  if (!cache) verdicts.set(rules, (cache = new Map<string, boolean>()));
+  let verdict = cache.get(key);
+  if (verdict === undefined) {
+    verdict = decideKey(key, rules);
+    if (cache.size < MAX_CACHED_KEYS) cache.set(key, verdict);
+  }
+  return verdict;
+}
+
+function decideKey(key: string, rules: RedactionRules): boolean {
   const name = normalize(key);
   if (rules.keys.has(name) || SECRET_SUFFIXES.some((suffix) => name.endsWith(suffix))) return true;
   return rules.patterns.some((pattern) => {
@@ -102,11 +120,15 @@ function isRedactedKey(key: string, rules: RedactionRules): boolean {
  * non-finite numbers null, and a value that contains itself `"[circular]"`.
  */
 export function redactForAudit(type: string, value: unknown, rules: RedactionRules): JsonValue {
+  return toJson(value, rules, rules.paths.length === 0 ? [] : pathsOfType(type, rules), new Set()) ?? null;
+}
+
+/** The path rules of entries of `type`, without their type segments. */
+function pathsOfType(type: string, rules: RedactionRules): Array<readonly string[]> {
   const typeSegments = type.split('.');
-  const paths = rules.paths
+  return rules.paths
     .filter((path) => path.length > typeSegments.length && typeSegments.every((s, i) => path[i] === s))
     .map((path) => path.slice(typeSegments.length));
-  return toJson(value, rules, paths, new Set()) ?? null;
 }
 
 function toJson(
@@ -142,17 +164,13 @@ function toJson(
     if (Array.isArray(object)) return object.map((item) => toJson(item, rules, paths, ancestors) ?? null);
     const result: { [key: string]: JsonValue } = {};
     for (const [key, item] of Object.entries(object)) {
-      const below = paths.filter((path) => path[0] === key || path[0] === '*');
+      // Most entries have no path rules: no arrays to make per key.
+      const below = paths.length === 0 ? paths : paths.filter((path) => path[0] === key || path[0] === '*');
       if (below.some((path) => path.length === 1) || isRedactedKey(key, rules)) {
         if (item !== undefined) result[key] = REDACTED;
         continue;
       }
-      const json = toJson(
-        item,
-        rules,
-        below.map((path) => path.slice(1)),
-        ancestors,
-      );
+      const json = toJson(item, rules, below.length === 0 ? below : below.map((path) => path.slice(1)), ancestors);
       if (json !== undefined) result[key] = json;
     }
     return result;

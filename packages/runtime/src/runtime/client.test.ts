@@ -121,6 +121,17 @@ describe('VigilClient', () => {
     await expect(vigil.getRun('')).rejects.toThrow(InvalidArgumentError);
   });
 
+  it('wakes every result() waiting on a run that ends here, several on one run, without polling', async () => {
+    const vigil = h.vigil([greet], { worker: { pollMs: 60_000 } });
+    const ids = await Promise.all(['a', 'b', 'c'].map(async (name) => (await vigil.start(greet, { name })).id));
+    // The fake clock never moves, so no poll comes: only the runs' end events wake these.
+    const waits = [...ids, ids[0]!].map((id) => vigil.result(id, { pollMs: HOUR }));
+    expect(await Promise.all(waits)).toEqual(['hello a', 'hello b', 'hello c', 'hello a']);
+    // Everyone stopped waiting; a new waiter is woken all the same.
+    const { id } = await vigil.start(greet, { name: 'd' });
+    expect(await vigil.result(id, { pollMs: HOUR })).toBe('hello d');
+  });
+
   it('cancels unfinished runs only', async () => {
     const vigil = h.vigil([greet, broken], { worker: { pollMs: 60_000 } });
     const { id: queued } = await h.vigil([greet]).start(greet, { name: 'x' });

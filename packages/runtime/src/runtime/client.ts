@@ -10,6 +10,7 @@ import { CODE_PRINCIPAL } from '../governance/principal.js';
 import type { CreateRunResult } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
+import { RunEndWaiters } from './run-end-waiters.js';
 import { runFlowOf } from './run-flow.js';
 import type { RuntimeEvents } from './events.js';
 import type { ProgressWorkflow } from './progress.js';
@@ -103,7 +104,12 @@ export interface ClientDeps {
 
 /** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
 export class VigilClient {
-  constructor(private readonly deps: ClientDeps) {}
+  /** What wakes `result()` when a run ends in this process (it polls for runs that end elsewhere). */
+  private readonly runEnds: RunEndWaiters;
+
+  constructor(private readonly deps: ClientDeps) {
+    this.runEnds = new RunEndWaiters(deps.events);
+  }
 
   /**
    * Validates `input` against the workflow's schema and computes its priority and flow-control
@@ -280,11 +286,7 @@ export class VigilClient {
       const wake = new AbortController();
       const onAbort = (): void => wake.abort(WAKE_UP);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const listeners = (['run.completed', 'run.failed', 'run.dead_lettered', 'run.cancelled'] as const).map((event) =>
-        this.deps.events.on(event, (payload) => {
-          if (payload.runId === id) wake.abort(WAKE_UP);
-        }),
-      );
+      const stopWaiting = this.runEnds.wait(id, () => wake.abort(WAKE_UP));
       try {
         const run = await this.deps.store.runs.get(id);
         if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
@@ -296,7 +298,7 @@ export class VigilClient {
         }
         await this.deps.clock.sleep(pollMs, wake.signal);
       } finally {
-        for (const off of listeners) off();
+        stopWaiting();
         options.signal?.removeEventListener('abort', onAbort);
       }
     }

@@ -109,7 +109,8 @@ export class PolicyStep {
     }
   }
 
-  private async resume(): Promise<PolicyResult> {
+  /** Not async: a first attempt (most steps) makes no promise of its own here. */
+  private resume(): Promise<PolicyResult> | PolicyResult {
     const r = this.recorded;
     const now = this.now();
     if (!r) return this.attempt();
@@ -132,11 +133,12 @@ export class PolicyStep {
    * the circuit breaker.
    */
   private async attempt(): Promise<PolicyResult> {
-    const gated = await this.passAccessGates();
+    // A plain step has no gates and no budget: no promises made for them.
+    const gated = this.access ? await this.passAccessGates() : null;
     if (gated) return gated;
     const { policy } = this.call;
     const attempt = this.attempts + 1;
-    const overBudget = await this.reserveBudget(attempt);
+    const overBudget = this.budget ? await this.reserveBudget(attempt) : null;
     if (overBudget) return this.overBudget(overBudget);
     let probe = false;
     if (policy.breaker) {
@@ -166,7 +168,7 @@ export class PolicyStep {
     // Stopped: a crash-retry of this attempt finds its reservation, or settles it if it ran.
     if (result === STOPPED) return STOPPED;
     const { ok, reportedUsd } = result;
-    await this.settleBudget(attempt, { ran: true, ok, reportedUsd, llm: ok ? result.llm : undefined });
+    if (this.budget) await this.settleBudget(attempt, { ran: true, ok, reportedUsd, llm: ok ? result.llm : undefined });
     this.attempts = attempt;
     this.carry = undefined;
     this.firstStartedAt ??= result.ok ? result.startedAt : result.record.startedAt;
@@ -411,9 +413,9 @@ export class PolicyStep {
   ): PolicyResult {
     const row = this.row(status, { output, endedAt: this.now(), ...riding });
     const announce = announceOutcome(this.host, row, this.toolName);
-    this.host.commitLater(row, async () => {
+    this.host.commitLater(row, () => {
       onCommitted?.();
-      await announce();
+      return announce();
     });
     return { ok: true, value: JSON.parse(output) as unknown };
   }

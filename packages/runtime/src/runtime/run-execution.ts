@@ -322,7 +322,7 @@ export class RunExecution implements CorruptionHost {
    * The outcome commits with the run's next write (usually the next step's start), or on its
    * own at the end of this turn of the event loop if the workflow starts nothing new.
    */
-  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void>): void {
+  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void> | undefined): void {
     this.queueRow(outcome, afterCommit);
     this.writer.flushSoon((steps) => this.commitSteps(steps));
   }
@@ -463,9 +463,10 @@ export class RunExecution implements CorruptionHost {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> {
+  failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> | undefined {
     const { failpoints } = this.deps;
-    if (!failpoints.armed) return;
-    await failpoints.hit(name, { runId: this.runId, ...(step === undefined ? {} : { step, seq }) });
+    // Nothing armed (every production run): no promise, and the caller need not wait a turn.
+    if (!failpoints.armed) return undefined;
+    return failpoints.hit(name, { runId: this.runId, ...(step === undefined ? {} : { step, seq }) });
   }
 }

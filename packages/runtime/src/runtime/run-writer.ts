@@ -1,6 +1,6 @@
 import type { StepWrite } from '../store/checkpoint-store.js';
 
-type AfterCommit = () => void | Promise<void>;
+type AfterCommit = () => void | Promise<void> | undefined;
 type Commit = (steps: StepWrite[]) => Promise<void>;
 
 /**
@@ -79,7 +79,10 @@ export class RunWriter {
       return false;
     }
     if (this.stopped()) return false;
-    for (const callback of callbacks) await callback();
+    for (const callback of callbacks) {
+      const pending = callback();
+      if (pending) await pending;
+    }
     return !this.stopped();
   }
 }

@@ -30,7 +30,7 @@ export interface StepHost {
   /** Commits `write` with everything pending; false if the execution stopped instead. */
   commitNow(write: StepWrite, renewUntil?: number): Promise<boolean>;
   /** Queues `outcome` for the run's next commit; `afterCommit` runs once it is durable. */
-  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void>): void;
+  commitLater(outcome: StepWrite, afterCommit?: () => Promise<void> | undefined): void;
   /**
    * Queues `row` (a retry backoff, a blocking escalation) to commit with the run's suspension
    * and waits durably until `wakeAt` (null: until something else wakes the run). Returns
@@ -38,7 +38,8 @@ export interface StepHost {
    * flight, so the run can suspend); the next execution replays to it and picks up from the row.
    */
   wait(row: StepWrite, wakeAt: number | null, status: 'retrying' | 'waiting', onCommitted?: () => void): typeof STOPPED;
-  failpoint(name: FailpointName, step?: string, seq?: number): Promise<void>;
+  /** Undefined when no failpoint is armed: callers skip the wait (a step costs fewer promises). */
+  failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> | undefined;
 }
 
 /** The step ended without an outcome to hand back: the execution stopped under it. */
@@ -140,7 +141,8 @@ export async function runAttempt(
   if (!(await host.commitNow(started, renewUntil))) return STOPPED;
   if (renewUntil !== undefined) host.leaseRenewed(renewUntil);
   events.emit('step.started', { runId: host.runId, seq: call.seq, name: call.name, attempt });
-  await host.failpoint('step.before-body', call.name, call.seq);
+  const beforeBody = host.failpoint('step.before-body', call.name, call.seq);
+  if (beforeBody) await beforeBody;
 
   let result: AttemptResult;
   const cost: { usd?: number; llm?: LlmUsage } = {};
@@ -184,7 +186,8 @@ export async function runAttempt(
         : { ok: false, error: result.record.error!, timedOut: result.record.outcome === 'timed_out' },
   );
   if (!host.active) return STOPPED;
-  await host.failpoint('step.after-body', call.name, call.seq);
+  const afterBody = host.failpoint('step.after-body', call.name, call.seq);
+  if (afterBody) await afterBody;
   if (!host.active) return STOPPED;
   return result;
 }
@@ -193,8 +196,8 @@ export async function runAttempt(
  * Emits `step.completed` or `step.failed` once an outcome row is durable. `tool`: the tool's
  * name, for a tool call.
  */
-export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: string): () => Promise<void> {
-  return async () => {
+export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: string): () => Promise<void> | undefined {
+  return () => {
     const { seq, name, kind, attempts: attempt } = outcome;
     const base = {
       runId: host.runId,
@@ -211,7 +214,7 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
     } else {
       host.deps.events.emit('step.completed', { ...base, status: outcome.status, durationMs });
     }
-    await host.failpoint('step.after-commit', name, seq);
+    return host.failpoint('step.after-commit', name, seq);
   };
 }
 

@@ -55,6 +55,24 @@ export function auditContract(ctx: () => ContractContext): void {
     expect(verifyChain(stored)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: second[0]!.hash } });
   });
 
+  it('appends a batch of any size whole, in order (a store may insert it in chunks)', async () => {
+    const { store, clock } = ctx();
+    const now = clock.now();
+    for (const size of [37, 16, 5]) {
+      const drafts = Array.from({ length: size }, (_, i) =>
+        draft('step.completed', { at: now + i, data: { i, size } }),
+      );
+      const appended = await store.audit.append(drafts, now);
+      expect(appended.map((e) => e.data)).toEqual(drafts.map((d) => d.data));
+    }
+    const stored = await everything(store);
+    const expected = [37, 16, 5].flatMap((size) => Array.from({ length: size }, (_, i) => ({ i, size })));
+    expect(stored.map((e) => e.data)).toEqual(expected);
+    expect(stored.map((e) => e.seq)).toEqual(expected.map((_, k) => k + 1));
+    expect(stored.map((e) => e.at - now)).toEqual(expected.map(({ i }) => i));
+    expect(verifyChain(stored)).toMatchObject({ ok: true, count: 58 });
+  });
+
   it('lists by run, principal and type, oldest first, from a cursor', async () => {
     const { store, clock } = ctx();
     await store.audit.append(

@@ -4,7 +4,14 @@ import type { AuditDraft, AuditFilter, AuditStore } from '../audit-store.js';
 import type { SqliteConnection } from './connection.js';
 
 const HEAD = 'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1';
-const INSERT = `INSERT INTO audit_entries (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Entries go in with one statement per chunk of up to this many (16, 8, 4, 2, 1: five statements prepared). */
+const MAX_ROWS_PER_INSERT = 16;
+const INSERT = new Map(
+  [16, 8, 4, 2, 1].map((rows) => [
+    rows,
+    `INSERT INTO audit_entries (${AUDIT_COLUMNS}) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  ]),
+);
 const SCAN = `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE seq >= ? ORDER BY seq LIMIT ?`;
 
 /**
@@ -18,11 +25,18 @@ export class SqliteAuditStore implements AuditStore {
   append(drafts: readonly AuditDraft[], now: number): Promise<AuditEntry[]> {
     if (drafts.length === 0) return Promise.resolve([]);
     return this.conn.batcher.run(() => {
-      const insert = this.conn.statement(INSERT);
-      return chainDrafts(this.readHead(), drafts, now).map(({ entry, data }) => {
-        insert.run(entry.seq, entry.at, entry.type, entry.runId, entry.principal, data, entry.prevHash, entry.hash);
-        return entry;
-      });
+      const chained = chainDrafts(this.readHead(), drafts, now);
+      for (let from = 0; from < chained.length;) {
+        let rows = MAX_ROWS_PER_INSERT;
+        while (rows > chained.length - from) rows /= 2;
+        const values: unknown[] = [];
+        for (const { entry, data } of chained.slice(from, from + rows)) {
+          values.push(entry.seq, entry.at, entry.type, entry.runId, entry.principal, data, entry.prevHash, entry.hash);
+        }
+        this.conn.statement(INSERT.get(rows)!).run(values);
+        from += rows;
+      }
+      return chained.map(({ entry }) => entry);
     });
   }
 

@@ -5,12 +5,24 @@ import type { Lease } from '../queue-store.js';
 import type { SqliteConnection } from './connection.js';
 
 const SELECT_STEPS = `SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY seq`;
-const UPSERT_STEP = `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const STEP_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * Upserts of 4, 2 and 1 rows: a commit usually carries two (a step's outcome and the next step's
+ * "started" row), and one statement for both costs less than two. Rows of one statement are
+ * applied in order, as separate statements would be.
+ */
+const UPSERT_STEPS = new Map(
+  [4, 2, 1].map((rows) => [
+    rows,
+    `INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
+  VALUES ${Array(rows).fill(STEP_ROW).join(', ')}
   ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
     attempts = excluded.attempts, output = excluded.output, error = excluded.error, checksum = excluded.checksum,
     wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail,
-    input = COALESCE(excluded.input, steps.input)`;
+    input = COALESCE(excluded.input, steps.input)`,
+  ]),
+);
+const MAX_ROWS_PER_UPSERT = 4;
 const SELECT_INPUT = 'SELECT input FROM steps WHERE run_id = ? AND seq = ?';
 const UPSERT_ATTEMPT = `INSERT INTO step_attempts (run_id, seq, attempt, outcome, error, started_at, ended_at, delay_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -36,27 +48,36 @@ const SELECT_ATTEMPTS = `SELECT seq, attempt, outcome, error, started_at, ended_
  * same transaction.
  */
 export function upsertSteps(conn: SqliteConnection, runId: string, steps: readonly StepWrite[]): void {
-  if (steps.length === 0) return;
-  const upsert = conn.statement(UPSERT_STEP);
+  for (let from = 0; from < steps.length;) {
+    let rows = MAX_ROWS_PER_UPSERT;
+    while (rows > steps.length - from) rows /= 2;
+    const values: unknown[] = [];
+    for (let i = from; i < from + rows; i++) {
+      const step = steps[i]!;
+      const error = step.error === null ? null : JSON.stringify(step.error);
+      const detail = step.detail ?? null;
+      values.push(
+        runId,
+        step.seq,
+        step.name,
+        step.kind,
+        step.status,
+        step.attempts,
+        step.output,
+        error,
+        stepChecksum(step, step.output, error, detail),
+        step.wakeAt,
+        step.startedAt,
+        step.endedAt,
+        detail,
+        step.input ?? null,
+      );
+    }
+    conn.statement(UPSERT_STEPS.get(rows)!).run(values);
+    from += rows;
+  }
+  // After every step row: what rides along may refer to its step.
   for (const step of steps) {
-    const error = step.error === null ? null : JSON.stringify(step.error);
-    const detail = step.detail ?? null;
-    upsert.run(
-      runId,
-      step.seq,
-      step.name,
-      step.kind,
-      step.status,
-      step.attempts,
-      step.output,
-      error,
-      stepChecksum(step, step.output, error, detail),
-      step.wakeAt,
-      step.startedAt,
-      step.endedAt,
-      detail,
-      step.input ?? null,
-    );
     if (step.failedAttempt || step.escalation || step.notification || step.eventWait || step.receivedEvent) {
       writeSideRecords(conn, runId, step);
     }
