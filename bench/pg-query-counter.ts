@@ -9,7 +9,7 @@ import { performance } from './clock.js';
 export const STATEMENT_KINDS = {
   /** `runs.create`: insert the run (leased to the local worker, or queued with a NOTIFY). */
   create: /^WITH ins AS \(\s*INSERT INTO runs/,
-  /** `checkpoints.commit`: fence on the lease and upsert step rows, one statement. */
+  /** `checkpoints.commit`: fence on the lease and upsert step rows; one statement for the commits of several runs (group commit). */
   stepCommit: /^WITH fence AS/,
   /** `queue.finish`: the run's outcome and its last step rows. */
   finish: /^WITH finished AS/,

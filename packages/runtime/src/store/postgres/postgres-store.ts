@@ -45,7 +45,8 @@ export interface PostgresStoreOptions {
 /**
  * The multi-node store: any number of worker and server processes on any number of machines
  * share one PostgreSQL. Every write is a single statement (one round trip, one transaction),
- * fenced by the lease epoch under a row lock; claims use `FOR UPDATE SKIP LOCKED`; LISTEN/NOTIFY
+ * fenced by the lease epoch under a row lock; concurrent step checkpoints of several runs share
+ * one such statement (`PgGroupCommit`); claims use `FOR UPDATE SKIP LOCKED`; LISTEN/NOTIFY
  * wakes idle workers when runs become ready.
  */
 export class PostgresStore implements Store {

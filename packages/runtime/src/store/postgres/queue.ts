@@ -112,7 +112,7 @@ export class PgQueueStore implements QueueStore {
   }
 
   async finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void> {
-    const writes = stepWritesSql(steps, 9, 'finished');
+    const writes = stepWritesSql([{ runId: lease.runId, steps }], 9, 'finished');
     const letter = outcome.status === 'dead_lettered' ? outcome.deadLetter : undefined;
     const params = [
       lease.runId,
