@@ -2,15 +2,14 @@ import type { AttemptRecord, CheckpointStore, StepRecord, StepWrite } from '../c
 import type { Lease } from '../lease.js';
 import { STEP_COLUMNS, toAttemptRecord, toStepRecord, type AttemptRow, type StepRow } from '../step-rows.js';
 import type { PgConnection } from './connection.js';
-import { PgGroupCommit } from './group-commit.js';
+import type { PgGroupCommit } from './group-commit.js';
 
 export class PgCheckpointStore implements CheckpointStore {
-  /** The group commit every `commit` goes through; its `stats` count statements and commits. */
-  readonly group: PgGroupCommit;
-
-  constructor(private readonly conn: PgConnection) {
-    this.group = new PgGroupCommit(conn);
-  }
+  constructor(
+    private readonly conn: PgConnection,
+    /** The group commit every `commit` goes through; its `stats` count statements and writes. */
+    readonly group: PgGroupCommit,
+  ) {}
 
   async list(runId: string): Promise<StepRecord[]> {
     const rows = await this.conn.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = $1 ORDER BY seq`, [

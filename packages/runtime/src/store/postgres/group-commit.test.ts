@@ -56,7 +56,7 @@ describe('PostgreSQL group commit', () => {
       ),
     );
     // Two go out at once, alone; the other 38 wait for a slot and go out together.
-    expect(store.checkpoints.group.stats).toEqual({ statements: 3, commits: 40, retriedAlone: 0 });
+    expect(store.checkpoints.group.stats).toEqual({ statements: 3, writes: 40, retriedAlone: 0 });
     for (const [i, c] of claimed.entries()) {
       expect(await seqs(c.run.id)).toEqual([1, 2, 3]);
       const expiresAt = (await store.runs.get(c.run.id))!.lease!.expiresAt;
@@ -95,7 +95,7 @@ describe('PostgreSQL group commit', () => {
     ]);
     expect(LeaseLostError.is((results[3] as PromiseRejectedResult).reason)).toBe(true);
     // The stale run was in the batch with four others: one statement, nothing retried.
-    expect(store.checkpoints.group.stats).toEqual({ statements: 3, commits: 7, retriedAlone: 0 });
+    expect(store.checkpoints.group.stats).toEqual({ statements: 3, writes: 7, retriedAlone: 0 });
     expect(await seqs(stale!.run.id)).toEqual([]);
     for (const c of others) expect(await seqs(c.run.id)).toEqual([1, 2]);
     // The new holder still commits under its own lease.
@@ -121,8 +121,42 @@ describe('PostgreSQL group commit', () => {
     ]);
     expect(String((results[3] as PromiseRejectedResult).reason)).toMatch(/0x00/);
     // Two alone, then a batch of four that failed and was sent again as four statements (three committed).
-    expect(store.checkpoints.group.stats).toEqual({ statements: 5, commits: 5, retriedAlone: 4 });
+    expect(store.checkpoints.group.stats).toEqual({ statements: 5, writes: 5, retriedAlone: 4 });
     for (const [i, c] of claimed.entries()) expect(await seqs(c.run.id)).toEqual(i === 3 ? [] : [1]);
+  });
+
+  it('ends runs in the statement of other runs: outcome, last rows, dead letter; a fenced-out end rejects alone', async () => {
+    const [stale] = await claimRuns(1, 1_000);
+    const [a, b, done, lettered, c] = await claimRuns(5, 60_000);
+    await clock.advance(2_000);
+    await store.queue.claim({ owner: 'w2', now: clock.now(), leaseTtlMs: 60_000, limit: 1, workflows: [WF] });
+    const error = { name: 'Error', message: 'gave up' };
+    const letter = { id: 'letter-1', reason: 'step "s" failed', failedSeq: 2, failedStep: 's', context: '{}' };
+    const now = clock.now();
+    const results = await Promise.allSettled([
+      store.checkpoints.commit(a!.lease, [step(1)]),
+      store.checkpoints.commit(b!.lease, [step(1)]),
+      store.queue.finish(done!.lease, { status: 'completed', output: '"ok"' }, [step(1)], now),
+      store.queue.finish(lettered!.lease, { status: 'dead_lettered', error, deadLetter: letter }, [step(2)], now),
+      store.queue.finish(stale!.lease, { status: 'completed', output: '"late"' }, [step(1)], now),
+      store.checkpoints.commit(c!.lease, [step(1)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(LeaseLostError.is((results[4] as PromiseRejectedResult).reason)).toBe(true);
+    expect(store.checkpoints.group.stats).toEqual({ statements: 3, writes: 6, retriedAlone: 0 });
+    expect(await store.runs.get(done!.run.id)).toMatchObject({ status: 'completed', output: '"ok"', lease: null });
+    expect(await seqs(done!.run.id)).toEqual([1]);
+    expect(await store.runs.get(lettered!.run.id)).toMatchObject({ status: 'dead_lettered', error });
+    expect(await store.deadLetters.get('letter-1')).toMatchObject({ runId: lettered!.run.id, error, failedSeq: 2 });
+    expect(await store.runs.get(stale!.run.id)).toMatchObject({ status: 'running', lease: { owner: 'w2' } });
+    expect(await seqs(stale!.run.id)).toEqual([]);
   });
 
   it('applies the commits of one run in the order they were made, never two in one statement', async () => {
@@ -134,7 +168,7 @@ describe('PostgreSQL group commit', () => {
       store.checkpoints.commit(run!.lease, [step(1), step(2, { status: 'running', output: null, endedAt: null })]),
       store.checkpoints.commit(run!.lease, [step(2)]),
     ]);
-    expect(store.checkpoints.group.stats).toEqual({ statements: 5, commits: 5, retriedAlone: 0 });
+    expect(store.checkpoints.group.stats).toEqual({ statements: 5, writes: 5, retriedAlone: 0 });
     expect((await store.checkpoints.list(run!.run.id)).map((s) => [s.seq, s.status])).toEqual([
       [1, 'completed'],
       [2, 'completed'],
