@@ -3,6 +3,7 @@ import type { Lease } from '../lease.js';
 import type { FinishOutcome } from '../queue-store.js';
 import type { PgConnection } from './connection.js';
 import { FLOW_COLUMNS, releaseLimitsSql } from './flow-control.js';
+import { writeAlone } from './single-write.js';
 import { stepWritesSql } from './step-arrays.js';
 
 /**
@@ -22,13 +23,17 @@ export interface GroupWrite {
  * lease is still current; then the leases that ask for it are renewed, the finishing runs get
  * their outcome (released, their dead letter written, the limits they held freed, idle workers
  * woken), and each run's rows are written, all only for the runs whose fence held. Resolves with
- * the ids of those runs.
+ * the ids of those runs. A single write goes as the scalar statement of `writeAlone`.
  */
 export async function writeTogether(
   conn: PgConnection,
   channel: string,
   writes: readonly GroupWrite[],
 ): Promise<Set<string>> {
+  if (writes.length === 1) {
+    const [write] = writes as [GroupWrite];
+    return new Set((await writeAlone(conn, channel, write)) ? [write.lease.runId] : []);
+  }
   const params: unknown[] = [];
   const param = (type: string, values: unknown[]): string => `$${params.push(values)}::${type}[]`;
   const ends = writes.map((w) => w.finish);
