@@ -2,7 +2,7 @@ import { LeaseLostError } from '../../core/errors.js';
 import type { StepWrite } from '../checkpoint-store.js';
 import type { Lease } from '../lease.js';
 import type { FinishOutcome } from '../queue-store.js';
-import type { PgConnection } from './connection.js';
+import { isTransient, type PgConnection } from './connection.js';
 import { writeTogether, type GroupWrite } from './group-statement.js';
 
 interface PendingWrite extends GroupWrite {
@@ -21,8 +21,9 @@ interface PendingWrite extends GroupWrite {
  * writes are applied in the order they were made. A run whose fence failed rejects alone with
  * `LeaseLostError`; nothing of it was written. If the statement fails (a constraint, a value the
  * database refuses), nothing of it was applied, and each of its writes is sent again alone, so
- * one run's bad write fails that run only. Every promise resolves only once its statement has
- * committed.
+ * one run's bad write fails that run only; if the database stayed unreachable past the
+ * connection's own retries, they all fail with that. Every promise resolves only once its
+ * statement has committed.
  */
 export class PgGroupCommit {
   private queue: PendingWrite[] = [];
@@ -96,7 +97,11 @@ export class PgGroupCommit {
     try {
       fenced = await writeTogether(this.conn, this.channel, batch);
     } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
+      // Still unreachable after the connection's own retries: every write fails with that, at once.
+      if (batch.length === 1 || isTransient(error)) {
+        for (const write of batch) write.reject(error);
+        return;
+      }
       this.stats.retriedAlone += batch.length;
       await Promise.all(batch.map((commit) => this.send([commit])));
       return;
