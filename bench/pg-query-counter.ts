@@ -9,9 +9,12 @@ import { performance } from './clock.js';
 export const STATEMENT_KINDS = {
   /** `runs.create`: insert the run (leased to the local worker, or queued with a NOTIFY). */
   create: /^WITH ins AS \(\s*INSERT INTO runs/,
-  /** `checkpoints.commit`: fence on the lease and upsert step rows, one statement. */
+  /**
+   * The group commit's statements: `checkpoints.commit` and `queue.finish` of one or more runs, each
+   * fenced on its lease (one statement carries the writes of several runs).
+   */
   stepCommit: /^WITH fence AS/,
-  /** `queue.finish`: the run's outcome and its last step rows. */
+  /** `queue.finish` on its own (before group commit carried it): the run's outcome and its last step rows. */
   finish: /^WITH finished AS/,
   /** The worker's claim loop: `queue.claim`, the steps of the runs it claimed, `timers.nextWakeAt` when idle. */
   poll: /^WITH expired AS|FROM steps WHERE run_id = ANY|^SELECT LEAST\(/,

@@ -133,7 +133,7 @@ function statementRows(rounds: StatementRound[], m: StatementRound): string[][] 
     ['Round trips (statements) per step', num(m.roundTripsPerStep), perRound(rounds, 'roundTripsPerStep')],
     ['Round trips per 10-step run', num(m.roundTripsPerRun), perRound(rounds, 'roundTripsPerRun')],
     perRun('`runs.create`', 'createsPerRun'),
-    perRun('step commits (fence + step rows)', 'stepCommitsPerRun'),
+    perRun('group commits (fence + step rows; the finish too)', 'stepCommitsPerRun'),
     perRun('`queue.finish`', 'finishesPerRun'),
     perRun("the worker's claim loop (claims, next wake-up)", 'pollsPerRun'),
     perRun('lease renewals', 'renewsPerRun'),

@@ -1,12 +1,15 @@
-import { LeaseLostError } from '../../core/errors.js';
 import type { AttemptRecord, CheckpointStore, StepRecord, StepWrite } from '../checkpoint-store.js';
 import type { Lease } from '../lease.js';
 import { STEP_COLUMNS, toAttemptRecord, toStepRecord, type AttemptRow, type StepRow } from '../step-rows.js';
 import type { PgConnection } from './connection.js';
-import { stepWritesSql } from './step-arrays.js';
+import type { PgGroupCommit } from './group-commit.js';
 
 export class PgCheckpointStore implements CheckpointStore {
-  constructor(private readonly conn: PgConnection) {}
+  constructor(
+    private readonly conn: PgConnection,
+    /** The group commit every `commit` goes through; its `stats` count statements and writes. */
+    readonly group: PgGroupCommit,
+  ) {}
 
   async list(runId: string): Promise<StepRecord[]> {
     const rows = await this.conn.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = $1 ORDER BY seq`, [
@@ -16,22 +19,13 @@ export class PgCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * One statement: lock the run row if this lease is still current (a row lock, so a claim that
-   * bumped the epoch meanwhile makes the check fail rather than pass on a stale snapshot), renew
-   * it if asked, and upsert the rows only if the fence held.
+   * Group commit (`PgGroupCommit`): commits of different runs made while earlier ones are being
+   * written go out together in one statement, each run fenced on its own lease under a row lock
+   * (a claim that bumped the epoch meanwhile makes the check fail rather than pass on a stale
+   * snapshot), renewed if asked, its rows upserted only if its fence held.
    */
-  async commit(lease: Lease, steps: readonly StepWrite[], renewUntil?: number): Promise<void> {
-    const renew = renewUntil !== undefined;
-    const writes = stepWritesSql(steps, renew ? 5 : 4, 'fence');
-    const fence = renew
-      ? `UPDATE runs SET lease_expires_at = GREATEST(lease_expires_at, $4) WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING id`
-      : `SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 FOR NO KEY UPDATE`;
-    const [result] = await this.conn.query<{ fenced: number }>(
-      `WITH fence AS (${fence}), ${writes.ctes}
-       SELECT count(*)::int AS fenced FROM fence`,
-      [lease.runId, lease.owner, lease.epoch, ...(renew ? [renewUntil] : []), ...writes.params],
-    );
-    if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+  commit(lease: Lease, steps: readonly StepWrite[], renewUntil?: number): Promise<void> {
+    return this.group.commit(lease, steps, renewUntil);
   }
 
   async attempts(runId: string): Promise<Array<AttemptRecord & { seq: number }>> {

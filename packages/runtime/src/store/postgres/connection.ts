@@ -49,7 +49,8 @@ export interface PgTransaction {
 /**
  * The pool every PostgreSQL aggregate shares. Each Vigil write is one statement, and so one
  * implicit transaction and one round trip: a statement that fails on a dropped connection can be
- * sent again whole, because every write is an idempotent upsert fenced by the lease epoch.
+ * sent again whole, because every write is an idempotent upsert fenced by the lease epoch (a
+ * group commit's statement too: each run in it is fenced on its own lease).
  * The one exception, circuit breakers, decides under a row lock in a `transaction`.
  */
 export class PgConnection {

@@ -65,7 +65,7 @@ export class PgMemoryStore implements MemoryStore {
       ]);
       if (!row) throw new LeaseLostError(lease.runId);
       const version = Number(row.version);
-      const writes = stepWritesSql(withVersion(steps, write.seq, version), 4, 'fence');
+      const writes = stepWritesSql([{ runId: lease.runId, steps: withVersion(steps, write.seq, version) }], 4, 'fence');
       await tx.query(`WITH fence AS (${FENCE}), ${writes.ctes} SELECT count(*)::int AS fenced FROM fence`, [
         ...fence,
         ...writes.params,

@@ -10,6 +10,7 @@ import { PgCheckpointStore } from './checkpoints.js';
 import { PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
 import { PgDeadLetterStore } from './dead-letters.js';
+import { PgGroupCommit } from './group-commit.js';
 import { PgEscalationStore } from './escalations.js';
 import { PgEventStore } from './events.js';
 import { applyMigrations } from './migrator.js';
@@ -45,7 +46,8 @@ export interface PostgresStoreOptions {
 /**
  * The multi-node store: any number of worker and server processes on any number of machines
  * share one PostgreSQL. Every write is a single statement (one round trip, one transaction),
- * fenced by the lease epoch under a row lock; claims use `FOR UPDATE SKIP LOCKED`; LISTEN/NOTIFY
+ * fenced by the lease epoch under a row lock; concurrent step checkpoints and run ends of several
+ * runs share one such statement (`PgGroupCommit`); claims use `FOR UPDATE SKIP LOCKED`; LISTEN/NOTIFY
  * wakes idle workers when runs become ready.
  */
 export class PostgresStore implements Store {
@@ -93,9 +95,10 @@ export class PostgresStore implements Store {
     this.databaseClock = options.clock ? undefined : new DatabaseClock();
     this.clock = options.clock ?? this.databaseClock!;
     const channel = `vigil_work_${schema}`;
+    const group = new PgGroupCommit(this.conn, channel);
     this.runs = new PgRunStore(this.conn, channel);
-    this.queue = new PgQueueStore(this.conn, channel);
-    this.checkpoints = new PgCheckpointStore(this.conn);
+    this.queue = new PgQueueStore(this.conn, channel, group);
+    this.checkpoints = new PgCheckpointStore(this.conn, group);
     this.timers = new PgTimerStore(this.conn, channel);
     this.escalations = new PgEscalationStore(this.conn, channel);
     this.deadLetters = new PgDeadLetterStore(this.conn, channel);

@@ -1,11 +1,10 @@
-import { LeaseLostError } from '../../core/errors.js';
 import type { StepWrite } from '../checkpoint-store.js';
 import type { ClaimedRun, ClaimRequest, FinishOutcome, Lease, QueueStore } from '../queue-store.js';
 import { RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
 import { stepsOfRuns } from './checkpoints.js';
 import type { PgConnection } from './connection.js';
-import { FLOW_COLUMNS, PgFlowControl, releaseLimitsSql } from './flow-control.js';
-import { stepWritesSql } from './step-arrays.js';
+import { PgFlowControl } from './flow-control.js';
+import type { PgGroupCommit } from './group-commit.js';
 import { ofWorkflows, workflowParams } from './workflow-filter.js';
 
 const CLAIMED_COLUMNS = RUN_COLUMNS.split(', ')
@@ -17,7 +16,8 @@ export class PgQueueStore implements QueueStore {
 
   constructor(
     private readonly conn: PgConnection,
-    private readonly channel: string,
+    channel: string,
+    private readonly group: PgGroupCommit,
   ) {
     this.flow = new PgFlowControl(conn, channel);
   }
@@ -111,40 +111,11 @@ export class PgQueueStore implements QueueStore {
     return leases.filter((lease) => !kept.has(lease.runId));
   }
 
-  async finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void> {
-    const writes = stepWritesSql(steps, 9, 'finished');
-    const letter = outcome.status === 'dead_lettered' ? outcome.deadLetter : undefined;
-    const params = [
-      lease.runId,
-      lease.owner,
-      lease.epoch,
-      outcome.status,
-      'output' in outcome ? outcome.output : null,
-      'error' in outcome ? JSON.stringify(outcome.error) : null,
-      now,
-      outcome.status === 'completed_partial' ? outcome.summary : null,
-      ...writes.params,
-    ];
-    const first = params.length + 1;
-    const deadLetter = letter
-      ? `, dead_lettered AS (
-         INSERT INTO dead_letters (id, run_id, workflow, version, reason, error, failed_seq, failed_step, context, created_at)
-         SELECT $${first}, r.id, r.workflow, r.version, $${first + 1}, $6, $${first + 2}, $${first + 3}, $${first + 4}, $7
-         FROM finished r)`
-      : '';
-    if (letter) params.push(letter.id, letter.reason, letter.failedSeq, letter.failedStep, letter.context);
-    params.push(this.channel);
-    const channel = params.length;
-    const [result] = await this.conn.query<{ fenced: number }>(
-      `WITH finished AS (
-         UPDATE runs SET status = $4, output = $5, error = $6, summary = $8, lease_owner = NULL, lease_expires_at = NULL,
-           ready_at = NULL, updated_at = $7, finished_at = $7
-         WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 RETURNING version, ${FLOW_COLUMNS}
-       ), ${writes.ctes}${deadLetter},
-       ${releaseLimitsSql('finished', '$7', `$${channel}`, false)}
-       SELECT count(*)::int AS fenced, (SELECT count(*) FROM flow_woken) AS notified FROM finished`,
-      params,
-    );
-    if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+  /**
+   * Through the group commit (`PgGroupCommit`): the run's end shares a statement with the
+   * checkpoints and ends of other runs written at the same time, fenced on its own lease.
+   */
+  finish(lease: Lease, outcome: FinishOutcome, steps: readonly StepWrite[], now: number): Promise<void> {
+    return this.group.finish(lease, outcome, steps, now);
   }
 }

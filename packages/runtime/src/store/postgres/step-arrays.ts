@@ -1,23 +1,46 @@
 import { stepChecksum } from '../checkpoint-checksum.js';
 import type { StepWrite } from '../checkpoint-store.js';
 
+/** The step rows one run writes in a statement. */
+export interface RunSteps {
+  runId: string;
+  steps: readonly StepWrite[];
+}
+
+/** A row riding along with a step, and the run whose fence guards it. */
+interface Owned<T> {
+  run: string;
+  step: StepWrite;
+  value: T;
+}
+
 /**
- * The common table expressions that write `steps` for run `$1`, and their parameters from
- * placeholder `first` on. Each write happens only when the CTE named `guard` returned a row:
- * the fence and the writes are one statement, so a refused fence writes nothing.
+ * The common table expressions that write `steps` for one or more runs, and their parameters
+ * from placeholder `first` on. A run's rows are written only when the CTE named `guard` returned
+ * its id: the fence and the writes are one statement, so a refused fence writes nothing for that
+ * run, while the other runs of a group commit are written all the same.
  *
- * Step rows go as parallel arrays (`unnest($n::int[], …)`), so one statement writes any number
- * of them. Failed attempts, escalations, outbox messages, event waits and received events riding
- * along get CTEs of their own, only when present: the statement for a plain step keeps one shape,
- * prepared once.
+ * Rows go as parallel arrays (`unnest($n::int[], …)`), each with the id of the run it belongs
+ * to, so one statement writes any number of rows of any number of runs. Failed attempts,
+ * escalations, outbox messages, event waits and received events riding along get CTEs of their
+ * own, only when present: the statement for plain steps keeps one shape, prepared once.
  */
 export function stepWritesSql(
-  steps: readonly StepWrite[],
+  runs: readonly RunSteps[],
   first: number,
   guard: string,
 ): { ctes: string; params: unknown[] } {
+  const rows = runs.flatMap(({ runId, steps }) => steps.map((step) => ({ run: runId, step })));
+  const steps = rows.map((row) => row.step);
+  const riding = <T>(pick: (step: StepWrite) => T | null | undefined): Array<Owned<T>> =>
+    rows.flatMap(({ run, step }) => {
+      const value = pick(step);
+      return value === null || value === undefined ? [] : [{ run, step, value }];
+    });
+  const fenced = `IN (SELECT id FROM ${guard})`;
   const errors = steps.map((s) => (s.error === null ? null : JSON.stringify(s.error)));
   const columns: Array<[string, unknown[]]> = [
+    ['text', rows.map((row) => row.run)],
     ['int', steps.map((s) => s.seq)],
     ['text', steps.map((s) => s.name)],
     ['text', steps.map((s) => s.kind)],
@@ -33,44 +56,48 @@ export function stepWritesSql(
     ['text', steps.map((s) => s.input ?? null)],
   ];
   const params: unknown[] = [];
+  const param = (type: string, values: unknown[]): string => `$${first + params.push(values) - 1}::${type}[]`;
   const arrays = (cols: Array<[string, unknown[]]>): string =>
-    `unnest(${cols.map(([type, values]) => `$${first + params.push(values) - 1}::${type}[]`).join(', ')})`;
+    `unnest(${cols.map(([type, values]) => param(type, values)).join(', ')})`;
+  const owners = (of: Array<Owned<unknown>>): [string, unknown[]] => ['text', of.map((row) => row.run)];
 
   const ctes = [
     `written AS (INSERT INTO steps (run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
-    SELECT $1, s.* FROM ${arrays(columns)} AS s(seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+    SELECT s.* FROM ${arrays(columns)} AS s(run_id, seq, name, kind, status, attempts, output, error, checksum, wake_at, started_at, ended_at, detail, input)
+    WHERE s.run_id ${fenced}
     ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, kind = excluded.kind, status = excluded.status,
       attempts = excluded.attempts, output = excluded.output, error = excluded.error, checksum = excluded.checksum,
       wake_at = excluded.wake_at, started_at = excluded.started_at, ended_at = excluded.ended_at, detail = excluded.detail,
       input = COALESCE(excluded.input, steps.input))`,
   ];
 
-  const attempts = steps.filter((s) => s.failedAttempt);
+  const attempts = riding((s) => s.failedAttempt);
   if (attempts.length > 0) {
-    const rows = attempts.map((s) => ({ seq: s.seq, ...s.failedAttempt! }));
     ctes.push(`attempts_written AS (INSERT INTO step_attempts (run_id, seq, attempt, outcome, error, started_at, ended_at, delay_ms)
-    SELECT $1, a.* FROM ${arrays([
-      ['int', rows.map((a) => a.seq)],
-      ['int', rows.map((a) => a.attempt)],
-      ['text', rows.map((a) => a.outcome)],
-      ['text', rows.map((a) => (a.error === null ? null : JSON.stringify(a.error)))],
-      ['bigint', rows.map((a) => a.startedAt)],
-      ['bigint', rows.map((a) => a.endedAt)],
-      ['bigint', rows.map((a) => a.delayMs)],
-    ])} AS a(seq, attempt, outcome, error, started_at, ended_at, delay_ms)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+    SELECT a.* FROM ${arrays([
+      owners(attempts),
+      ['int', attempts.map((a) => a.step.seq)],
+      ['int', attempts.map((a) => a.value.attempt)],
+      ['text', attempts.map((a) => a.value.outcome)],
+      ['text', attempts.map((a) => (a.value.error === null ? null : JSON.stringify(a.value.error)))],
+      ['bigint', attempts.map((a) => a.value.startedAt)],
+      ['bigint', attempts.map((a) => a.value.endedAt)],
+      ['bigint', attempts.map((a) => a.value.delayMs)],
+    ])} AS a(run_id, seq, attempt, outcome, error, started_at, ended_at, delay_ms)
+    WHERE a.run_id ${fenced}
     ON CONFLICT (run_id, seq, attempt) DO UPDATE SET outcome = excluded.outcome, error = excluded.error,
       started_at = excluded.started_at, ended_at = excluded.ended_at, delay_ms = excluded.delay_ms)`);
   }
 
-  const escalations = steps.flatMap((s) => (s.escalation ? [s.escalation] : []));
-  if (escalations.length > 0) {
+  const owned = riding((s) => s.escalation);
+  if (owned.length > 0) {
+    const escalations = owned.map((e) => e.value);
     ctes.push(`escalations_written AS (INSERT INTO escalations (id, run_id, seq, step, workflow, kind, reason, summary,
       assignee, blocking, status, context, timeout_at, on_timeout, created_at)
     SELECT e.id, e.run_id, e.seq, e.step, e.workflow, e.kind, e.reason, e.summary, e.assignee, e.blocking, 'open',
       e.context, e.timeout_at, e.on_timeout, e.created_at
     FROM ${arrays([
+      owners(owned),
       ['text', escalations.map((e) => e.id)],
       ['text', escalations.map((e) => e.runId)],
       ['int', escalations.map((e) => e.seq)],
@@ -85,58 +112,63 @@ export function stepWritesSql(
       ['bigint', escalations.map((e) => e.timeoutAt)],
       ['text', escalations.map((e) => e.onTimeout)],
       ['bigint', escalations.map((e) => e.createdAt)],
-    ])} AS e(id, run_id, seq, step, workflow, kind, reason, summary, assignee, blocking, context, timeout_at, on_timeout, created_at)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+    ])} AS e(of_run, id, run_id, seq, step, workflow, kind, reason, summary, assignee, blocking, context, timeout_at, on_timeout, created_at)
+    WHERE e.of_run ${fenced}
     ON CONFLICT (id) DO NOTHING)`);
   }
 
-  const messages = steps.flatMap((s) => (s.notification ? [s.notification] : []));
+  const messages = riding((s) => s.notification);
   if (messages.length > 0) {
     ctes.push(`outbox_written AS (INSERT INTO outbox (id, topic, payload, next_attempt_at, created_at)
     SELECT m.id, m.topic, m.payload, m.created_at, m.created_at FROM ${arrays([
-      ['text', messages.map((m) => m.id)],
-      ['text', messages.map((m) => m.topic)],
-      ['text', messages.map((m) => m.payload)],
-      ['bigint', messages.map((m) => m.createdAt)],
-    ])} AS m(id, topic, payload, created_at)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+      owners(messages),
+      ['text', messages.map((m) => m.value.id)],
+      ['text', messages.map((m) => m.value.topic)],
+      ['text', messages.map((m) => m.value.payload)],
+      ['bigint', messages.map((m) => m.value.createdAt)],
+    ])} AS m(of_run, id, topic, payload, created_at)
+    WHERE m.of_run ${fenced}
     ON CONFLICT (id) DO NOTHING)`);
   }
   // A step that carries its received event has no wait left to register.
-  const waits = steps.flatMap((s) => (s.eventWait && !s.receivedEvent ? [s.eventWait] : []));
+  const waits = riding((s) => (s.receivedEvent ? undefined : s.eventWait));
   if (waits.length > 0) {
     ctes.push(`event_waits_written AS (INSERT INTO event_waits (run_id, seq, name, match, since, deadline)
-    SELECT w.* FROM ${arrays([
-      ['text', waits.map((w) => w.runId)],
-      ['int', waits.map((w) => w.seq)],
-      ['text', waits.map((w) => w.name)],
-      ['text', waits.map((w) => w.match)],
-      ['bigint', waits.map((w) => w.since)],
-      ['bigint', waits.map((w) => w.deadline)],
-    ])} AS w(run_id, seq, name, match, since, deadline)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+    SELECT w.run_id, w.seq, w.name, w.match, w.since, w.deadline FROM ${arrays([
+      owners(waits),
+      ['text', waits.map((w) => w.value.runId)],
+      ['int', waits.map((w) => w.value.seq)],
+      ['text', waits.map((w) => w.value.name)],
+      ['text', waits.map((w) => w.value.match)],
+      ['bigint', waits.map((w) => w.value.since)],
+      ['bigint', waits.map((w) => w.value.deadline)],
+    ])} AS w(of_run, run_id, seq, name, match, since, deadline)
+    WHERE w.of_run ${fenced}
     ON CONFLICT (run_id, seq) DO UPDATE SET name = excluded.name, match = excluded.match, since = excluded.since,
       deadline = excluded.deadline)`);
   }
 
   // A received event ends the step's wait: the delivery is recorded and the wait removed together.
-  const ended = steps.filter((s) => s.receivedEvent);
+  const ended = riding((s) => s.receivedEvent);
   // `eventId: null`: the wait timed out; its wait is removed, no delivery recorded.
-  const received = ended.filter((s) => s.receivedEvent!.eventId !== null);
+  const received = ended.filter((s) => s.value.eventId !== null);
   if (received.length > 0) {
     ctes.push(`received_written AS (INSERT INTO event_deliveries (event_id, run_id, kind, seq, at)
-    SELECT r.event_id, $1, 'received', r.seq, r.at FROM ${arrays([
-      ['text', received.map((s) => s.receivedEvent!.eventId)],
-      ['int', received.map((s) => s.seq)],
-      ['bigint', received.map((s) => s.endedAt ?? s.startedAt)],
-    ])} AS r(event_id, seq, at)
-    WHERE EXISTS (SELECT 1 FROM ${guard})
+    SELECT r.event_id, r.run_id, 'received', r.seq, r.at FROM ${arrays([
+      owners(received),
+      ['text', received.map((r) => r.value.eventId)],
+      ['int', received.map((r) => r.step.seq)],
+      ['bigint', received.map((r) => r.step.endedAt ?? r.step.startedAt)],
+    ])} AS r(run_id, event_id, seq, at)
+    WHERE r.run_id ${fenced}
     ON CONFLICT (event_id, run_id, kind) DO NOTHING)`);
   }
   if (ended.length > 0) {
-    const seqs = `$${first + params.push(ended.map((s) => s.seq)) - 1}::int[]`;
-    ctes.push(`waits_ended AS (DELETE FROM event_waits WHERE run_id = $1 AND seq = ANY(${seqs})
-    AND EXISTS (SELECT 1 FROM ${guard}))`);
+    ctes.push(`waits_ended AS (DELETE FROM event_waits w USING ${arrays([
+      owners(ended),
+      ['int', ended.map((e) => e.step.seq)],
+    ])} AS e(run_id, seq)
+    WHERE w.run_id = e.run_id AND w.seq = e.seq AND e.run_id ${fenced})`);
   }
   return { ctes: ctes.join(',\n'), params };
 }

@@ -13,7 +13,7 @@ export class PgTimerStore implements TimerStore {
   ) {}
 
   async suspend(lease: Lease, suspension: Suspension, steps: readonly StepWrite[], now: number): Promise<void> {
-    const writes = stepWritesSql(steps, 8, 'suspended');
+    const writes = stepWritesSql([{ runId: lease.runId, steps }], 8, 'suspended');
     // A run handed back for immediate pickup wakes idle workers when this commits.
     const [result] = await this.conn.query<{ fenced: number }>(
       `WITH suspended AS (
