@@ -100,11 +100,18 @@ export class PgQueueStore implements QueueStore {
 
   async renew(leases: readonly Lease[], now: number, leaseTtlMs: number): Promise<Lease[]> {
     if (leases.length === 0) return [];
+    // The rows are locked in id order, as the group commit locks them, so a heartbeat and a batch
+    // of checkpoints that share runs wait for each other instead of deadlocking.
     const renewed = await this.conn.query<{ id: string }>(
-      `UPDATE runs r SET lease_expires_at = $1
-       FROM unnest($2::text[], $3::text[], $4::bigint[]) AS l(id, owner, epoch)
-       WHERE r.id = l.id AND r.lease_owner = l.owner AND r.lease_epoch = l.epoch
-       RETURNING r.id`,
+      `WITH held AS (
+         SELECT r.id FROM runs r
+         JOIN unnest($2::text[], $3::text[], $4::bigint[]) AS l(id, owner, epoch)
+           ON r.id = l.id AND r.lease_owner = l.owner AND r.lease_epoch = l.epoch
+         ORDER BY r.id
+         FOR NO KEY UPDATE OF r
+       )
+       UPDATE runs SET lease_expires_at = $1 FROM held WHERE runs.id = held.id
+       RETURNING runs.id`,
       [now + leaseTtlMs, leases.map((l) => l.runId), leases.map((l) => l.owner), leases.map((l) => l.epoch)],
     );
     const kept = new Set(renewed.map((row) => row.id));
