@@ -35,26 +35,14 @@ export async function writeTogether(
     return new Set((await writeAlone(conn, channel, write)) ? [write.lease.runId] : []);
   }
   const params: unknown[] = [];
-  const param = (type: string, values: unknown[]): string => `$${params.push(values)}::${type}[]`;
+  const param: Param = (type, values) => `$${params.push(values)}::${type}[]`;
   const ends = writes.map((w) => w.finish);
-  const leases = `unnest(${[
-    param(
-      'text',
-      writes.map((w) => w.lease.runId),
-    ),
-    param(
-      'text',
-      writes.map((w) => w.lease.owner),
-    ),
-    param(
-      'bigint',
-      writes.map((w) => w.lease.epoch),
-    ),
-    param(
-      'bigint',
-      writes.map((w) => w.renewUntil ?? null),
-    ),
-  ].join(', ')})`;
+  const leases = unnest(param, writes, [
+    ['text', (w) => w.lease.runId],
+    ['text', (w) => w.lease.owner],
+    ['bigint', (w) => w.lease.epoch],
+    ['bigint', (w) => w.renewUntil ?? null],
+  ]);
   const ctes = [
     `fence AS MATERIALIZED (
        SELECT r.id, l.renew_until FROM ${leases} AS l(id, owner, epoch, renew_until)
@@ -86,40 +74,21 @@ export async function writeTogether(
 }
 
 /** The finishing runs' outcomes (and dead letters), applied to those whose fence held. */
-function finishSql(writes: readonly GroupWrite[], param: (type: string, values: unknown[]) => string): string {
+function finishSql(writes: readonly GroupWrite[], param: Param): string {
   const ending = writes.filter((w) => w.finish !== undefined);
-  const outcomes = ending.map((w) => w.finish!.outcome);
-  const columns = [
-    param(
-      'text',
-      ending.map((w) => w.lease.runId),
-    ),
-    param(
-      'text',
-      outcomes.map((o) => o.status),
-    ),
-    param(
-      'text',
-      outcomes.map((o) => ('output' in o ? o.output : null)),
-    ),
-    param(
-      'text',
-      outcomes.map((o) => ('error' in o ? JSON.stringify(o.error) : null)),
-    ),
-    param(
-      'text',
-      outcomes.map((o) => (o.status === 'completed_partial' ? o.summary : null)),
-    ),
-    param(
-      'bigint',
-      ending.map((w) => w.finish!.now),
-    ),
-  ];
+  const columns = unnest(param, ending, [
+    ['text', (w) => w.lease.runId],
+    ['text', (w) => w.finish!.outcome.status],
+    ['text', ({ finish }) => ('output' in finish!.outcome ? finish!.outcome.output : null)],
+    ['text', ({ finish }) => ('error' in finish!.outcome ? JSON.stringify(finish!.outcome.error) : null)],
+    ['text', ({ finish }) => (finish!.outcome.status === 'completed_partial' ? finish!.outcome.summary : null)],
+    ['bigint', (w) => w.finish!.now],
+  ]);
   const returning = ['finished_at', 'version', 'error', ...FLOW_COLUMNS.split(', ')].map((c) => `r.${c}`).join(', ');
   const finished = `finished AS (
        UPDATE runs r SET status = e.status, output = e.output, error = e.error, summary = e.summary, lease_owner = NULL,
          lease_expires_at = NULL, ready_at = NULL, updated_at = e.at, finished_at = e.at
-       FROM unnest(${columns.join(', ')}) AS e(id, status, output, error, summary, at)
+       FROM ${columns} AS e(id, status, output, error, summary, at)
        WHERE r.id = e.id AND r.id IN (SELECT id FROM fence)
        RETURNING ${returning}
      )`;
@@ -131,32 +100,26 @@ function finishSql(writes: readonly GroupWrite[], param: (type: string, values: 
   return `${finished}, dead_lettered AS (
        INSERT INTO dead_letters (id, run_id, workflow, version, reason, error, failed_seq, failed_step, context, created_at)
        SELECT d.id, r.id, r.workflow, r.version, d.reason, r.error, d.failed_seq, d.failed_step, d.context, r.finished_at
-       FROM unnest(${[
-         param(
-           'text',
-           letters.map((l) => l.runId),
-         ),
-         param(
-           'text',
-           letters.map((l) => l.letter.id),
-         ),
-         param(
-           'text',
-           letters.map((l) => l.letter.reason),
-         ),
-         param(
-           'int',
-           letters.map((l) => l.letter.failedSeq),
-         ),
-         param(
-           'text',
-           letters.map((l) => l.letter.failedStep),
-         ),
-         param(
-           'text',
-           letters.map((l) => l.letter.context),
-         ),
-       ].join(', ')}) AS d(run_id, id, reason, failed_seq, failed_step, context)
+       FROM ${unnest(param, letters, [
+         ['text', (l) => l.runId],
+         ['text', (l) => l.letter.id],
+         ['text', (l) => l.letter.reason],
+         ['int', (l) => l.letter.failedSeq],
+         ['text', (l) => l.letter.failedStep],
+         ['text', (l) => l.letter.context],
+       ])} AS d(run_id, id, reason, failed_seq, failed_step, context)
        JOIN finished r ON r.id = d.run_id
      )`;
+}
+
+/** Adds a parameter (a typed array) and returns its placeholder, e.g. `$3::text[]`. */
+type Param = (type: string, values: unknown[]) => string;
+
+/** `unnest(…)` of one array parameter per column, each column's function applied to every row. */
+function unnest<T>(
+  param: Param,
+  rows: readonly T[],
+  columns: ReadonlyArray<readonly [string, (row: T) => unknown]>,
+): string {
+  return `unnest(${columns.map(([type, value]) => param(type, rows.map(value))).join(', ')})`;
 }
