@@ -20,30 +20,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `vigil chaos --load <fixture> --workflow <workflow> ...flags`, run in the test's directory. */
+function chaos(workflow: string, ...flags: string[]): ReturnType<typeof runCli> {
+  return runCli(['chaos', '--load', AGENT, '--workflow', workflow, ...flags], { cwd: dir });
+}
+
 it('prints the table and writes the JSON and HTML reports', { timeout: 180_000 }, async () => {
-  const result = await runCli(
-    [
-      'chaos',
-      '--load',
-      AGENT,
-      '--workflow',
-      'chaos.order',
-      '--runs',
-      '4',
-      '--scenarios',
-      'happy,timeout',
-      '--workers',
-      '1',
-      '--seed',
-      'cli',
-      '--db',
-      join(dir, 'chaos.db'),
-      '--json',
-      'report.json',
-      '--html',
-      'report.html',
-    ],
-    { cwd: dir },
+  const result = await chaos(
+    'chaos.order',
+    ...['--runs', '4', '--scenarios', 'happy,timeout', '--workers', '1', '--seed', 'cli'],
+    ...['--db', join(dir, 'chaos.db'), '--json', 'report.json', '--html', 'report.html'],
   );
   expect(result.stderr).toContain('chaos: scenario happy, 2 runs');
   expect(result.code).toBe(0);
@@ -70,28 +56,14 @@ it('prints the table and writes the JSON and HTML reports', { timeout: 180_000 }
 });
 
 it('fails the verdict below --min-success and names a missing workflow', { timeout: 180_000 }, async () => {
-  const failing = await runCli(
-    [
-      'chaos',
-      '--load',
-      AGENT,
-      '--workflow',
-      'chaos.order',
-      '--runs',
-      '1',
-      '--scenarios',
-      'timeout',
-      '--workers',
-      '1',
-      '--min-success',
-      '0.5',
-    ],
-    { cwd: dir },
+  const failing = await chaos(
+    'chaos.order',
+    ...['--runs', '1', '--scenarios', 'timeout', '--workers', '1', '--min-success', '0.5'],
   );
   expect(failing.code).toBe(1);
   expect(failing.stdout).toContain('verdict: FAILED: success rate 0.0% is below --min-success 50.0%');
 
-  const missing = await runCli(['chaos', '--load', AGENT, '--workflow', 'no.such'], { cwd: dir });
+  const missing = await chaos('no.such');
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('exports no workflow named no.such; it exports: chaos.order [workflow_not_found]');
 });
