@@ -38,7 +38,9 @@ beforeAll(async () => {
       runs: RUNS,
       scenarios: ['transient', 'persistent', 'corrupt'],
       killWorkers: true,
-      killInterval: '1s',
+      // Every 2 s, not 1 s as the other profiles: a worker loading this agent takes 3–5 s to start
+      // on a loaded machine, and the corrupt scenario's runs outlive several kills.
+      killInterval: '2s',
       leaseTtl: '1s',
       // The ledger refusing every adjustment: the write, after finance approved it.
       faultTool: 'ledger.adjust',
