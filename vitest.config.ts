@@ -19,7 +19,7 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts'],
           // The reference agents' chaos profiles start worker processes: they run with the integration tests.
-          exclude: [...configDefaults.exclude, 'examples/*/src/chaos.test.ts'],
+          exclude: [...configDefaults.exclude, 'examples/*/src/*chaos.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -29,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/chaos.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/src/*chaos.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -5,7 +5,7 @@
  * advises: a settlement still settling is polled again after 0.5–4 s instead of 10 s–5 min, six
  * attempts as in production. Every other policy is `RECONCILIATION_POLICIES`. The report channel
  * records each report posted in the harness's ledger (systems.ts). No model is needed: the
- * investigation agent is not part of this profile.
+ * investigation agent has its own profile (investigation-chaos.ts).
  */
 import type { z } from 'zod';
 

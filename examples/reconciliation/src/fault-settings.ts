@@ -13,6 +13,8 @@ export interface FaultSettings {
   settlingPolls: Readonly<Record<Processor, number>>;
   /** How many payments of each hour the processors disagree with the ledger on. */
   mismatches: number;
+  /** The share (0–1) of the investigation model's turns whose first attempt answers 503. */
+  modelFailures: number;
 }
 
 export type FaultPreset = 'none' | 'demo';
@@ -36,7 +38,16 @@ export function readFaultSettings(env: FaultEnvironment): FaultSettings {
     latencyMs: wholeNumber(env, 'RECONCILIATION_LATENCY_MS') ?? DEFAULT_LATENCY_MS,
     settlingPolls: settling(env, 'RECONCILIATION_SETTLING') ?? (preset === 'demo' ? DEMO.settlingPolls : NO_SETTLING),
     mismatches: wholeNumber(env, 'RECONCILIATION_MISMATCHES') ?? (preset === 'demo' ? DEMO.mismatches : 0),
+    modelFailures: share(env, 'RECONCILIATION_MODEL_FAILURES') ?? 0,
   };
+}
+
+function share(env: FaultEnvironment, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be a number from 0 to 1; got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 function wholeNumber(env: FaultEnvironment, name: string): number | undefined {

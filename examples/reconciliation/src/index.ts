@@ -27,5 +27,6 @@ export {
   INVESTIGATION_PRICING,
   investigationModel,
   investigationScript,
+  type InvestigationModelOptions,
 } from './investigation-model.js';
 export * from './investigation-records.js';

@@ -1,5 +1,7 @@
+import { recordChaosEffect } from 'vigil/testing';
 import { NonRetryableError, scriptedModel, type ScriptedModel, type ScriptedReply, type ScriptedRequest } from 'vigil';
 
+import { readFaultSettings, type FaultEnvironment } from './fault-settings.js';
 import { mismatchOfGoal } from './investigation-goal.js';
 import type { AdjustmentRequest, LedgerPayment, ProcessorTransaction } from './investigation-records.js';
 
@@ -117,18 +119,44 @@ function money(cents: number, currency: string): string {
   return `${(cents / 100).toFixed(2)} ${currency}`;
 }
 
+export interface InvestigationModelOptions {
+  /** Where `RECONCILIATION_MODEL_FAILURES` is read, at every call. Default `process.env`. */
+  env?: FaultEnvironment;
+}
+
 /**
  * The investigation's offline model: {@link investigationScript} as a scripted model named
  * {@link INVESTIGATION_MODEL_ID}. Any other prompt fails the call (without retries), by name.
+ * With `RECONCILIATION_MODEL_FAILURES` above 0, that share of the turns (chosen by a hash of the
+ * payment and the turn) answers 503 once, as a provider having a bad moment does: the call is
+ * retried, and the retry answers. Once per process; under `vigil chaos` once in all, since the
+ * provider is one service every worker shares: the harness's ledger keeps which turns it failed
+ * (`model.answered-503`), as it keeps the bookings, and a retry on another worker is answered.
  *
  * @example
  * createVigil({ llm: { models: { default: investigationModel() } }, pricing: INVESTIGATION_PRICING });
  */
-export function investigationModel(): ScriptedModel {
+export function investigationModel(options: InvestigationModelOptions = {}): ScriptedModel {
+  const env = options.env ?? process.env;
   const script = investigationScript();
+  /** The turns (payment, and how many tool results it was shown) this process failed or passed on. */
+  const seen = new Set<string>();
   return scriptedModel({
     modelId: INVESTIGATION_MODEL_ID,
-    script: (request) => {
+    script: async (request) => {
+      const failures = readFaultSettings(env).modelFailures;
+      const mismatch = mismatchOfGoal(request.lastUserMessage);
+      if (failures > 0 && mismatch) {
+        const turn = `${mismatch.paymentId}:turn-after-${request.toolResults.length}-results`;
+        if (!seen.has(turn) && unitHash(turn) < failures) {
+          seen.add(turn);
+          if (await recordChaosEffect({ effect: 'model.answered-503', subject: turn, idempotencyKey: turn }, env)) {
+            throw Object.assign(new Error(`${INVESTIGATION_MODEL_ID} answered 503 Service Unavailable`), {
+              status: 503,
+            });
+          }
+        }
+      }
       const reply = script(request);
       if (reply !== undefined) return reply;
       throw new NonRetryableError(`${INVESTIGATION_MODEL_ID} answers reconciliation investigations only`, {
@@ -136,4 +164,11 @@ export function investigationModel(): ScriptedModel {
       });
     },
   });
+}
+
+/** FNV-1a of `text`, as a number in [0, 1). */
+function unitHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) / 2 ** 32;
 }

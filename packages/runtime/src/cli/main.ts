@@ -153,6 +153,7 @@ export function buildProgram(): Command {
     .option('--lease-ttl <duration>', "the workers' lease TTL (default 2s)")
     .option('--run-timeout <duration>', 'cancel and count as timed out a run that takes longer (default 2m)')
     .option('--min-success <rate>', 'fail the verdict below this success rate (0–1)')
+    .option('--approve <assignees>', 'comma-separated: grant the approvals (policy.approval) of these assignees')
     .option('--json <path>', 'write the report as JSON')
     .option('--html <path>', 'write the report as a self-contained HTML file with charts')
     .action(async (options: ChaosCommandOptions) => {

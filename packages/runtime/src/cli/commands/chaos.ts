@@ -24,6 +24,7 @@ export interface ChaosCommandOptions {
   leaseTtl?: string;
   runTimeout?: string;
   minSuccess?: string;
+  approve?: string;
   json?: string;
   html?: string;
 }
@@ -60,6 +61,10 @@ export async function chaosCommand(flags: ChaosCommandOptions): Promise<void> {
     ...defined('leaseTtl', duration(flags.leaseTtl)),
     ...defined('runTimeout', duration(flags.runTimeout)),
     ...defined('minSuccess', number(flags.minSuccess, '--min-success')),
+    ...defined(
+      'approve',
+      flags.approve?.split(',').map((name) => name.trim()),
+    ),
     ...defined('json', flags.json),
     ...defined('html', flags.html),
   };

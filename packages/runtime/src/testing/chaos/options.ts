@@ -48,6 +48,12 @@ export interface ChaosOptions {
   leaseTtl?: Duration;
   /** The longest a run may take; past it, it is cancelled and counted as timed out. Default 2 min. */
   runTimeout?: Duration;
+  /**
+   * Assignees whose approvals (a tool access policy's `approval`) the harness grants, as those
+   * people would: a run waiting only on such approvals is approved and goes on instead of
+   * settling as escalated. Other escalations are left open. Default none.
+   */
+  approve?: readonly string[];
   /** Below this success rate (0–1, over all scenarios but `persistent` and `corrupt`) the verdict fails. */
   minSuccess?: number;
   /** Write the report as JSON here. */
@@ -78,6 +84,7 @@ export interface ResolvedChaosOptions {
   database: string;
   leaseTtlMs: number;
   runTimeoutMs: number;
+  approve: readonly string[];
   minSuccess: number | null;
   json: string | null;
   html: string | null;
@@ -116,6 +123,7 @@ export function resolveChaosOptions(options: ChaosOptions): ResolvedChaosOptions
     database: options.database ?? join(mkdtempSync(join(tmpdir(), 'vigil-chaos-')), 'chaos.db'),
     leaseTtlMs: parseDuration(options.leaseTtl ?? '2s', 'leaseTtl'),
     runTimeoutMs: parseDuration(options.runTimeout ?? '2m', 'runTimeout'),
+    approve: assignees(options.approve ?? []),
     minSuccess: options.minSuccess === undefined ? null : rate(options.minSuccess, 'minSuccess'),
     json: path(options.json),
     html: path(options.html),
@@ -127,6 +135,13 @@ export function resolveChaosOptions(options: ChaosOptions): ResolvedChaosOptions
 function int(value: number, name: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw bad(name, `must be an integer ≥ ${min}; got ${value}`);
   return value;
+}
+
+function assignees(list: readonly string[]): readonly string[] {
+  for (const name of list) {
+    if (typeof name !== 'string' || name.trim() === '') throw bad('approve', 'each assignee must be a non-empty name');
+  }
+  return list;
 }
 
 function rate(value: number, name: string): number {

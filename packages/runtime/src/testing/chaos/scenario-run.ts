@@ -1,6 +1,7 @@
 import type { Vigil } from '../../compose.js';
 import { TOOL_FAULTS_ENV, type ToolFaultSpec } from '../../runtime/tool-faults.js';
 import type { StepRecord } from '../../store/checkpoint-store.js';
+import type { EscalationRecord } from '../../store/escalation-store.js';
 import { corruptCheckpoint, type CorruptedCheckpoint } from '../corrupt-checkpoint.js';
 import { faultRoll } from '../faults.js';
 import type { ChaosModule } from './chaos-module.js';
@@ -111,14 +112,32 @@ export async function runScenario(input: {
     if (!run) throw new Error(`chaos run ${runId} vanished from the store`);
     let as: string | null = TERMINAL.has(run.status) ? run.status : null;
     if (!as && run.status === 'waiting') {
-      const open = await store.escalations.list({ runId, status: 'open', limit: 1 });
-      if (open.length > 0) as = 'escalated';
+      const open = await store.escalations.list({ runId, status: 'open', limit: 100 });
+      if (open.length > 0 && !(await approveAll(open))) as = 'escalated';
     }
     if (!as && Date.now() - startedAt > options.runTimeoutMs) {
       await vigil.client.cancel(runId, { principal: 'vigil chaos' });
       as = 'timed_out';
     }
     return as ? readOutcome(store, run, scenario, as, Date.now(), corrupted.get(runId)) : null;
+  }
+
+  /**
+   * Grants `open` when every one is an approval for an assignee of `options.approve` (as that
+   * person would, through the operator API): true if it did, and the run goes on.
+   */
+  async function approveAll(open: readonly EscalationRecord[]): Promise<boolean> {
+    const grantable = (e: EscalationRecord): boolean =>
+      e.kind === 'approval' && e.assignee !== null && options.approve.includes(e.assignee);
+    if (!open.every(grantable)) return false;
+    for (const e of open) {
+      await vigil.escalations.resolve(e.id, {
+        decision: 'approve',
+        resolvedBy: `vigil chaos (as ${e.assignee})`,
+        note: 'approved by the chaos harness (--approve)',
+      });
+    }
+    return true;
   }
 
   /**
