@@ -124,10 +124,10 @@ it('detects every corrupted checkpoint, re-runs the turn or the call and uses no
   expect(corruption.detected).toBe(corruption.injected);
   expect(corruption.silentlyUsed).toBe(0);
   // LLM turns and the reads may run again, and the booking is idempotent (the ledger dedupes by
-  // key): every detection the audit trail holds re-ran the step. (Audit entries are appended in
-  // batches: a worker SIGKILLed before its flush loses its last ones.)
+  // key): every detection the audit trail holds re-ran the step. Audit entries are appended in
+  // batches, and a worker SIGKILLed before its flush loses its last ones, so with a few
+  // corruptions the trail may hold none of them: the count is not asserted, the decisions are.
   const found = await corruptionDecisions(join(dir, 'chaos.db'));
-  expect(found.length).toBeGreaterThan(0);
   for (const { action } of found) expect(action).toBe('rerun');
   expect(row('corrupt').successRate).toBe(1);
   for (const run of outcomes('corrupt')) expect(resultOf(run.runId).applied).toBe(true);
