@@ -34,23 +34,8 @@ export interface RunLogSettings {
  * The step attempt whose body is running, so that `ctx.log` called inside a step body (even
  * among parallel steps) is that step's line. One storage for the process: what it holds is per
  * call chain, and `owner` keeps two executions (or two Vigil instances) apart.
- *
- * The storage is enabled only while some step body of this process is running. An enabled
- * storage makes Node.js 20 run async hooks on every promise the process makes, about a tenth of
- * a short step's CPU; between bodies (the workflow code, the commits, everything else) no line
- * can belong to a step, so nothing needs them.
  */
-const currentStep = new AsyncLocalStorage<{ owner: RunLogs; scope: LogScope; running: boolean }>();
-
-/** Step bodies entered and not yet settled, in this process. */
-let bodiesRunning = 0;
-
-/** A body settled: its later lines are the workflow's, and with no body left the storage is disabled. */
-function bodyEnded(current: { running: boolean }): void {
-  current.running = false;
-  bodiesRunning -= 1;
-  if (bodiesRunning === 0) currentStep.disable();
-}
+const currentStep = new AsyncLocalStorage<{ owner: RunLogs; scope: LogScope }>();
 
 /**
  * One execution's log lines. Every line goes to the process log (pino) with `runId` and
@@ -82,34 +67,15 @@ export class RunLogs {
     return new CapturingLogger(this, this.base.child({ ...scope }), scope, {});
   }
 
-  /**
-   * Runs a step body so that `ctx.log` calls inside it are the step's lines, until what it
-   * returns settles (a timed-out body the step no longer waits for included). Work the body
-   * leaves running after that logs as the workflow.
-   */
+  /** Runs a step body so that `ctx.log` calls inside it are the step's lines. */
   inStep<T>(scope: LogScope, body: () => T): T {
-    const current = { owner: this, scope, running: true };
-    bodiesRunning += 1;
-    let result: T;
-    try {
-      result = currentStep.run(current, body);
-    } catch (error) {
-      bodyEnded(current);
-      throw error;
-    }
-    if (isThenable(result)) {
-      const ended = (): void => bodyEnded(current);
-      result.then(ended, ended);
-    } else {
-      bodyEnded(current);
-    }
-    return result;
+    return currentStep.run({ owner: this, scope }, body);
   }
 
   /** The step attempt running in this call chain, if it is one of this execution's. */
   currentScope(): LogScope | null {
     const current = currentStep.getStore();
-    return current?.owner === this && current.running ? current.scope : null;
+    return current?.owner === this ? current.scope : null;
   }
 
   redact(fields: Record<string, unknown>): Record<string, unknown> {
@@ -185,12 +151,4 @@ class CapturingLogger implements Logger {
     this.base[level](msg, scope && !this.scope ? { ...scope, ...clean } : clean);
     this.owner.store(scope, level, msg, { ...this.bindings, ...clean });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
