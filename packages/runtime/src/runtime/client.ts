@@ -288,7 +288,7 @@ export class VigilClient {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const stopWaiting = this.runEnds.wait(id, () => wake.abort(WAKE_UP));
       try {
-        const run = await this.deps.store.runs.get(id);
+        const run = await this.deps.store.runs.outcome(id);
         if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
         if (isTerminalStatus(run.status)) {
           if (run.status === 'completed' || run.status === 'completed_partial') {

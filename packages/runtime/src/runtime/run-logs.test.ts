@@ -99,6 +99,42 @@ describe.each(DIALECTS)('step logs on %s', (dialect: Dialect) => {
     expect(readFileSync(file, 'utf8')).not.toMatch(/hunter2|ada@example|sk-live-1/);
   });
 
+  it('keeps `ctx.log` inside a step body with its step across awaits, while parallel steps end', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const wf = defineWorkflow({ name: 'logs.parallel', input: Input }, async (ctx) => {
+      await Promise.all([
+        ctx.step('slow', async () => {
+          await released;
+          ctx.log.info('slow after its await');
+          return 1;
+        }),
+        ctx.step('quick', () => {
+          ctx.log.info('quick');
+          return 2;
+        }),
+        ctx.step('opener', async () => {
+          await Promise.resolve();
+          release();
+          return 3;
+        }),
+      ]);
+      ctx.log.info('after the steps');
+      return 'ok';
+    });
+    const vigil = h.vigil([wf], { worker: { pollMs: 100 } });
+    const { id } = await vigil.start(wf, { patientId: 'P-4' });
+    expect(await h.result(vigil, id)).toBe('ok');
+    const { logs } = await vigil.runLogs.list(id);
+    expect(logs.map((l) => [l.seq, l.step, l.msg]).sort()).toEqual(
+      [
+        [1, 'slow', 'slow after its await'],
+        [2, 'quick', 'quick'],
+        [0, null, 'after the steps'],
+      ].sort(),
+    );
+  });
+
   it('stores nothing with stepLogs off, and the run is none the worse', async () => {
     const wf = defineWorkflow({ name: 'logs.off', input: Input }, async (ctx) =>
       ctx.step('one', (step) => {

@@ -63,7 +63,7 @@ export interface LlmUsage {
 export type AttemptResult =
   | {
       ok: true;
-      value: unknown;
+      /** The result as JSON text: what is committed, and what the step hands back once parsed. */
       output: string;
       startedAt: number;
       endedAt: number;
@@ -160,7 +160,6 @@ export async function runAttempt(
     const output = encodeJson(value, `Step "${call.name}" result`, call.maxResultBytes);
     result = {
       ok: true,
-      value: JSON.parse(output) as unknown,
       output,
       startedAt,
       endedAt: clock.now(),

@@ -1,7 +1,7 @@
 import { sha256 } from '../core/checksum.js';
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
-import type { FlowLimitKind, NewRun, RunRecord } from './run-store.js';
+import type { FlowLimitKind, NewRun, RunOutcome, RunRecord } from './run-store.js';
 
 /** A row of the `runs` table, as both dialects return it (times as epoch milliseconds). */
 export interface RunRow {
@@ -62,6 +62,16 @@ export function toRunRecord(row: RunRow): RunRecord {
     priority: row.priority,
     concurrencyKey: row.concurrency_key,
     heldBy: heldBy(row.held_on),
+  };
+}
+
+export const OUTCOME_COLUMNS = 'status, output, error';
+
+export function toRunOutcome(row: Pick<RunRow, 'status' | 'output' | 'error'>): RunOutcome {
+  return {
+    status: row.status as RunStatus,
+    output: row.output,
+    error: row.error === null ? null : parseError(row.error),
   };
 }
 

@@ -47,6 +47,9 @@ export interface RunRecord {
   finishedAt: number | null;
 }
 
+/** A run's status with its output (completed) or error (failed, dead-lettered, cancelled). */
+export type RunOutcome = Pick<RunRecord, 'status' | 'output' | 'error'>;
+
 export type FlowLimitKind = 'concurrency' | 'concurrency_key' | 'rate_limit';
 
 /**
@@ -138,6 +141,11 @@ export interface RunStore {
    */
   create(run: NewRun): Promise<CreateRunResult>;
   get(id: string): Promise<RunRecord | null>;
+  /**
+   * What `result()` waits for: the run's status and, once it ended, its output or error. Reads
+   * neither the input nor its checksum, which `get` verifies on every call.
+   */
+  outcome(id: string): Promise<RunOutcome | null>;
   /** Newest first. */
   list(filter: RunFilter): Promise<RunRecord[]>;
   /**

@@ -93,6 +93,27 @@ export function queueContract(ctx: () => ContractContext): void {
     expect((await store.runs.get(id))!.status).toBe('running');
   });
 
+  it('refuses a stale commit of many rows over rows already written, and changes none of them', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease: stale, runId: id } = await claimOne(cx, 'w1', 1000);
+    await store.checkpoints.commit(stale, [step(1, { status: 'running', output: null, endedAt: null })]);
+    await clock.advance(1000);
+    const { lease: current } = await claimOne(cx, 'w2', 1000);
+    await store.checkpoints.commit(current, [step(1), step(2, { status: 'running', output: null, endedAt: null })]);
+    const written = await store.checkpoints.list(id);
+
+    // Seven rows go out in statements of four, two and one; the first one refuses.
+    const late = [1, 2, 3, 4, 5, 6, 7].map((seq) => step(seq, { output: '"late"' }));
+    await expect(store.checkpoints.commit(stale, late)).rejects.toSatisfy((e) => LeaseLostError.is(e));
+    expect(await store.checkpoints.list(id)).toEqual(written);
+    await store.checkpoints.commit(current, late);
+    expect((await store.checkpoints.list(id)).map((s) => [s.seq, s.output])).toEqual(
+      late.map((s) => [s.seq, '"late"']),
+    );
+  });
+
   it('extends the lease when a commit asks to renew it, and on heartbeat', async () => {
     const cx = ctx();
     const { store, clock } = cx;

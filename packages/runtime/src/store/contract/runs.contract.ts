@@ -40,6 +40,22 @@ export function runsContract(ctx: () => ContractContext): void {
     expect(await store.runs.get(runId())).toBeNull();
   });
 
+  it('reads a run’s outcome: its status, then its output or its error', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    expect(await store.runs.outcome(runId())).toBeNull();
+    await store.runs.create(newRun(clock.now()));
+    await store.runs.create(newRun(clock.now()));
+    const done = await claimOne(cx, 'w1', 1000);
+    const failed = await claimOne(cx, 'w1', 1000);
+    expect(await store.runs.outcome(done.runId)).toEqual({ status: 'running', output: null, error: null });
+    await store.queue.finish(done.lease, { status: 'completed', output: '{"ok":true}' }, [step(1)], clock.now());
+    const error = { name: 'Error', message: 'no bed free', code: 'no_bed' };
+    await store.queue.finish(failed.lease, { status: 'failed', error }, [], clock.now());
+    expect(await store.runs.outcome(done.runId)).toEqual({ status: 'completed', output: '{"ok":true}', error: null });
+    expect(await store.runs.outcome(failed.runId)).toEqual({ status: 'failed', output: null, error });
+  });
+
   it('creates a run already leased to a worker, which no one else claims', async () => {
     const { store, clock } = ctx();
     const run = newRun(clock.now(), { leaseTo: { owner: 'local', leaseTtlMs: 3000 } });

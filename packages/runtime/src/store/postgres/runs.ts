@@ -1,8 +1,15 @@
 import { sha256 } from '../../core/checksum.js';
 import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
-import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
-import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import {
+  newRunFlowColumns,
+  OUTCOME_COLUMNS,
+  RUN_COLUMNS,
+  toRunOutcome,
+  toRunRecord,
+  type RunRow,
+} from '../run-rows.js';
+import type { CreateRunResult, NewRun, RunFilter, RunOutcome, RunRecord, RunStore } from '../run-store.js';
 import { numberPlaceholders, runFilterConditions } from '../run-filter-sql.js';
 import type { PgConnection } from './connection.js';
 import { releaseLimitsSql } from './flow-control.js';
@@ -115,6 +122,11 @@ export class PgRunStore implements RunStore {
   async get(id: string): Promise<RunRecord | null> {
     const [row] = await this.conn.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
     return row ? toRunRecord(row) : null;
+  }
+
+  async outcome(id: string): Promise<RunOutcome | null> {
+    const [row] = await this.conn.query<RunRow>(`SELECT ${OUTCOME_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return row ? toRunOutcome(row) : null;
   }
 
   async list(filter: RunFilter): Promise<RunRecord[]> {

@@ -1,13 +1,21 @@
 import { sha256 } from '../../core/checksum.js';
 import { ConflictError } from '../../core/errors.js';
 import type { RunStatus } from '../../core/run-status.js';
-import { newRunFlowColumns, RUN_COLUMNS, toRunRecord, type RunRow } from '../run-rows.js';
-import type { CreateRunResult, NewRun, RunFilter, RunRecord, RunStore } from '../run-store.js';
+import {
+  newRunFlowColumns,
+  OUTCOME_COLUMNS,
+  RUN_COLUMNS,
+  toRunOutcome,
+  toRunRecord,
+  type RunRow,
+} from '../run-rows.js';
+import type { CreateRunResult, NewRun, RunFilter, RunOutcome, RunRecord, RunStore } from '../run-store.js';
 import { runFilterConditions } from '../run-filter-sql.js';
 import type { SqliteConnection } from './connection.js';
 import { FLOW_COLUMNS, SqliteFlowControl, type FlowRow } from './flow-control.js';
 
 const SELECT_BY_ID = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
+const SELECT_OUTCOME = `SELECT ${OUTCOME_COLUMNS} FROM runs WHERE id = ?`;
 const SELECT_BY_KEY = 'SELECT id, workflow, status, input_hash, created_at FROM runs WHERE idempotency_key = ?';
 // The run keeps everything but the key: it stays readable, and the key is free for the new run.
 const RELEASE_KEY = 'UPDATE runs SET idempotency_key = NULL WHERE id = ?';
@@ -129,6 +137,10 @@ export class SqliteRunStore implements RunStore {
   get(id: string): Promise<RunRecord | null> {
     const row = this.conn.statement(SELECT_BY_ID).get(id) as RunRow | undefined;
     return Promise.resolve(row ? toRunRecord(row) : null);
+  }
+  outcome(id: string): Promise<RunOutcome | null> {
+    const row = this.conn.statement(SELECT_OUTCOME).get(id) as RunRow | undefined;
+    return Promise.resolve(row ? toRunOutcome(row) : null);
   }
 
   list(filter: RunFilter): Promise<RunRecord[]> {
