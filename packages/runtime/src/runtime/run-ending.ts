@@ -3,7 +3,40 @@ import { newRunId } from '../core/ids.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { FinishOutcome } from '../store/queue-store.js';
+import type { Suspension } from '../store/timer-store.js';
+import type { RuntimeEvents } from './events.js';
 import { parseDetail } from './step-detail.js';
+
+/** How one execution of a run stopped. */
+export type ExecutionOutcome =
+  | { kind: 'completed' }
+  | { kind: 'failed' | 'dead_lettered'; error: ErrorRecord }
+  | { kind: 'suspended'; suspension: Suspension }
+  | { kind: 'abandoned'; reason: 'lease_lost' | 'store_error'; error?: ErrorRecord };
+
+/**
+ * Announces a run's committed ending (`run.completed`, `run.dead_lettered` or `run.failed`) and
+ * says how its execution stopped.
+ */
+export function announceFinish(
+  events: RuntimeEvents,
+  run: { runId: string; workflow: string; durationMs: number },
+  outcome: FinishOutcome,
+): ExecutionOutcome {
+  const { runId, workflow, durationMs } = run;
+  if (outcome.status === 'completed' || outcome.status === 'completed_partial') {
+    const summary = outcome.status === 'completed_partial' ? outcome.summary : null;
+    events.emit('run.completed', { runId, workflow, status: outcome.status, summary, durationMs });
+    return { kind: 'completed' };
+  }
+  const { error } = outcome;
+  if (outcome.status === 'dead_lettered') {
+    events.emit('run.dead_lettered', { runId, workflow, deadLetterId: outcome.deadLetter.id, error, durationMs });
+    return { kind: 'dead_lettered', error };
+  }
+  events.emit('run.failed', { runId, workflow, error, durationMs });
+  return { kind: 'failed', error };
+}
 
 /** What the run knows of each of its steps: the latest row, recorded or written. */
 export type TimelineEntry = Pick<StepWrite, 'seq' | 'name' | 'kind' | 'status' | 'attempts' | 'error'> & {

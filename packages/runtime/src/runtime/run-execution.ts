@@ -12,9 +12,10 @@ import type { Suspension } from '../store/timer-store.js';
 import type { ExecutionDeps } from './execution-deps.js';
 import { History } from './history.js';
 import { ExecutionContext } from './execution-context.js';
-import { earliestWake, never, recordedInput, settledResult } from './recorded-steps.js';
-import { failureOutcome, successOutcome } from './run-ending.js';
+import { never, recordedInput, settledResult } from './recorded-steps.js';
+import { announceFinish, failureOutcome, successOutcome, type ExecutionOutcome } from './run-ending.js';
 import { RunLogs } from './run-logs.js';
+import { RunQuiescence } from './run-quiescence.js';
 import { RunTimeline } from './run-timeline.js';
 import { ExecutionTrace } from './run-tracing.js';
 import { RunWriter } from './run-writer.js';
@@ -33,12 +34,7 @@ import {
 import { STOPPED } from './step-runner.js';
 
 export type { ExecutionDeps } from './execution-deps.js';
-
-export type ExecutionOutcome =
-  | { kind: 'completed' }
-  | { kind: 'failed' | 'dead_lettered'; error: ErrorRecord }
-  | { kind: 'suspended'; suspension: Suspension }
-  | { kind: 'abandoned'; reason: 'lease_lost' | 'store_error'; error?: ErrorRecord };
+export type { ExecutionOutcome } from './run-ending.js';
 
 /**
  * One execution of one run on this worker, from claim to a durable stopping point: the run
@@ -59,20 +55,18 @@ export class RunExecution implements CorruptionHost {
   private readonly history: History;
   private readonly abortController = new AbortController();
   private nextSeq = 1;
-  private inFlight = 0;
-  /** What the workflow waits on besides steps in flight: sleeps, retry backoffs, escalations. */
-  private readonly waits: Array<{ wakeAt: number | null; status: 'sleeping' | 'retrying' | 'waiting' }> = [];
+  /** Steps in flight and what else the workflow waits on; when to suspend. */
+  private readonly quiescence = new RunQuiescence(
+    (due) => this.onIdle(due),
+    () => this.state === 'draining',
+  );
   /** The latest row of every step, the events taken, the failed attempts. */
   private readonly timeline: RunTimeline;
-  /** A new step was asked for while draining: hand the run back once in-flight steps commit. */
-  private parked = false;
   /** Rows not yet committed (journaled values, finished steps) and the queue of writes. */
   private readonly writer = new RunWriter(
     () => this.stopped,
     (error) => this.onWriteError(error),
   );
-  private checkScheduled = false;
-  private idleWaiters: Array<() => void> = [];
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
   leaseExpiresAt: number;
   /** The engine's lines about this run (not stored with its steps). */
@@ -140,7 +134,7 @@ export class RunExecution implements CorruptionHost {
     try {
       input = recordedInput(this.claimed.run, this.workflow);
     } catch (error) {
-      void this.finish(inputFailure(this, error, this.timeline.endingContext([], this.deps.clock.now())));
+      void this.finish(inputFailure(this, error, this.endingContext()));
       return;
     }
     const ctx = new ExecutionContext(this, this.workflow, this.claimed.run, input);
@@ -152,14 +146,14 @@ export class RunExecution implements CorruptionHost {
         (error) => this.onThrew(error),
       )
       .catch((error: unknown) => this.abandon('store_error', error));
-    this.scheduleCheck();
+    this.quiescence.check();
   }
 
   /** Stop starting new steps; hand the run back as soon as in-flight steps have committed. */
   drain(): void {
     if (this.state !== 'running') return;
     this.state = 'draining';
-    this.scheduleCheck();
+    this.quiescence.check();
   }
 
   /**
@@ -237,9 +231,7 @@ export class RunExecution implements CorruptionHost {
       return this.history.lookup(seq, name, kind);
     } catch (error) {
       // The history cannot be trusted past this point, whatever the workflow does with the error.
-      void this.finish(
-        failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
-      );
+      void this.finish(this.failedWith(error));
       throw error;
     }
   }
@@ -247,9 +239,7 @@ export class RunExecution implements CorruptionHost {
   /** Ends the run for good with `error`, committing `row` with the ending (corrupt-step.ts). */
   endRun(error: unknown, row: StepWrite): void {
     this.queueRow(row);
-    void this.finish(
-      failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
-    );
+    void this.finish(this.failedWith(error));
   }
 
   /** Adds a row to the next write and keeps the timeline current. */
@@ -276,8 +266,7 @@ export class RunExecution implements CorruptionHost {
 
   /** A durable sleep until `wakeAt`, its row already queued or recorded. */
   sleepUntil(wakeAt: number): void {
-    this.waits.push({ wakeAt, status: 'sleeping' });
-    this.scheduleCheck();
+    this.quiescence.waitOn({ wakeAt, status: 'sleeping' });
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -289,17 +278,15 @@ export class RunExecution implements CorruptionHost {
   ): Promise<T> {
     if (!this.active) return never();
     if (this.state === 'draining') {
-      this.parked = true;
-      this.scheduleCheck();
+      this.quiescence.park();
       return never();
     }
-    this.inFlight++;
+    this.quiescence.started();
     let result: PolicyResult;
     try {
       result = await run(recorded);
     } finally {
-      this.inFlight--;
-      this.scheduleCheck();
+      this.quiescence.ended();
     }
     if (result === STOPPED) return never();
     if (!result.ok) throw result.error;
@@ -335,8 +322,7 @@ export class RunExecution implements CorruptionHost {
   ): typeof STOPPED {
     this.queueRow(row, onCommitted);
     this.trace.waiting(row, wakeAt, status);
-    this.waits.push({ wakeAt, status });
-    this.scheduleCheck();
+    this.quiescence.waitOn({ wakeAt, status });
     return STOPPED;
   }
 
@@ -364,23 +350,21 @@ export class RunExecution implements CorruptionHost {
 
   private async onReturned(output: unknown): Promise<void> {
     if (!this.active) return;
-    await this.whenIdle();
+    await this.quiescence.whenIdle();
     if (!this.active) return;
     let text: string;
     try {
       this.history.assertFullyReplayed(this.nextSeq);
       text = encodeJson(output, `Workflow ${this.workflow.name} output`, this.deps.maxPayloadBytes);
     } catch (error) {
-      return this.finish(
-        failureOutcome(error, this.timeline.entries(), this.timeline.endingContext([], this.deps.clock.now())),
-      );
+      return this.finish(this.failedWith(error));
     }
     return this.finish(successOutcome(text, this.workflow, this.timeline.entries()));
   }
 
   private async onThrew(error: unknown): Promise<void> {
     if (!this.active) return;
-    await this.whenIdle();
+    await this.quiescence.whenIdle();
     let attempts: Array<AttemptRecord & { seq: number }> = [];
     if (StepFailedError.is(error)) {
       // Let writes already under way land first, so the stored attempts are complete.
@@ -391,12 +375,18 @@ export class RunExecution implements CorruptionHost {
         return this.storeFailed(storeError);
       }
     }
-    const outcome = failureOutcome(
-      error,
-      this.timeline.entries(),
-      this.timeline.endingContext(attempts, this.deps.clock.now()),
-    );
-    return this.finish(outcome);
+    return this.finish(this.failedWith(error, attempts));
+  }
+
+  /** How the run ends when it fails with `error` (`attempts`: the failed step's, when stored). */
+  private failedWith(error: unknown, attempts: Array<AttemptRecord & { seq: number }> = []): FinishOutcome {
+    return failureOutcome(error, this.timeline.entries(), this.endingContext(attempts));
+  }
+
+  private endingContext(
+    attempts: Array<AttemptRecord & { seq: number }> = [],
+  ): ReturnType<RunTimeline['endingContext']> {
+    return this.timeline.endingContext(attempts, this.deps.clock.now());
   }
 
   private async finish(outcome: FinishOutcome): Promise<void> {
@@ -407,21 +397,8 @@ export class RunExecution implements CorruptionHost {
     const ok = await this.writer.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
     if (!ok) return;
     this.state = 'done';
-    const { runId } = this;
-    const workflow = this.workflow.name;
     const durationMs = Math.max(0, clock.now() - this.claimed.run.createdAt);
-    if (outcome.status === 'completed' || outcome.status === 'completed_partial') {
-      const summary = outcome.status === 'completed_partial' ? outcome.summary : null;
-      events.emit('run.completed', { runId, workflow, status: outcome.status, summary, durationMs });
-      this.settleDone({ kind: 'completed' });
-    } else if (outcome.status === 'dead_lettered') {
-      const { error } = outcome;
-      events.emit('run.dead_lettered', { runId, workflow, deadLetterId: outcome.deadLetter.id, error, durationMs });
-      this.settleDone({ kind: 'dead_lettered', error: outcome.error });
-    } else {
-      events.emit('run.failed', { runId, workflow, error: outcome.error, durationMs });
-      this.settleDone({ kind: 'failed', error: outcome.error });
-    }
+    this.settleDone(announceFinish(events, { runId: this.runId, workflow: this.workflow.name, durationMs }, outcome));
   }
 
   private async suspend(suspension: Suspension): Promise<void> {
@@ -434,33 +411,10 @@ export class RunExecution implements CorruptionHost {
     this.settleDone({ kind: 'suspended', suspension });
   }
 
-  /**
-   * Runs after the microtasks of whatever just settled, so the workflow has had its chance to
-   * start its next step. If nothing is in flight and the workflow waits only on timers (or on
-   * a parked step while draining), the run suspends.
-   */
-  private scheduleCheck(): void {
-    if (this.checkScheduled) return;
-    this.checkScheduled = true;
-    setImmediate(() => {
-      this.checkScheduled = false;
-      if (this.inFlight > 0) return;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-      if (!this.active) return;
-      if (this.parked || (this.state === 'draining' && this.waits.length === 0)) {
-        void this.suspend({ status: 'queued', wakeAt: this.deps.clock.now() });
-      } else if (this.waits.length > 0) {
-        void this.suspend(earliestWake(this.waits));
-      }
-    });
-  }
-
-  /** Resolves once no step is in flight, so a finishing run does not cut off a step's commit. */
-  private whenIdle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Nothing is in flight (run-quiescence.ts): suspend on what is due, if anything. */
+  private onIdle(due: 'queued' | Suspension | null): void {
+    if (!this.active || due === null) return;
+    void this.suspend(due === 'queued' ? { status: 'queued', wakeAt: this.deps.clock.now() } : due);
   }
 
   failpoint(name: FailpointName, step?: string, seq?: number): Promise<void> | undefined {
