@@ -45,10 +45,12 @@ export function runScript<T>(
   options: object,
   timeoutMs = 600_000,
   nodeArgs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, script, '--options', JSON.stringify(options)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env,
     });
     let stdout = '';
     child.stdout.setEncoding('utf8');

@@ -47,7 +47,7 @@ export interface PeerProcessResult {
 const MB = 2 ** 20;
 
 /** The adapters, loaded only in the process that runs them. */
-const OPENERS: Record<SystemName, () => Promise<OpenAdapter>> = {
+export const OPENERS: Record<SystemName, () => Promise<OpenAdapter>> = {
   'vigil-sqlite': async () => (await import('./vigil-adapter.js')).openVigilSqlite,
   'vigil-postgres': async () => (await import('./vigil-adapter.js')).openVigilPostgres,
   dbos: async () => (await import('./dbos-adapter.js')).openDbos,

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
 import { WAKE_UP, type Clock } from '../core/clock.js';
-import { InvalidArgumentError, toErrorRecord } from '../core/errors.js';
+import { toErrorRecord } from '../core/errors.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
@@ -11,21 +11,9 @@ import type { RuntimeEvents } from './events.js';
 import type { DirectDispatcher, DirectSlot } from './direct-dispatch.js';
 import type { Executor } from './executor.js';
 import type { RunExecution } from './run-execution.js';
+import { stripUndefined, validateOptions, WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 
-export interface WorkerOptions {
-  /** Unique per process; defaults to `<hostname>:<pid>:<random>`. */
-  id?: string;
-  /** Runs executed at once. Default 16. */
-  concurrency?: number;
-  /** How long a claim lasts without renewal. Default 10 s. */
-  leaseTtlMs?: number;
-  /** How often held leases are renewed. Default a fifth of the lease TTL (2 s for 10 s). */
-  heartbeatMs?: number;
-  /** Longest wait between looks for work when nothing wakes the worker sooner. Default 1 s. */
-  pollMs?: number;
-  /** On stop: how long in-flight steps may take to finish before their runs are handed back. Default 10 s. */
-  shutdownGraceMs?: number;
-}
+export { WORKER_DEFAULTS, type WorkerOptions } from './worker-options.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -36,14 +24,6 @@ export interface WorkerDeps {
   /** The workflow versions this worker can execute. */
   workflows: readonly WorkflowKey[];
 }
-
-export const WORKER_DEFAULTS = {
-  concurrency: 16,
-  leaseTtlMs: 10_000,
-  heartbeatMs: 2_000,
-  pollMs: 1_000,
-  shutdownGraceMs: 10_000,
-} as const;
 
 /**
  * Claims ready runs under a lease and executes up to `concurrency` at once, renews the leases
@@ -187,34 +167,49 @@ export class Worker implements DirectDispatcher {
     while (this.state === 'running') {
       this.wakeRequested = false;
       const free = this.options.concurrency - this.active.size - this.reserved;
-      let claimed: ClaimedRun[] = [];
+      let claimed = 0;
       if (free > 0 && this.mayHaveWork) {
         // Cleared before asking: a notification that arrives during the claim sets it again.
         this.mayHaveWork = false;
-        try {
-          claimed = await this.deps.store.queue.claim({
-            owner: this.id,
-            now: this.clock.now(),
-            leaseTtlMs: this.options.leaseTtlMs,
-            limit: free,
-            workflows: this.deps.workflows,
-          });
-          failures = 0;
-        } catch (error) {
+        const launched = await this.claimAndLaunch(free);
+        if (launched === undefined) {
           this.mayHaveWork = true;
           failures++;
-          this.reportError('claiming runs failed', error);
           await this.clock.sleep(Math.min(30_000, 100 * 2 ** Math.min(failures, 8)), this.stopController.signal);
           continue;
         }
-        for (const run of claimed) await this.launch(run);
+        failures = 0;
+        claimed = launched;
         this.nextWake = undefined;
-        if (claimed.length === free) this.mayHaveWork = true;
+        if (claimed === free) this.mayHaveWork = true;
       }
       if (this.state !== 'running') break;
-      if (claimed.length > 0 && claimed.length === free) continue;
+      if (claimed > 0 && claimed === free) continue;
       if (!this.wakeRequested) await this.idle(free > 0);
     }
+  }
+
+  /**
+   * Claims up to `free` runs and launches them; resolves with how many, or undefined when the
+   * claim failed (reported). A method of its own so that the claimed runs are not held by the
+   * claim loop while it idles.
+   */
+  private async claimAndLaunch(free: number): Promise<number | undefined> {
+    let claimed: ClaimedRun[];
+    try {
+      claimed = await this.deps.store.queue.claim({
+        owner: this.id,
+        now: this.clock.now(),
+        leaseTtlMs: this.options.leaseTtlMs,
+        limit: free,
+        workflows: this.deps.workflows,
+      });
+    } catch (error) {
+      this.reportError('claiming runs failed', error);
+      return undefined;
+    }
+    for (const run of claimed) await this.launch(run);
+    return claimed.length;
   }
 
   /**
@@ -294,22 +289,32 @@ export class Worker implements DirectDispatcher {
       }
       await this.clock.sleep(this.options.heartbeatMs, signal);
       if (signal.aborted || this.active.size === 0) continue;
-      const executions = [...this.active.values()];
-      try {
-        const now = this.clock.now();
-        const lost = await this.deps.store.queue.renew(
-          executions.map((e) => e.lease),
-          now,
-          this.options.leaseTtlMs,
-        );
-        for (const execution of executions) execution.leaseRenewed(now + this.options.leaseTtlMs);
-        for (const lease of lost) {
-          const execution = this.active.get(lease.runId);
-          if (execution?.lease.epoch === lease.epoch) execution.leaseLost();
-        }
-      } catch (error) {
-        this.reportError('renewing leases failed', error);
+      await this.renewLeases();
+    }
+  }
+
+  /**
+   * One heartbeat: renews the leases of the runs executing now. A method of its own so that the
+   * executions it lists are let go when it returns: a local of the loop would keep the last
+   * heartbeat's runs (finished ones too, with all they hold) alive until the next heartbeat, or
+   * for as long as the worker idles.
+   */
+  private async renewLeases(): Promise<void> {
+    const executions = [...this.active.values()];
+    try {
+      const now = this.clock.now();
+      const lost = await this.deps.store.queue.renew(
+        executions.map((e) => e.lease),
+        now,
+        this.options.leaseTtlMs,
+      );
+      for (const execution of executions) execution.leaseRenewed(now + this.options.leaseTtlMs);
+      for (const lease of lost) {
+        const execution = this.active.get(lease.runId);
+        if (execution?.lease.epoch === lease.epoch) execution.leaseLost();
       }
+    } catch (error) {
+      this.reportError('renewing leases failed', error);
     }
   }
 
@@ -332,21 +337,4 @@ export class Worker implements DirectDispatcher {
     this.log.error(message, { error: record, ...(runId ? { runId } : {}) });
     this.deps.events.emit('worker.error', { workerId: this.id, error: record });
   }
-}
-
-function validateOptions(options: Required<Omit<WorkerOptions, 'id'>>): void {
-  for (const [key, value] of Object.entries(options)) {
-    if (!Number.isFinite(value) || value < (key === 'shutdownGraceMs' ? 0 : 1)) {
-      throw new InvalidArgumentError(`Worker option ${key} must be a positive number; got ${value}`);
-    }
-  }
-  if (options.heartbeatMs >= options.leaseTtlMs) {
-    throw new InvalidArgumentError(
-      `Worker heartbeat (${options.heartbeatMs} ms) must be shorter than the lease TTL (${options.leaseTtlMs} ms)`,
-    );
-  }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

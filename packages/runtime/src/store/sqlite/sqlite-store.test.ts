@@ -66,6 +66,12 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('bounds its page cache at 1 MiB (better-sqlite3’s default is 16 MB)', async () => {
+    const store = new SqliteStore({ path: tempPath() });
+    expect(store.pageCacheKiB).toBe(1024);
+    await store.close();
+  });
+
   it('lets two processes share one file: both migrate, each sees the other’s runs', async () => {
     const path = tempPath();
     const a = new SqliteStore({ path });
