@@ -1,5 +1,26 @@
+import type { Admission } from '../core/resilience/circuit-breaker.js';
 import type { StepHost } from './step-runner.js';
 import type { PolicyCall } from './policy-step.js';
+
+/**
+ * Asks the call's shared circuit breaker whether an attempt may go: admitted (maybe as the one
+ * probe of a half-open breaker), or refused until `retryAt`. An admitted probe holds the
+ * breaker for the call's timeout (the lease TTL without one).
+ */
+export function admitToBreaker(
+  host: StepHost,
+  call: Pick<PolicyCall, 'breakerKey' | 'target' | 'policy'>,
+): Promise<Admission> {
+  const { store, clock, leaseTtlMs } = host.deps;
+  const { policy } = call;
+  return store.breakers.admit(
+    call.breakerKey!,
+    call.target,
+    policy.breaker!,
+    clock.now(),
+    policy.timeoutMs ?? leaseTtlMs,
+  );
+}
 
 /**
  * Records a call's outcome on its shared circuit breaker and announces a change of state

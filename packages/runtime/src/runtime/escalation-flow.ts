@@ -1,6 +1,7 @@
 import { ConflictError } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
 import type { EscalationRecord, NewEscalation, NewOutboxMessage } from '../store/escalation-store.js';
+import type { StepPolicy } from '../core/step-policy.js';
 import type { StepHost } from './step-runner.js';
 
 /** What opening an escalation needs; the rest comes from the run. */
@@ -53,6 +54,34 @@ export function newEscalation(
     createdAt: now,
   };
   return { escalation, notification };
+}
+
+/**
+ * The escalation a failure policy opens on step `seq`, as {@link newEscalation} makes it: an
+ * unknown outcome or a spent budget always blocks (nothing can go on without a decision), an
+ * exhausted policy blocks if it says so; a budget is the operators' to raise, not the step's
+ * assignee's.
+ */
+export function policyEscalation(
+  host: StepHost,
+  call: { seq: number; name: string; policy: StepPolicy },
+  kind: 'exhausted' | 'outcome_unknown' | 'budget',
+  reason: string,
+  context: string,
+): { escalation: NewEscalation; notification: NewOutboxMessage } {
+  const { policy } = call;
+  return newEscalation(host, {
+    seq: call.seq,
+    step: call.name,
+    kind,
+    reason,
+    summary: null,
+    assignee: kind === 'budget' ? null : policy.escalateTo,
+    blocking: kind !== 'exhausted' || policy.blocking,
+    context,
+    timeoutMs: policy.escalationTimeoutMs,
+    onTimeout: policy.onEscalationTimeout,
+  });
 }
 
 /** Emits `escalation.opened` once the escalation is durable. */

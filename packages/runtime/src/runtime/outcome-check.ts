@@ -1,7 +1,7 @@
 import { toErrorRecord, type VigilError } from '../core/errors.js';
 import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
-import type { AttemptRecord } from '../store/checkpoint-store.js';
+import type { AttemptRecord, StepRecord } from '../store/checkpoint-store.js';
 import type { PolicyCall, PolicyHost } from './policy-step.js';
 
 /** What an at-most-once call's `verify` hook found out. */
@@ -36,6 +36,18 @@ export async function verifyOutcome(
   } catch (error) {
     return { kind: 'unknown', reason: `${unknown}; verify failed: ${toErrorRecord(error).message}` };
   }
+}
+
+/** The record of the attempt `r` left running when its worker stopped, ended `now`. */
+export function interruptedAttempt(r: StepRecord, now: number): AttemptRecord {
+  return {
+    attempt: r.attempts,
+    outcome: 'interrupted',
+    error: null,
+    startedAt: r.startedAt,
+    endedAt: now,
+    delayMs: null,
+  };
 }
 
 /** The record of an attempt a gate (breaker, policy, rate limit) refused before it ran. */

@@ -14,13 +14,21 @@ import type { VerifyResult } from '../core/tool.js';
 import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import { StepBudget } from './budget-step.js';
-import { recordBreakerOutcome } from './breaker-outcome.js';
-import { refusedAttempt, verifyOutcome } from './outcome-check.js';
-import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
+import { admitToBreaker, recordBreakerOutcome } from './breaker-outcome.js';
+import { interruptedAttempt, refusedAttempt, verifyOutcome } from './outcome-check.js';
+import { announceEscalation, policyEscalation, settledEscalation } from './escalation-flow.js';
 import { fallbackValue } from './fallback-value.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
-import { announceOutcome, runAttempt, STOPPED, stepRow, type AttemptCall, type StepHost } from './step-runner.js';
+import {
+  announceOutcome,
+  announceRetry,
+  runAttempt,
+  STOPPED,
+  stepRow,
+  type AttemptCall,
+  type StepHost,
+} from './step-runner.js';
 import { accessGranted, type ToolAccess } from './tool-access-gate.js';
 import { ToolAccessStep, type GateOutcome } from './tool-access-step.js';
 
@@ -142,15 +150,7 @@ export class PolicyStep {
     if (overBudget) return this.overBudget(overBudget);
     let probe = false;
     if (policy.breaker) {
-      const admission = await this.store(() =>
-        this.host.deps.store.breakers.admit(
-          this.call.breakerKey!,
-          this.call.target,
-          policy.breaker!,
-          this.now(),
-          policy.timeoutMs ?? this.host.deps.leaseTtlMs,
-        ),
-      );
+      const admission = await this.store(() => admitToBreaker(this.host, this.call));
       if (!admission.admitted) {
         await this.settleBudget(attempt, { ran: false });
         const error = new CircuitOpenError(this.call.breakerKey!, admission.retryAt);
@@ -223,18 +223,7 @@ export class PolicyStep {
     if (!decision.retry) return this.exhausted(error, record);
     const wakeAt = this.now() + decision.delayMs;
     this.carry = { ...record, delayMs: decision.delayMs };
-    this.host.trace.retrying(this.call.seq, this.call.name, record.attempt, decision.delayMs);
-    this.host.deps.events.emit('step.retrying', {
-      runId: this.host.runId,
-      workflow: this.host.workflowName,
-      seq: this.call.seq,
-      name: this.call.name,
-      kind: this.call.kind,
-      ...(this.toolName ? { tool: this.toolName } : {}),
-      attempt: record.attempt,
-      error: record.error!,
-      delayMs: decision.delayMs,
-    });
+    announceRetry(this.host, this.call, record, decision.delayMs, this.toolName);
     return this.waitRow('retrying', wakeAt, record.error);
   }
 
@@ -260,27 +249,13 @@ export class PolicyStep {
     reason: string,
     failure: ErrorRecord | null,
   ): Promise<PolicyResult> {
-    const { policy, seq, name } = this.call;
-    // Nothing can go on without a decision on an unknown outcome or a spent budget.
-    const blocking = kind !== 'exhausted' || policy.blocking;
+    const { seq, name } = this.call;
     const current = this.carry;
     const context = await this.store(() => this.host.failureContext(seq, name, failure, current));
-    const { escalation, notification } = newEscalation(this.host, {
-      seq,
-      step: name,
-      kind,
-      reason,
-      summary: null,
-      // A budget is the operators' to raise, not the step's assignee's.
-      assignee: kind === 'budget' ? null : policy.escalateTo,
-      blocking,
-      context,
-      timeoutMs: policy.escalationTimeoutMs,
-      onTimeout: policy.onEscalationTimeout,
-    });
+    const { escalation, notification } = policyEscalation(this.host, this.call, kind, reason, context);
     this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
     const opened = (): void => announceEscalation(this.host, escalation);
-    if (blocking) {
+    if (escalation.blocking) {
       return this.waitRow('waiting', escalation.timeoutAt, failure, { escalation, notification }, opened);
     }
     const value = await fallbackValue(this.call, failure);
@@ -363,14 +338,7 @@ export class PolicyStep {
   private async afterInterruption(r: StepRecord): Promise<PolicyResult> {
     const budget = this.budget;
     if (budget) await this.store(() => budget.settleInterrupted(r.attempts));
-    const record: AttemptRecord = {
-      attempt: r.attempts,
-      outcome: 'interrupted',
-      error: null,
-      startedAt: r.startedAt,
-      endedAt: this.now(),
-      delayMs: null,
-    };
+    const record = interruptedAttempt(r, this.now());
     if (this.call.policy.effects === 'at-most-once') {
       const known = await this.verify(record, 'its worker stopped while it ran');
       if (known) return known;

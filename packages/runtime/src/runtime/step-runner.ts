@@ -217,6 +217,32 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
   };
 }
 
+/**
+ * Announces that a failed attempt will be retried after `delayMs`: the `step.retrying` event and
+ * the retry on the execution's span. `tool`: the tool's name, for a tool call.
+ */
+export function announceRetry(
+  host: StepHost,
+  call: AttemptCall,
+  failed: AttemptRecord,
+  delayMs: number,
+  tool: string | undefined,
+): void {
+  const { seq, name, kind } = call;
+  host.trace.retrying(seq, name, failed.attempt, delayMs);
+  host.deps.events.emit('step.retrying', {
+    runId: host.runId,
+    workflow: host.workflowName,
+    seq,
+    name,
+    kind,
+    ...(tool ? { tool } : {}),
+    attempt: failed.attempt,
+    error: failed.error!,
+    delayMs,
+  });
+}
+
 function describeCall(call: AttemptCall): string {
   if (call.kind === 'llm') return `LLM call "${call.name}"`;
   return call.kind === 'tool' ? `Tool call "${call.name}"` : `Step "${call.name}"`;
