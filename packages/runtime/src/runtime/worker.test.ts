@@ -90,7 +90,18 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
     const b = h.vigil([wf], { worker: { leaseTtlMs: 1000, pollMs: 100 } });
     const claimsByB: string[] = [];
     b.events.on('run.claimed', ({ runId }) => claimsByB.push(runId));
-    await h.clock.advance(10_000);
+    // A's heartbeat (every 200 ms) renews against a real database while the fake clock runs:
+    // advance a tenth of the lease at a time and, in real time, let a renewal land whenever less
+    // than 600 ms of the lease is left, so it never lapses for want of a reply (B would take the run).
+    for (let elapsed = 0; elapsed < 10_000; elapsed += 100) {
+      await h.clock.advance(100);
+      const deadline = Date.now() + 1_000;
+      while (Date.now() < deadline) {
+        const lease = (await a.store.runs.get(id))?.lease;
+        if (lease && lease.expiresAt - h.clock.now() >= 600) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    }
     expect(bodies).toBe(1);
     expect(claimsByB).toEqual([]);
     expect(a.worker!.activeCount).toBe(1);
