@@ -15,46 +15,80 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Cluster } from '../helpers/cluster.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../helpers/embedded-postgres.js';
 import type { LedgerLine } from '../fixtures/workflows.js';
-import { eventually, readLedger, sleep } from '../helpers/processes.js';
+import { eventually, readLedger, sleep, withDeadline } from '../helpers/processes.js';
 
 const RUNS = Number(process.env['VIGIL_CHAOS_RUNS'] ?? 1000);
 const STEPS = 5;
 const LEASE_TTL_MS = 2000;
 
+/**
+ * Each phase has its own deadline, all well inside the test's 300 s, so a hang says where it
+ * stood: starting the server, starting the workers, submitting, or waiting for completion (the
+ * latter counted from the scenario's start, so the phases together end before the test's timeout).
+ */
+const SERVER_START_MS = 30_000;
+const WORKERS_START_MS = 30_000;
+const SUBMIT_MS = 120_000;
+const FETCH_MS = 10_000;
+const SCENARIO_MS = 250_000;
+
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  // Every cleanup runs even if one fails: a failed `db.end()` must not leave the cluster running.
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
 });
 
-/** POSTs `count` runs, 16 at a time; retries each (same idempotency key) until it is accepted. */
+/**
+ * POSTs `count` runs, 16 at a time; retries each (same idempotency key) on a 5xx or a network
+ * error (a worker or the database may be restarting) until it is accepted. Each request times
+ * out after FETCH_MS; past SUBMIT_MS the submission fails with how far it got and why.
+ */
 async function submitRuns(cluster: Cluster, count: number, ledger: string): Promise<string[]> {
   const ids: string[] = new Array<string>(count);
+  const deadline = Date.now() + SUBMIT_MS;
+  let submitted = 0;
+  let lastFailure = 'none';
   let next = 0;
-  const submitter = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const response = await fetch(`${cluster.url}/v1/runs`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'idempotency-key': `multi-node-${i}`,
-              authorization: `Bearer ${cluster.apiKey}`,
-            },
-            body: JSON.stringify({ workflow: 'test.chain', input: { steps: STEPS, stepMs: 20, ledger } }),
-          });
-          if (response.status === 202) {
-            ids[i] = ((await response.json()) as { id: string }).id;
-            break;
-          }
-          if (response.status < 500) throw new Error(`run ${i} refused: ${response.status} ${await response.text()}`);
-        } catch (error) {
-          if (error instanceof Error && error.message.includes('refused')) throw error;
-        }
-        await sleep(Math.min(1000, 50 * attempt));
+  const submitOne = async (i: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `submitted ${submitted} of ${count} runs in ${SUBMIT_MS} ms; run ${i} still not accepted after ` +
+            `${attempt - 1} attempts; last failure: ${lastFailure}`,
+        );
       }
+      let response: Response;
+      try {
+        response = await fetch(`${cluster.url}/v1/runs`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `multi-node-${i}`,
+            authorization: `Bearer ${cluster.apiKey}`,
+          },
+          body: JSON.stringify({ workflow: 'test.chain', input: { steps: STEPS, stepMs: 20, ledger } }),
+          signal: AbortSignal.timeout(FETCH_MS),
+        });
+      } catch (error) {
+        lastFailure = `run ${i}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        await sleep(Math.min(1000, 50 * attempt));
+        continue;
+      }
+      if (response.status === 202) {
+        ids[i] = ((await response.json()) as { id: string }).id;
+        submitted++;
+        return;
+      }
+      const body = await response.text().catch(() => '');
+      if (response.status < 500) throw new Error(`run ${i} refused: ${response.status} ${body}`);
+      lastFailure = `run ${i}: ${response.status} ${body.slice(0, 200)}`;
+      await sleep(Math.min(1000, 50 * attempt));
     }
+  };
+  const submitter = async (): Promise<void> => {
+    while (next < count) await submitOne(next++);
   };
   await Promise.all(Array.from({ length: 16 }, submitter));
   return ids;
@@ -72,6 +106,7 @@ async function runScenario(
   adminUrl: string,
   restartPostgres?: () => Promise<void>,
 ): Promise<Outcome> {
+  const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-multi-'));
   const ledger = join(dir, 'ledger.jsonl');
   const cluster = new Cluster(database, dir, LEASE_TTL_MS);
@@ -79,13 +114,19 @@ async function runScenario(
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  await cluster.startServer();
-  await Promise.all([cluster.startWorker(), cluster.startWorker(), cluster.startWorker()]);
+  await withDeadline(cluster.startServer(), SERVER_START_MS, 'starting the `vigil server`');
+  await withDeadline(
+    Promise.all([cluster.startWorker(), cluster.startWorker(), cluster.startWorker()]),
+    WORKERS_START_MS,
+    'starting three `vigil worker`s',
+  );
 
-  const db = new pg.Pool({ connectionString: adminUrl, max: 2 });
+  // Timeouts, so the monitor cannot hang on a connection to a restarting server.
+  const db = new pg.Pool({ connectionString: adminUrl, max: 2, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
   // Idle connections die with a restarting server; the next query reconnects.
   db.on('error', () => undefined);
   cleanups.push(() => db.end());
+  /** Set once every run completed, or when the scenario ends otherwise (a failure, the test's cleanup). */
   let done = false;
   let completed = 0;
   const monitor = (async () => {
@@ -116,11 +157,36 @@ async function runScenario(
     if (!restartPostgres) return;
     for (const fraction of [0.2, 0.6]) if (await reached(fraction)) await restartPostgres();
   })();
+  // The background loops stop, and are awaited, before the cluster is stopped and its directory
+  // removed (cleanups run last-in first): else the killer may spawn a worker into a removed
+  // directory (`spawn node ENOENT`), or restart PostgreSQL under the next test. This runs even
+  // when the test timed out with the loops still going.
+  const background = Promise.allSettled([monitor, killer, restarts]);
+  const stopBackground = async (): Promise<void> => {
+    done = true;
+    await background;
+  };
+  cleanups.push(stopBackground);
 
-  const ids = await submitRuns(cluster, RUNS, ledger);
-  await eventually(() => (done ? true : undefined), 240_000, `all ${RUNS} runs to complete`);
-  await Promise.all([monitor, killer, restarts]);
-  return { ids, kills: cluster.kills, ledger: readLedger(ledger), db };
+  try {
+    const ids = await submitRuns(cluster, RUNS, ledger);
+    await eventually(
+      () => (completed === RUNS ? true : undefined),
+      Math.max(0, SCENARIO_MS - (Date.now() - began)),
+      `all ${RUNS} runs to complete within ${SCENARIO_MS} ms of the scenario's start`,
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)} (${completed} completed, ${cluster.kills.size} kills so far)`,
+      );
+    });
+    // A loop that failed (a replacement worker that did not start, a restart that failed) fails the test.
+    for (const loop of await Promise.allSettled([monitor, killer, restarts])) {
+      if (loop.status === 'rejected') throw loop.reason;
+    }
+    return { ids, kills: cluster.kills, ledger: readLedger(ledger), db };
+  } finally {
+    await stopBackground();
+  }
 }
 
 async function assertAllCompletedOnce({ ids, db, ledger }: Outcome): Promise<Map<string, LedgerLine[]>> {

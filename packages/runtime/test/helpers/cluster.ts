@@ -15,6 +15,11 @@ export class Cluster {
   private readonly all: VigilProcess[] = [];
   /** When each killed worker died, by pid. */
   readonly kills = new Map<number, number>();
+  /**
+   * Set by `stop()`: no process starts after it, so a loop still replacing workers cannot spawn
+   * one into a directory the test's cleanup is removing.
+   */
+  private stopped = false;
 
   constructor(
     private readonly database: string,
@@ -43,21 +48,28 @@ export class Cluster {
     return worker;
   }
 
-  /** SIGKILLs a random live worker and starts another in its place. */
+  /** SIGKILLs a random live worker and starts another in its place (none once the cluster is stopped). */
   async killAndReplaceWorker(): Promise<void> {
     const index = Math.floor(Math.random() * this.workers.length);
     const victim = this.workers[index]!;
     await victim.kill('SIGKILL');
     this.kills.set(victim.pid, Date.now());
     this.workers.splice(index, 1);
-    await this.startWorker();
+    if (!this.stopped) await this.startWorker();
   }
 
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** SIGKILLs every process the cluster started; none starts after this. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.all.map((p) => p.kill('SIGKILL')));
   }
 
   private spawn(args: string[], env: Record<string, string> = {}): VigilProcess {
+    if (this.stopped) throw new Error(`the cluster is stopped: not starting \`vigil ${args[0]}\``);
     const child = new VigilProcess([...args, '--db', this.database, '--load', this.fixtures], {
       cwd: this.cwd,
       env: { ...this.env, ...env },

@@ -114,3 +114,20 @@ export async function eventually<T>(
     await sleep(50);
   }
 }
+
+/**
+ * Resolves or rejects as `work` does, unless `timeoutMs` passes first: then it rejects with an
+ * error naming `what`, so a test that hangs says which phase it hung in, well before the test
+ * runner's own timeout. `work` itself is not stopped.
+ */
+export async function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -81,9 +81,11 @@ async function soak(database: string, dir: string): Promise<Outcome> {
   await Promise.all([cluster.startWorker(), cluster.startWorker()]);
   await Promise.all(cluster.workers.map((worker) => worker.waitFor(/scheduler started/)));
   let killedAt = 0;
-  const replaced = victim.exit().then(() => {
+  // Not replaced when the cluster's cleanup killed it (the test failed before its failpoint fired).
+  const replaced = victim.exit().then(async () => {
+    if (cluster.isStopped) return;
     killedAt = Date.now();
-    return cluster.startWorker();
+    await cluster.startWorker();
   });
 
   const lives: Life[] = [];
