@@ -15,6 +15,8 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** PostgreSQL only: connections in the pool. Default `VIGIL_DB_POOL_SIZE`, else 10. */
   poolSize?: number;
+  /** PostgreSQL only: how long one attempt to connect may take. Default `VIGIL_DB_CONNECT_TIMEOUT_MS`, else 10 s. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -30,11 +32,13 @@ export function openStore(database: string, options: OpenStoreOptions = {}): Sto
     const url = new URL(setting);
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
-    const poolSize = options.poolSize ?? poolSizeFromEnv();
+    const poolSize = options.poolSize ?? positiveIntFromEnv('VIGIL_DB_POOL_SIZE');
+    const connectTimeoutMs = options.connectTimeoutMs ?? positiveIntFromEnv('VIGIL_DB_CONNECT_TIMEOUT_MS');
     return new PostgresStore({
       url: url.toString(),
       ...(schema ? { schema } : {}),
       ...(poolSize === undefined ? {} : { poolSize }),
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
@@ -51,12 +55,12 @@ export function sqliteFileOf(database: string): string | null {
   return path === ':memory:' ? null : resolve(path);
 }
 
-function poolSizeFromEnv(): number | undefined {
-  const value = process.env['VIGIL_DB_POOL_SIZE'];
+function positiveIntFromEnv(name: string): number | undefined {
+  const value = process.env[name];
   if (value === undefined || value === '') return undefined;
-  const size = Number(value);
-  if (!Number.isSafeInteger(size) || size < 1) {
-    throw new InvalidArgumentError(`VIGIL_DB_POOL_SIZE must be a positive integer; got ${JSON.stringify(value)}`);
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer; got ${JSON.stringify(value)}`);
   }
-  return size;
+  return number;
 }

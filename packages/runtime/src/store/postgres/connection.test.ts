@@ -1,9 +1,91 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 
-import { expect, inject, it } from 'vitest';
+import { afterEach, expect, inject, it } from 'vitest';
 
 import { silentLogger } from '../../core/logger.js';
+import { openStore } from '../open-store.js';
 import { PgConnection } from './connection.js';
+
+const servers: Array<{ server: Server; sockets: Set<Socket> }> = [];
+afterEach(async () => {
+  for (const { server, sockets } of servers.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A TCP server on 127.0.0.1 that accepts connections and never says a word, as a host dropping packets after the handshake would look. */
+async function silentServer(): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  servers.push({ server, sockets });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+/** A port on 127.0.0.1 that was just bound and closed: nothing listens there. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+it('fails with store_unavailable, naming the server, when nothing listens on the port', async () => {
+  const port = await closedPort();
+  const conn = new PgConnection({
+    url: `postgres://vigil:secret@127.0.0.1:${port}/vigil`,
+    logger: silentLogger,
+    retryForMs: 300,
+    connectTimeoutMs: 1000,
+  });
+  const failure = await conn.query('SELECT 1').catch((error: unknown) => error);
+  expect(failure).toMatchObject({ code: 'store_unavailable', retryable: true });
+  expect((failure as Error).message).toContain(`127.0.0.1:${port}/vigil`);
+  expect((failure as Error).message).not.toContain('secret');
+  expect((failure as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+  await conn.close();
+});
+
+it('gives up connecting to a server that never answers after the connect timeout', async () => {
+  const port = await silentServer();
+  // Without a connect timeout `pg` waits for the server's greeting forever, and this test times out.
+  const conn = new PgConnection({
+    url: `postgres://vigil:secret@127.0.0.1:${port}/vigil`,
+    logger: silentLogger,
+    retryForMs: 0,
+    connectTimeoutMs: 300,
+  });
+  const failure = await conn.query('SELECT 1').catch((error: unknown) => error);
+  expect(failure).toMatchObject({ code: 'store_unavailable', retryable: true });
+  expect((failure as Error).message).toMatch(/connection timeout/i);
+  await conn.close();
+});
+
+it('refuses a VIGIL_DB_CONNECT_TIMEOUT_MS that is not a positive integer', () => {
+  const before = process.env['VIGIL_DB_CONNECT_TIMEOUT_MS'];
+  process.env['VIGIL_DB_CONNECT_TIMEOUT_MS'] = '10s';
+  try {
+    const failure = (() => {
+      try {
+        openStore('postgres://vigil@127.0.0.1:5432/vigil');
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toMatchObject({ code: 'invalid_argument' });
+    expect((failure as Error).message).toContain('VIGIL_DB_CONNECT_TIMEOUT_MS');
+  } finally {
+    if (before === undefined) delete process.env['VIGIL_DB_CONNECT_TIMEOUT_MS'];
+    else process.env['VIGIL_DB_CONNECT_TIMEOUT_MS'] = before;
+  }
+});
 
 it('runs a transaction once, rolls it back when it throws, and runs it again after losing its connection', async () => {
   const schema = `t_${randomBytes(5).toString('hex')}`;

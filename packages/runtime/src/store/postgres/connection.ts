@@ -1,6 +1,7 @@
 import type pg from 'pg';
 
 import { sha256 } from '../../core/checksum.js';
+import { hasCode, VigilError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { pgDriver } from './pg-driver.js';
 
@@ -12,12 +13,22 @@ export interface PgConnectionOptions {
   poolSize?: number;
   /** How long a statement keeps being retried while the database is unreachable. Default 15 s. */
   retryForMs?: number;
+  /**
+   * How long one attempt to open a connection (or to wait for a free one in the pool) may take
+   * before it fails; `pg` alone would wait forever on a host that drops packets. Default 10 s.
+   */
+  connectTimeoutMs?: number;
   logger: Logger;
 }
+
+/** The default of {@link PgConnectionOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const BIGINT_OID = 20;
 /** SQLSTATEs worth retrying: serialization failure, deadlock, too many connections, shutdowns. */
 const TRANSIENT_STATES = new Set(['40001', '40P01', '53300', '57P01', '57P02', '57P03']);
+/** Transient, yet the database answered: a conflict between transactions, not an unreachable server. */
+const CONFLICT_STATES = new Set(['40001', '40P01']);
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /** BIGINT columns hold epoch milliseconds and lease epochs: well inside Number's safe range. */
@@ -28,6 +39,7 @@ function parseBigintsAsNumbers(oid: number, format?: 'text'): (value: string) =>
 
 /** Whether `error` says the database was briefly unreachable, rather than that the statement was wrong. */
 export function isTransient(error: unknown): boolean {
+  if (hasCode(error, 'store_unavailable')) return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (
     typeof code === 'string' &&
@@ -65,6 +77,7 @@ export class PgConnection {
     this.pool = new (pgDriver().Pool)({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       application_name: 'vigil',
       options: `-c search_path=${this.schema}`,
       types: { getTypeParser: parseBigintsAsNumbers as typeof pg.types.getTypeParser },
@@ -134,12 +147,30 @@ export class PgConnection {
       try {
         return await op();
       } catch (error) {
-        if (!isTransient(error) || Date.now() >= deadline) throw error;
+        if (!isTransient(error)) throw error;
+        if (Date.now() >= deadline) throw this.unavailable(error);
         const delay = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2);
         if (attempt === 1) this.options.logger.warn('the database is unreachable; retrying', { error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  /**
+   * The error a statement fails with once the database stayed unreachable for the whole retry
+   * window: `store_unavailable` (HTTP 503, worth retrying later), naming the server and the
+   * driver's own error (kept as `cause`). A conflict between transactions keeps its SQLSTATE.
+   */
+  private unavailable(error: unknown): unknown {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (hasCode(error, 'store_unavailable') || (typeof code === 'string' && CONFLICT_STATES.has(code))) return error;
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    return new VigilError(
+      'store_unavailable',
+      `The PostgreSQL database at ${describeUrl(this.options.url)} could not be reached for ${this.retryForMs} ms: ${reason}` +
+        (typeof code === 'string' ? ` (${code})` : ''),
+      { cause: error, retryable: true },
+    );
   }
 
   private prepared(text: string, values: unknown[]): pg.QueryConfig {
@@ -157,6 +188,16 @@ export class PgConnection {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+}
+
+/** host:port/database, never the password. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return '(unparseable URL)';
   }
 }
 

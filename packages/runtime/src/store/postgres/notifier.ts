@@ -19,6 +19,8 @@ export class PgNotifier {
     readonly channel: string,
     private readonly logger: Logger,
     private readonly onNotify: () => void,
+    /** How long one attempt to connect may take before it is retried. */
+    private readonly connectTimeoutMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -27,7 +29,11 @@ export class PgNotifier {
 
   private async connect(failures: number): Promise<void> {
     if (this.closed) return;
-    const client = new (pgDriver().Client)({ connectionString: this.url, application_name: 'vigil-listen' });
+    const client = new (pgDriver().Client)({
+      connectionString: this.url,
+      application_name: 'vigil-listen',
+      connectionTimeoutMillis: this.connectTimeoutMs,
+    });
     client.on('notification', () => this.onNotify());
     client.on('error', (error) => {
       this.logger.warn('the LISTEN connection failed; reconnecting', { error: error.message });

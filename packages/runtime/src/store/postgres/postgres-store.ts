@@ -7,7 +7,7 @@ import { PgAuditStore } from './audit.js';
 import { PgBreakerStore } from './breakers.js';
 import { PgGaugeStore } from './gauges.js';
 import { PgCheckpointStore } from './checkpoints.js';
-import { PgConnection, validSchema } from './connection.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, describeUrl, PgConnection, validSchema } from './connection.js';
 import { DatabaseClock } from './database-clock.js';
 import { PgDeadLetterStore } from './dead-letters.js';
 import { PgGroupCommit } from './group-commit.js';
@@ -40,6 +40,8 @@ export interface PostgresStoreOptions {
   clock?: Clock;
   /** How long a statement keeps being retried while the database is unreachable. Default 15 s. */
   retryForMs?: number;
+  /** How long one attempt to connect (or to wait for a free pooled connection) may take. Default 10 s. */
+  connectTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -91,6 +93,7 @@ export class PostgresStore implements Store {
       logger: this.logger,
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.retryForMs === undefined ? {} : { retryForMs: options.retryForMs }),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     });
     this.databaseClock = options.clock ? undefined : new DatabaseClock();
     this.clock = options.clock ?? this.databaseClock!;
@@ -116,7 +119,13 @@ export class PostgresStore implements Store {
     this.overview = new PgOverviewStore(this.conn);
     this.audit = new PgAuditStore(this.conn);
     this.gauges = new PgGaugeStore(this.conn);
-    this.notifier = new PgNotifier(options.url, channel, this.logger, () => this.notifyWorkAvailable());
+    this.notifier = new PgNotifier(
+      options.url,
+      channel,
+      this.logger,
+      () => this.notifyWorkAvailable(),
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
     this.target = `${describeUrl(options.url)}${schema === 'public' ? '' : ` schema ${schema}`}`;
   }
 
@@ -186,15 +195,5 @@ export class PostgresStore implements Store {
 
   private notifyWorkAvailable(): void {
     for (const listener of this.listeners) listener();
-  }
-}
-
-/** host:port/database, never the password. */
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
-  } catch {
-    return '(unparseable URL)';
   }
 }
