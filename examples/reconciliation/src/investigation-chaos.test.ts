@@ -79,7 +79,7 @@ it('books each approved adjustment once, counted by the external ledger, despite
   expect(report.passed).toBe(true);
 });
 
-it('asks finance before every booking: one approval a run, granted, none left open', () => {
+it('asks finance before every booking: one approval a run, granted by the harness and counted so, none left open', () => {
   for (const run of report.runs) {
     const approvals = details.get(run.runId)!.escalations.filter((e) => e.kind === 'approval');
     expect(approvals.length).toBeGreaterThanOrEqual(1);
@@ -89,6 +89,13 @@ it('asks finance before every booking: one approval a run, granted, none left op
     expect(details.get(run.runId)!.escalations.filter((e) => e.status === 'open')).toEqual([]);
   }
   for (const s of report.scenarios) expect(s.escalationRate).toBe(1);
+  // Every escalation was one of those approvals: the harness approved every run, no person was needed.
+  for (const s of [...report.scenarios, report.totals]) expect(s.harnessApproved).toBe(s.runs);
+  for (const run of report.runs) {
+    const granted = details.get(run.runId)!.escalations.filter((e) => e.resolvedBy === 'vigil chaos (as finance)');
+    expect(run.harnessApprovals).toBe(granted.length);
+  }
+  expect(report.options.approve).toEqual(['finance']);
 });
 
 it('recovers transient tool faults and model 503s by retrying, and books the fix', () => {

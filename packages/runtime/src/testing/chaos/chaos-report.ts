@@ -13,8 +13,15 @@ export interface ScenarioReport {
   successRate: number;
   /** Runs that finished `completed_partial` (a fallback, skip or non-blocking escalation). */
   partial: number;
+  /** Runs with at least one escalation, open or resolved: those whose approvals the harness granted included. */
   escalations: number;
   escalationRate: number;
+  /**
+   * Runs in which the harness granted at least one approval (`approve`), as the assignee would:
+   * counted in `escalations` as well. `escalations - harnessApproved` is at least the runs that
+   * needed a person.
+   */
+  harnessApproved: number;
   deadLetters: number;
   failed: number;
   timedOut: number;
@@ -38,7 +45,15 @@ export interface ChaosReport {
   ledgerFile: string;
   startedAt: string;
   durationMs: number;
-  options: { runs: number; workers: number; killWorkers: boolean; failRate: number; concurrency: number };
+  options: {
+    runs: number;
+    workers: number;
+    killWorkers: boolean;
+    failRate: number;
+    concurrency: number;
+    /** The assignees whose approvals the harness granted (`approve`). */
+    approve: string[];
+  };
   scenarios: ScenarioReport[];
   totals: ScenarioReport;
   /** The verdict: false when any duplicate side effect, any silently used corruption, or success below `minSuccess`. */
@@ -92,6 +107,7 @@ export function summarize(
     partial: count('completed_partial'),
     escalations,
     escalationRate: rate(escalations),
+    harnessApproved: outcomes.filter((o) => o.harnessApprovals > 0).length,
     deadLetters: count('dead_lettered'),
     failed: count('failed'),
     timedOut: count('timed_out'),

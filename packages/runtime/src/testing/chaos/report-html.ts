@@ -19,6 +19,11 @@ export function reportHtml(report: ChaosReport): string {
   const status = report.passed
     ? '<p class="ok">PASSED</p>'
     : `<p class="bad">FAILED: ${esc(report.failures.join('; '))}</p>`;
+  const approvals =
+    report.options.approve.length === 0
+      ? ''
+      : `<p>The harness granted the approvals of ${esc(report.options.approve.join(', '))} (<code>--approve</code>) in ` +
+        `${report.totals.harnessApproved} of ${report.totals.runs} runs; they count as escalated too.</p>\n`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Vigil chaos report: ${esc(report.workflow)}</title>
 <style>
@@ -31,7 +36,7 @@ pre{background:#f7fafc;padding:1rem;overflow:auto}
 <p>Seed <code>${esc(report.seed)}</code> · ${report.totals.runs} runs · ${report.options.workers} workers ·
 kills ${report.options.killWorkers ? 'on' : 'off'} · started ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s</p>
 ${status}
-<div class="charts">${charts.join('\n')}</div>
+${approvals}<div class="charts">${charts.join('\n')}</div>
 <h2>Table</h2>
 <pre>${esc(reportTable(report))}</pre>
 </body></html>

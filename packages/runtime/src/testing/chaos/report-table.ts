@@ -5,6 +5,7 @@ const COLUMNS: Array<[string, (r: ScenarioReport) => string]> = [
   ['runs', (r) => String(r.runs)],
   ['success', (r) => pct(r.successRate)],
   ['escalated', (r) => pct(r.escalationRate)],
+  ['harness-approved', (r) => String(r.harnessApproved)],
   ['dead letters', (r) => String(r.deadLetters)],
   ['run p50/p95', (r) => `${ms(r.runLatency.p50)}/${ms(r.runLatency.p95)}`],
   ['step p50/p95', (r) => `${ms(r.stepLatency.p50)}/${ms(r.stepLatency.p95)}`],

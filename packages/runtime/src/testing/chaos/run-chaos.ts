@@ -88,6 +88,7 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
         killWorkers: options.killWorkers,
         failRate: options.failRate,
         concurrency: options.concurrency,
+        approve: [...options.approve],
       },
       scenarios,
       totals,

@@ -16,6 +16,11 @@ export interface RunOutcome {
   stepMs: number[];
   usd: number;
   escalated: boolean;
+  /**
+   * Approvals the harness granted in this run (`approve`, as the assignee would): such a run is
+   * `escalated` too, but no person was needed.
+   */
+  harnessApprovals: number;
   /** For a run whose checkpoint the harness corrupted: whether the engine noticed. */
   corruption: 'detected' | 'silently_used' | null;
 }
@@ -39,6 +44,7 @@ export async function readOutcome(
   settledAs: string,
   now: number,
   corrupted: (CorruptedCheckpoint & { text: string }) | undefined,
+  harnessApprovals = 0,
 ): Promise<RunOutcome> {
   const [steps, cost, escalations] = await Promise.all([
     store.checkpoints.list(run.id),
@@ -62,6 +68,7 @@ export async function readOutcome(
     stepMs: steps.filter((s) => s.endedAt !== null).map((s) => s.endedAt! - s.startedAt),
     usd: cost.reduce((sum, c) => sum + c.usd, 0),
     escalated: escalations.length > 0,
+    harnessApprovals,
     corruption,
   };
 }

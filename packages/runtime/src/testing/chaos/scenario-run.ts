@@ -49,6 +49,8 @@ export async function runScenario(input: {
   const recovery = new RecoveryTracker(store);
   const inFlight = new Map<string, number>();
   const corrupted = new Map<string, CorruptedCheckpoint & { text: string }>();
+  /** Approvals the harness granted, by run. */
+  const approved = new Map<string, number>();
   let dice = 0;
   const random = (): number => faultRoll(options.seed, `${scenario}:dice`, ++dice);
   const drawDepth = (): number => 1 + Math.floor(random() * Math.max(1, (module.workflow.steps?.length ?? 1) - 1));
@@ -113,20 +115,22 @@ export async function runScenario(input: {
     let as: string | null = TERMINAL.has(run.status) ? run.status : null;
     if (!as && run.status === 'waiting') {
       const open = await store.escalations.list({ runId, status: 'open', limit: 100 });
-      if (open.length > 0 && !(await approveAll(open))) as = 'escalated';
+      if (open.length > 0 && !(await approveAll(runId, open))) as = 'escalated';
     }
     if (!as && Date.now() - startedAt > options.runTimeoutMs) {
       await vigil.client.cancel(runId, { principal: 'vigil chaos' });
       as = 'timed_out';
     }
-    return as ? readOutcome(store, run, scenario, as, Date.now(), corrupted.get(runId)) : null;
+    return as
+      ? readOutcome(store, run, scenario, as, Date.now(), corrupted.get(runId), approved.get(runId) ?? 0)
+      : null;
   }
 
   /**
    * Grants `open` when every one is an approval for an assignee of `options.approve` (as that
    * person would, through the operator API): true if it did, and the run goes on.
    */
-  async function approveAll(open: readonly EscalationRecord[]): Promise<boolean> {
+  async function approveAll(runId: string, open: readonly EscalationRecord[]): Promise<boolean> {
     const grantable = (e: EscalationRecord): boolean =>
       e.kind === 'approval' && e.assignee !== null && options.approve.includes(e.assignee);
     if (!open.every(grantable)) return false;
@@ -136,6 +140,7 @@ export async function runScenario(input: {
         resolvedBy: `vigil chaos (as ${e.assignee})`,
         note: 'approved by the chaos harness (--approve)',
       });
+      approved.set(runId, (approved.get(runId) ?? 0) + 1);
     }
     return true;
   }

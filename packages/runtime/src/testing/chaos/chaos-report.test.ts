@@ -1,0 +1,62 @@
+import { expect, it } from 'vitest';
+
+import { summarize, verdict, type ChaosReport } from './chaos-report.js';
+import { reportHtml } from './report-html.js';
+import { reportTable } from './report-table.js';
+import type { RunOutcome } from './run-outcome.js';
+
+function outcome(runId: string, over: Partial<RunOutcome>): RunOutcome {
+  return {
+    runId,
+    scenario: 'transient',
+    status: 'completed',
+    errorCode: null,
+    latencyMs: 100,
+    stepMs: [10],
+    usd: 0,
+    escalated: false,
+    harnessApprovals: 0,
+    corruption: null,
+    ...over,
+  };
+}
+
+// Four runs: one approved by the harness twice, one by the harness once, one waiting on a person, one plain.
+const outcomes = [
+  outcome('r1', { escalated: true, harnessApprovals: 2 }),
+  outcome('r2', { escalated: true, harnessApprovals: 1 }),
+  outcome('r3', { status: 'escalated', escalated: true }),
+  outcome('r4', {}),
+];
+
+it('counts runs whose approvals the harness granted apart, and still as escalated', () => {
+  const row = summarize('transient', outcomes, [], 0, [], 0);
+  expect(row).toMatchObject({ runs: 4, escalations: 3, escalationRate: 0.75, harnessApproved: 2, succeeded: 3 });
+});
+
+it('shows the harness-approved count in the terminal table and the HTML report', () => {
+  const row = summarize('transient', outcomes, [], 0, [], 0);
+  const totals = { ...row, scenario: 'all' as const };
+  const report: ChaosReport = {
+    workflow: 'test.approvals',
+    seed: 's',
+    database: ':memory:',
+    ledgerFile: 'ledger.jsonl',
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1000,
+    options: { runs: 4, workers: 1, killWorkers: false, failRate: 0, concurrency: 1, approve: ['finance'] },
+    scenarios: [row],
+    totals,
+    passed: true,
+    failures: verdict([row], totals, null),
+    runs: outcomes,
+  };
+  const lines = reportTable(report).split('\n');
+  const header = lines[1]!.split(/\s{2,}/);
+  const cells = lines[3]!.split(/\s{2,}/);
+  expect(header.slice(3, 5)).toEqual(['escalated', 'harness-approved']);
+  expect(cells.slice(3, 5)).toEqual(['75.0%', '2']);
+  const html = reportHtml(report);
+  expect(html).toContain('The harness granted the approvals of finance (<code>--approve</code>) in 2 of 4 runs');
+  expect(html).toContain('harness-approved');
+});
