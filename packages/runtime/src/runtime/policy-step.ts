@@ -16,7 +16,8 @@ import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-s
 import { StepBudget } from './budget-step.js';
 import { admitToBreaker, recordBreakerOutcome } from './breaker-outcome.js';
 import { interruptedAttempt, refusedAttempt, verifyOutcome } from './outcome-check.js';
-import { announceEscalation, policyEscalation, settledEscalation } from './escalation-flow.js';
+import { announceEscalation, policyEscalation } from './escalation-flow.js';
+import { resumeAfterEscalation } from './escalation-resumption.js';
 import { fallbackValue } from './fallback-value.js';
 import { stripIntact } from './recorded-steps.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
@@ -29,7 +30,7 @@ import {
   type AttemptCall,
   type StepHost,
 } from './step-runner.js';
-import { accessGranted, type ToolAccess } from './tool-access-gate.js';
+import type { ToolAccess } from './tool-access-gate.js';
 import { ToolAccessStep, type GateOutcome } from './tool-access-step.js';
 
 /** A step or tool call with its failure policy. */
@@ -262,36 +263,25 @@ export class PolicyStep {
     return this.succeed('escalated', encodeJson(value, `Fallback of "${name}"`), { escalation, notification }, opened);
   }
 
+  /** The step waits on an escalation: on, or as the human (or the timeout) decided. */
   private async afterEscalation(r: StepRecord): Promise<PolicyResult> {
-    const id = this.detail.escalationId;
-    if (!id) throw new Error(`Step "${r.name}" of run ${this.host.runId} waits without an escalation`);
-    const settled = await this.store(() => settledEscalation(this.host, id));
-    if ('waitUntil' in settled) return this.host.wait(stripIntact(r), settled.waitUntil, 'waiting');
-    if (this.detail.policy?.decision === 'approval_requested') {
-      // A human approved the exact arguments (the call goes on to its attempt) or did not.
-      return (await this.followGate(this.access!.approval(this.detail, settled))) ?? this.attempt();
-    }
-    const failure = r.error;
-    switch (settled.decision) {
+    const next = await resumeAfterEscalation(this.host, r, this.detail, this.access, (call) => this.store(call));
+    switch (next.kind) {
+      case 'wait':
+        return this.host.wait(stripIntact(r), next.until, 'waiting');
+      case 'approval':
+        return (await this.followGate(next.outcome)) ?? this.attempt();
       case 'retry':
-        // A new round of attempts; a call the policy let through is not asked about again.
-        this.detail = {
-          escalationId: id,
-          ...(accessGranted(this.detail.policy) ? { policy: this.detail.policy } : {}),
-        };
+        this.detail = next.detail;
         return this.attempt();
       case 'skip':
-        return this.degrade(failure);
+        return this.degrade(r.error);
       case 'provide': {
-        const value = this.call.checkValue(settled.value === null ? null : JSON.parse(settled.value));
+        const value = this.call.checkValue(next.value);
         return this.succeed('completed', encodeJson(value, `The value provided for "${r.name}"`));
       }
-      // Approve and reject fit approvals alone (the inbox refuses them elsewhere): stop, to be safe.
-      case 'approve':
-      case 'reject':
       case 'abort':
-      case null:
-        return this.fail(new EscalationAbortedError(id, settled.resolvedBy, settled.note));
+        return this.fail(next.error);
     }
   }
 
