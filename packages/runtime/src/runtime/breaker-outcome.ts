@@ -1,6 +1,6 @@
 import type { Admission } from '../core/resilience/circuit-breaker.js';
 import type { StepHost } from './step-runner.js';
-import type { PolicyCall } from './policy-step.js';
+import type { PolicyCall } from './policy-host.js';
 
 /**
  * Asks the call's shared circuit breaker whether an attempt may go: admitted (maybe as the one

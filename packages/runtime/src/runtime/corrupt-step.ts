@@ -5,7 +5,7 @@ import type { StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import type { FinishOutcome } from '../store/queue-store.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
 import type { RuntimeEventMap } from './events.js';
-import type { PolicyCall, PolicyHost, PolicyResult } from './policy-step.js';
+import type { PolicyCall, PolicyHost, PolicyResult } from './policy-host.js';
 import { stripIntact } from './recorded-steps.js';
 import { failureOutcome } from './run-ending.js';
 import { parseDetail, writeDetail } from './step-detail.js';

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import { EscalationAbortedError, toErrorRecord } from '../core/errors.js';
 import type { StepRecord } from '../store/checkpoint-store.js';
 import { announceEscalation, newEscalation, settledEscalation } from './escalation-flow.js';
-import type { PolicyHost, PolicyResult } from './policy-step.js';
+import type { PolicyHost, PolicyResult } from './policy-host.js';
 import { parseDetail, writeDetail } from './step-detail.js';
 import { announceOutcome, STOPPED, stepRow } from './step-runner.js';
 

@@ -2,7 +2,7 @@ import type { EventWaitResult } from '../core/context.js';
 import { eventMatches, type EventMatch } from '../core/event-match.js';
 import type { StepRecord } from '../store/checkpoint-store.js';
 import type { EventRecord } from '../store/event-store.js';
-import type { PolicyHost, PolicyResult } from './policy-step.js';
+import type { PolicyHost, PolicyResult } from './policy-host.js';
 import { announceOutcome, STOPPED, stepRow } from './step-runner.js';
 
 /** What a wait is for, fixed when it first runs (and kept in the step's detail). */

@@ -1,5 +1,5 @@
 import type { ErrorRecord } from '../core/errors.js';
-import type { PolicyCall } from './policy-step.js';
+import type { PolicyCall } from './policy-host.js';
 
 /**
  * What a step whose attempts are used up continues with: its fallback (a value, or a function

@@ -12,7 +12,7 @@ import { chatSpan } from './run-tracing.js';
 import { estimateTokens } from '../llm/usage.js';
 import type { TokenCounts } from '../store/spend-store.js';
 import type { RuntimeEvents } from './events.js';
-import type { PolicyCall } from './policy-step.js';
+import type { PolicyCall } from './policy-host.js';
 import { llmStepInput } from './step-input.js';
 import type { AttemptContext } from './step-runner.js';
 

@@ -2,7 +2,7 @@ import { toErrorRecord, type VigilError } from '../core/errors.js';
 import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
 import type { AttemptRecord, StepRecord } from '../store/checkpoint-store.js';
-import type { PolicyCall, PolicyHost } from './policy-step.js';
+import type { PolicyCall, PolicyHost } from './policy-host.js';
 
 /** What an at-most-once call's `verify` hook found out. */
 export type VerifyOutcome =

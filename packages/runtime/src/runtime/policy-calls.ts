@@ -4,7 +4,7 @@ import { checkSchema } from '../core/schema-check.js';
 import { resolveStepPolicy, STEP_DEFAULTS, type StepPolicy } from '../core/step-policy.js';
 import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/tool.js';
 import type { RedactionRules } from '../governance/audit-redaction.js';
-import type { PolicyCall } from './policy-step.js';
+import type { PolicyCall } from './policy-host.js';
 import { toolSpan } from './run-tracing.js';
 import type { AttemptContext } from './step-runner.js';
 import { toolStepInput } from './step-input.js';

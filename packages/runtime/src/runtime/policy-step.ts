@@ -9,9 +9,6 @@ import { type BudgetExceededError, type PolicyDeniedError } from '../core/govern
 import { encodeJson } from '../core/json.js';
 import { decideRetry } from '../core/resilience/backoff.js';
 import type { StepStatus } from '../core/step-identity.js';
-import type { StepPolicy } from '../core/step-policy.js';
-import type { VerifyResult } from '../core/tool.js';
-import type { WorkflowBudget } from '../governance/budget-scopes.js';
 import type { AttemptRecord, StepRecord, StepWrite } from '../store/checkpoint-store.js';
 import { StepBudget } from './budget-step.js';
 import { admitToBreaker, recordBreakerOutcome } from './breaker-outcome.js';
@@ -20,48 +17,10 @@ import { announceEscalation, policyEscalation } from './escalation-flow.js';
 import { resumeAfterEscalation } from './escalation-resumption.js';
 import { fallbackValue } from './fallback-value.js';
 import { stripIntact } from './recorded-steps.js';
+import type { PolicyCall, PolicyHost, PolicyResult } from './policy-host.js';
 import { parseDetail, writeDetail, type StepDetail } from './step-detail.js';
-import {
-  announceOutcome,
-  announceRetry,
-  runAttempt,
-  STOPPED,
-  stepRow,
-  type AttemptCall,
-  type StepHost,
-} from './step-runner.js';
-import type { ToolAccess } from './tool-access-gate.js';
+import { announceOutcome, announceRetry, runAttempt, STOPPED, stepRow } from './step-runner.js';
 import { ToolAccessStep, type GateOutcome } from './tool-access-step.js';
-
-/** A step or tool call with its failure policy. */
-export interface PolicyCall extends AttemptCall {
-  policy: StepPolicy;
-  /** The breaker's key (`tool` or `tool:key`), when the policy has a breaker. */
-  breakerKey: string | undefined;
-  /** The tool's name, or the step's. */
-  target: string;
-  /** Tool calls: what the tool access policy decides on. Undefined for plain steps. */
-  access: ToolAccess | undefined;
-  verify: ((idempotencyKey: string) => Promise<VerifyResult<unknown>>) | undefined;
-  /** Checks a value that did not come from the body (a human's, `verify`'s): a tool's output schema. */
-  checkValue: (value: unknown) => unknown;
-  /** A tool call's expected cost per attempt, USD; undefined for a plain step (nothing to reserve). */
-  expectedCost: (() => number) | undefined;
-}
-
-/** What the policy host adds to a step host. */
-export interface PolicyHost extends StepHost {
-  /** The run's context for a human or a dead letter, as JSON. */
-  failureContext(seq: number, name: string, error: ErrorRecord | null, current?: AttemptRecord): Promise<string>;
-  /** Events taken by this execution's waits, committed or not yet. */
-  readonly receivedEventIds: ReadonlySet<string>;
-  /** A store call failed: stop the execution (the run is picked up again). */
-  storeFailed(error: unknown): void;
-  /** The workflow's agent and budget, which the run's calls spend under. */
-  readonly workflowBudget: WorkflowBudget;
-}
-
-export type PolicyResult = { ok: true; value: unknown } | { ok: false; error: unknown } | typeof STOPPED;
 
 /** Raised inside this module when a store call failed and the execution was stopped. */
 class Stopped extends Error {}

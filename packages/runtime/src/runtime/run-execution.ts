@@ -19,7 +19,7 @@ import { RunQuiescence } from './run-quiescence.js';
 import { RunTimeline } from './run-timeline.js';
 import { ExecutionTrace } from './run-tracing.js';
 import { RunWriter } from './run-writer.js';
-import type { PolicyResult } from './policy-step.js';
+import type { PolicyResult } from './policy-host.js';
 import {
   corruptRowFound,
   inputFailure,
