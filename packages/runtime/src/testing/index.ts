@@ -28,6 +28,7 @@ export { recordChaosEffect, type ChaosEffect } from './chaos/chaos-effect.js';
 export { CHAOS_SCENARIOS, type ChaosOptions, type ChaosScenario } from './chaos/options.js';
 export type { ChaosReport, ScenarioReport } from './chaos/chaos-report.js';
 export type { RunOutcome } from './chaos/run-outcome.js';
+export type { ChaosFinding } from './chaos/report-findings.js';
 export { reportTable } from './chaos/report-table.js';
 export { corruptionDecisions, ledgerRecords, type CorruptionDecision } from './chaos/report-reading.js';
 export type { LedgerRecord } from './chaos/ledger.js';

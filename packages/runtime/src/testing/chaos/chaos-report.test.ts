@@ -49,6 +49,7 @@ it('shows the harness-approved count in the terminal table and the HTML report',
     totals,
     passed: true,
     failures: verdict([row], totals, null),
+    findings: [],
     runs: outcomes,
   };
   const lines = reportTable(report).split('\n');

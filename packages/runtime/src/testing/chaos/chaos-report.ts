@@ -1,6 +1,7 @@
 import type { LedgerRecord } from './ledger.js';
 import { countDuplicates } from './ledger.js';
 import type { ChaosScenario } from './options.js';
+import type { ChaosFinding } from './report-findings.js';
 import { succeeded, type RunOutcome } from './run-outcome.js';
 import type { ScenarioResult } from './scenario-run.js';
 
@@ -60,6 +61,8 @@ export interface ChaosReport {
   passed: boolean;
   /** Why the verdict failed, one sentence each. */
   failures: string[];
+  /** What the figures do not show by themselves: a row that tested less than its name says. They do not fail the verdict. */
+  findings: ChaosFinding[];
   runs: RunOutcome[];
 }
 

@@ -36,11 +36,17 @@ pre{background:#f7fafc;padding:1rem;overflow:auto}
 <p>Seed <code>${esc(report.seed)}</code> · ${report.totals.runs} runs · ${report.options.workers} workers ·
 kills ${report.options.killWorkers ? 'on' : 'off'} · started ${esc(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s</p>
 ${status}
-${approvals}<div class="charts">${charts.join('\n')}</div>
+${approvals}${findings(report)}<div class="charts">${charts.join('\n')}</div>
 <h2>Table</h2>
 <pre>${esc(reportTable(report))}</pre>
 </body></html>
 `;
+}
+
+function findings(report: ChaosReport): string {
+  if (report.findings.length === 0) return '';
+  const items = report.findings.map((f) => `<li><code>${esc(f.code)}</code> ${esc(f.message)}</li>`).join('\n');
+  return `<h2>Findings</h2>\n<p>What the figures do not show by themselves (they do not fail the verdict):</p>\n<ul>${items}</ul>\n`;
 }
 
 function barChart(

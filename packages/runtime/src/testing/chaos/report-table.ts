@@ -19,7 +19,7 @@ const COLUMNS: Array<[string, (r: ScenarioReport) => string]> = [
   ],
 ];
 
-/** The report as the terminal shows it: one row per scenario, a totals row, then the verdict. */
+/** The report as the terminal shows it: one row per scenario, a totals row, the verdict, then the findings. */
 export function reportTable(report: ChaosReport): string {
   const rows = [...report.scenarios, report.totals].map((r) => COLUMNS.map(([, cell]) => cell(r)));
   const header = COLUMNS.map(([name]) => name);
@@ -36,6 +36,7 @@ export function reportTable(report: ChaosReport): string {
     rule,
     ...body,
     `verdict: ${verdict}`,
+    ...(report.findings.length === 0 ? [] : ['findings:', ...report.findings.map((f) => `- ${f.message}`)]),
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { loadChaosModule } from './chaos-module.js';
 import { startLedger } from './ledger.js';
 import { resolveChaosOptions, type ChaosOptions } from './options.js';
 import { ChaosProgress } from './progress.js';
+import { reportFindings } from './report-findings.js';
 import { reportHtml } from './report-html.js';
 import { succeeded } from './run-outcome.js';
 import { persistentToolOf, scenarioFaults } from './scenario-faults.js';
@@ -94,6 +95,13 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
       totals,
       passed: failures.length === 0,
       failures,
+      findings: reportFindings({
+        scenarios,
+        tools: module.tools,
+        killWorkers: options.killWorkers,
+        killIntervalMs: options.killIntervalMs,
+        runTimeoutMs: options.runTimeoutMs,
+      }),
       runs: outcomes,
     };
     if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
