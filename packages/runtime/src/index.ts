@@ -107,7 +107,7 @@ export { Worker, type WorkerOptions } from './runtime/worker.js';
 export { createLogger, type LoggerOptions } from './runtime/pino-logger.js';
 export type { StepLogOptions, TracingOptions } from './runtime/observability.js';
 export type { RunLogLine, RunLogPage, RunLogQuery } from './runtime/run-log-client.js';
-export { runTraceParent } from './runtime/run-tracing.js';
+export { runTraceParent } from './runtime/run-trace-parent.js';
 export type { Store } from './store/store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { defineConfig, type VigilConfig } from './cli/config.js';

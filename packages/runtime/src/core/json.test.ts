@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { PayloadTooLargeError } from './errors.js';
-import { NotSerializableError, canonicalJson, encodeJson } from './json.js';
+import { NotSerializableError, canonicalJson, canonicalKeyOrder, encodeJson, scalarJson } from './json.js';
 
 describe('encodeJson', () => {
   it('encodes plain data, dropping undefined properties as JSON does', () => {
@@ -102,5 +102,43 @@ describe('canonicalJson', () => {
     cycle['self'] = cycle;
     expect(() => canonicalJson(cycle)).toThrow(); // as before: the sorted copies hide the cycle from JSON.stringify
     expect(() => canonicalJson({ big: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('scalarJson', () => {
+  it('writes what JSON.stringify writes for strings, numbers, booleans and null', () => {
+    const scalars = [
+      '',
+      'plain',
+      'quote " backslash \\ slash /',
+      '\u0000\u0008\n\u001f\u007f',
+      '\u2028 \u2029 é ☃ 😀',
+      '\ud800 lone \udfff',
+      0,
+      -0,
+      1.5e-7,
+      1e21,
+      -123456789.125,
+      Number.MAX_SAFE_INTEGER + 2,
+      NaN,
+      Infinity,
+      -Infinity,
+      true,
+      false,
+      null,
+    ];
+    for (const value of scalars) expect(scalarJson(value)).toBe(JSON.stringify(value));
+  });
+});
+
+describe('canonicalKeyOrder', () => {
+  it('orders keys as canonicalJson writes them, and declines keys it leaves to JSON.stringify', () => {
+    expect(canonicalKeyOrder({ b: 1, 'a"': 2, A: 3 })).toMatchObject({
+      own: ['b', 'a"', 'A'],
+      keys: ['A', 'a"', 'b'],
+      prefixes: ['"A":', '"a\\"":', '"b":'],
+    });
+    expect(canonicalKeyOrder({ 10: 'x', a: 1 })).toBeUndefined();
+    expect(canonicalKeyOrder(JSON.parse('{"__proto__":1}') as object)).toBeUndefined();
   });
 });

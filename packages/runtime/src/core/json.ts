@@ -134,6 +134,31 @@ function shapeOf(own: string[]): Shape {
   return shape;
 }
 
+/** The order a plain object's keys are written in: see {@link canonicalKeyOrder}. */
+export interface KeyOrder {
+  /** The object's own keys, as `Object.keys` gives them. */
+  readonly own: readonly string[];
+  /** The same keys, sorted as {@link canonicalJson} writes them. */
+  readonly keys: readonly string[];
+  /** Each sorted key's `"key":` text. */
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * The order {@link canonicalJson} writes `value`'s keys in, for code that writes canonical text
+ * without building the value first; undefined when it would leave such an object to
+ * `JSON.stringify` (a `__proto__` key, integer-like keys), whose text that code must not guess.
+ */
+export function canonicalKeyOrder(value: object): KeyOrder | undefined {
+  const shape = shapeOf(Object.keys(value));
+  return shape.plain ? shape : undefined;
+}
+
+/** The canonical (and JSON) text of a string, boolean, number or null: a non-finite number is `null`. */
+export function scalarJson(value: string | number | boolean | null): string {
+  return encodePlain(value, 0) ?? 'null';
+}
+
 /** The canonical text of `value` if it is plain JSON, else undefined. */
 function encodePlain(value: unknown, depth: number): string | undefined {
   switch (typeof value) {

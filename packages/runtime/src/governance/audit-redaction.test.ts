@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { REDACTED, redactForAudit, redactionRules } from './audit-redaction.js';
+import { canonicalJson } from '../core/json.js';
+import {
+  REDACTED,
+  redactFlatForAudit,
+  redactForAudit,
+  redactionRules,
+  type RedactionRules,
+} from './audit-redaction.js';
 
 const defaults = redactionRules();
 
@@ -82,5 +89,114 @@ describe('redactForAudit', () => {
     expect(() => redactionRules({ redactPaths: ['notes'] })).toThrow(
       expect.objectContaining({ path: 'audit.redactPaths.0' }),
     );
+  });
+});
+
+describe('redactFlatForAudit', () => {
+  const omit = new Set(['runId', 'principal']);
+  /** The long way, as the recorder took it for every entry: a copy without the omitted keys, redacted, encoded. */
+  const longWay = (type: string, value: object, rules: RedactionRules) => {
+    const { runId: _runId, principal: _principal, ...rest } = value as Record<string, unknown>;
+    const data = redactForAudit(type, rest, rules);
+    return { data, text: canonicalJson(data) };
+  };
+  const sameAsLongWay = (type: string, value: object, rules = defaults): void => {
+    const flat = redactFlatForAudit(type, value, rules, omit);
+    const expected = longWay(type, value, rules);
+    expect(flat).toEqual(expected);
+    expect(Object.keys(flat!.data)).toEqual(Object.keys(expected.data as object));
+  };
+
+  it('gives the details and the canonical text the long way gives, for flat objects', () => {
+    sameAsLongWay('step.completed', {
+      runId: 'r-1',
+      workflow: 'discharge',
+      seq: 3,
+      name: 'fetch "record" \u2028 ☃ \ud800',
+      kind: 'tool',
+      tool: undefined,
+      attempt: 1,
+      status: 'completed',
+      durationMs: 0.25,
+    });
+    sameAsLongWay('spend.recorded', {
+      principal: 'key:k1',
+      apiKey: { nested: 'under a redacted key' },
+      email: undefined,
+      usd: -0,
+      big: 1e21,
+      small: 1.5e-7,
+      nan: NaN,
+      inf: -Infinity,
+      constructor: 'a key Object.prototype also has',
+      toString: null,
+      'x y': true,
+      Z: false,
+    });
+    sameAsLongWay('run.created', { runId: 'r-1' });
+    sameAsLongWay('run.created', {});
+  });
+
+  it('gives the same as the long way for random flat objects', () => {
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const keys = [
+      'a',
+      'B',
+      'é',
+      'runId',
+      'principal',
+      'password',
+      'dbToken',
+      'Email',
+      'notes',
+      'k"q',
+      'ü',
+      'a_b',
+      'aa',
+    ];
+    const values = [
+      'text',
+      '',
+      'quote " backslash \\ newline \n',
+      '\u0000\u001f',
+      '😀 \udc00',
+      0,
+      -1,
+      3.14,
+      Number.MAX_SAFE_INTEGER + 2,
+      NaN,
+      Infinity,
+      true,
+      false,
+      null,
+      undefined,
+    ];
+    for (let i = 0; i < 500; i++) {
+      const value: Record<string, unknown> = {};
+      const size = Math.floor(random() * 8);
+      for (let k = 0; k < size; k++) value[pick(keys)] = pick(values);
+      sameAsLongWay('step.completed', value);
+    }
+  });
+
+  it('leaves nested values, path rules for the type, unusual keys and objects that are not plain to the long way', () => {
+    const leftOver = (value: object, rules = defaults) => redactFlatForAudit('step.failed', value, rules, omit);
+    expect(leftOver({ error: { name: 'Error', message: 'x' } })).toBeUndefined();
+    expect(leftOver({ list: [1] })).toBeUndefined();
+    expect(leftOver({ when: new Date(0) })).toBeUndefined();
+    expect(leftOver({ n: 1n })).toBeUndefined();
+    expect(leftOver({ 1: 'integer-like key' })).toBeUndefined();
+    expect(leftOver(JSON.parse('{"__proto__":"x"}') as object)).toBeUndefined();
+    expect(leftOver({ toJSON: () => 'x' })).toBeUndefined();
+    expect(leftOver(Object.assign(Object.create(null) as object, { a: 1 }))).toBeUndefined();
+    expect(leftOver({ note: 'x' }, redactionRules({ redactPaths: ['step.failed.note'] }))).toBeUndefined();
+    // Path rules of other entry types leave this one flat.
+    const other = redactionRules({ redactPaths: ['policy.decided.args.note'] });
+    expect(leftOver({ note: 'x' }, other)).toEqual({ data: { note: 'x' }, text: '{"note":"x"}' });
   });
 });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import type { JsonValue } from '../core/json.js';
+import { canonicalKeyOrder, scalarJson, type JsonValue } from '../core/json.js';
 
 /** What a redacted value becomes in the audit trail. */
 export const REDACTED = '[redacted]';
@@ -91,9 +91,13 @@ export function redactionRules(options: RedactionOptions = {}): RedactionRules {
 const verdicts = new WeakMap<RedactionRules, Map<string, boolean>>();
 const MAX_CACHED_KEYS = 10_000;
 
-function isRedactedKey(key: string, rules: RedactionRules): boolean {
+function verdictsOf(rules: RedactionRules): Map<string, boolean> {
   let cache = verdicts.get(rules);
   if (!cache) verdicts.set(rules, (cache = new Map<string, boolean>()));
+  return cache;
+}
+
+function isRedactedKey(key: string, rules: RedactionRules, cache = verdictsOf(rules)): boolean {
   let verdict = cache.get(key);
   if (verdict === undefined) {
     verdict = decideKey(key, rules);
@@ -121,6 +125,52 @@ function decideKey(key: string, rules: RedactionRules): boolean {
  */
 export function redactForAudit(type: string, value: unknown, rules: RedactionRules): JsonValue {
   return toJson(value, rules, rules.paths.length === 0 ? [] : pathsOfType(type, rules), new Set()) ?? null;
+}
+
+/** A flat object's details redacted, with their canonical JSON text: see {@link redactFlatForAudit}. */
+export interface RedactedFlat {
+  data: { [key: string]: string | number | boolean | null };
+  /** `canonicalJson(data)`: what the store hashes and keeps. */
+  text: string;
+}
+
+/**
+ * {@link redactForAudit} of a flat object without its `omit` keys, and the canonical JSON text of
+ * the result, in one walk: most audit entries are flat (strings, numbers, booleans and nulls, and
+ * anything under a redacted key), and the store then hashes and keeps the text without encoding
+ * the details again. Undefined for anything else (a nested value, path rules for `type`, keys
+ * `canonicalJson` leaves to `JSON.stringify`), which takes {@link redactForAudit}: the details
+ * and their text are the same either way.
+ */
+export function redactFlatForAudit(
+  type: string,
+  value: object,
+  rules: RedactionRules,
+  omit: ReadonlySet<string>,
+): RedactedFlat | undefined {
+  if (Object.getPrototypeOf(value) !== Object.prototype || 'toJSON' in value) return undefined;
+  if (rules.paths.length > 0 && pathsOfType(type, rules).length > 0) return undefined;
+  const order = canonicalKeyOrder(value);
+  if (!order) return undefined;
+  const source = value as Record<string, unknown>;
+  // The copy in the object's own key order, as toJson makes it.
+  const data: RedactedFlat['data'] = {};
+  const cache = verdictsOf(rules);
+  for (const key of order.own) {
+    const item = source[key];
+    if (item === undefined || omit.has(key)) continue;
+    if (isRedactedKey(key, rules, cache)) data[key] = REDACTED;
+    else if (item === null || typeof item === 'string' || typeof item === 'boolean') data[key] = item;
+    else if (typeof item === 'number') data[key] = Number.isFinite(item) ? item : null;
+    else return undefined;
+  }
+  let text = '';
+  for (let i = 0; i < order.keys.length; i++) {
+    const key = order.keys[i]!;
+    if (!Object.hasOwn(data, key)) continue;
+    text += `${text === '' ? '{' : ','}${order.prefixes[i]!}${scalarJson(data[key]!)}`;
+  }
+  return { data, text: text === '' ? '{}' : `${text}}` };
 }
 
 /** The path rules of entries of `type`, without their type segments. */

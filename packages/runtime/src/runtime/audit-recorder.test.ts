@@ -6,12 +6,15 @@ import { z } from 'zod';
 
 import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
 import { Cover, Input } from '../../test/fixtures/tools.js';
-import type { Logger } from '../core/logger.js';
+import { verifyChain } from '../core/audit-chain.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { defineTool } from '../core/tool.js';
 import { defineWorkflow } from '../core/workflow.js';
-import { REDACTED } from '../governance/audit-redaction.js';
+import { REDACTED, redactionRules } from '../governance/audit-redaction.js';
 import type { SignedHeadFile } from './audit-head-writer.js';
+import { AuditRecorder } from './audit-recorder.js';
 import { readSignedHead } from './audit-verification.js';
+import { RuntimeEvents } from './events.js';
 
 function recordingLogger(lines: Array<{ message: string; fields: Record<string, unknown> }>): Logger {
   const logger: Logger = {
@@ -150,5 +153,77 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
 
   it('refuses a signing key too short to be one', () => {
     expect(() => h.vigil([discharge], { audit: { signingKey: 'short' } })).toThrow(/at least 16 characters/);
+  });
+});
+
+describe('the audit recorder’s entries', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness('sqlite');
+  });
+  afterEach(() => h.cleanup());
+
+  it('are stored and hashed as by the recorder before drafts carried their canonical text', async () => {
+    const store = h.store();
+    await store.migrate();
+    const events = new RuntimeEvents();
+    const recorder = new AuditRecorder({
+      store,
+      events,
+      clock: h.clock,
+      logger: silentLogger,
+      rules: redactionRules({ redact: ['notes'] }),
+      ready: Promise.resolve(),
+      flushMs: 1000,
+      maxBatch: 100,
+    });
+    const runId = 'run-1';
+    const step = { runId, workflow: 'discharge', seq: 1, name: 'fetch "record" ☃', kind: 'tool' as const, attempt: 2 };
+    const error = { name: 'Error', message: 'EHR down', code: 'ehr_down', retryable: true, stack: 'Error: at x' };
+    events.emit('run.created', { runId, workflow: 'discharge', version: 1, idempotencyKey: null, principal: 'key:k1' });
+    events.emit('policy.decided', {
+      runId,
+      seq: 1,
+      step: 'fetch',
+      tool: 'ehr.read',
+      decision: 'allowed',
+      rule: null,
+      reason: null,
+      args: { patientId: 'P-1', email: 'a@b.c', notes: 'private' },
+      principal: 'key:k1',
+    });
+    events.emit('step.completed', { ...step, tool: 'ehr.read', status: 'completed', durationMs: 12 });
+    events.emit('step.failed', { ...step, seq: 2, error, durationMs: 3 });
+    const spend = { runId, workflow: 'discharge', seq: 3, step: 'summary', kind: 'llm' as const, target: 'gpt' };
+    events.emit('spend.recorded', { ...spend, usd: 0.0125, latencyMs: NaN, reasoning: 'notes: ok' });
+    events.emit('spend.recorded', { ...spend, usd: 0.5, tokens: { input: 10, output: 5, cached: 0, reasoning: 0 } });
+    events.emit('budget.changed', { scope: 'run', key: runId, usd: null, principal: 'key:k2' });
+    events.emit('run.completed', {
+      runId,
+      workflow: 'discharge',
+      status: 'completed',
+      summary: null,
+      durationMs: 1500,
+    });
+    await recorder.close();
+
+    // Flat details take one walk (run.created, step.completed, the first spend, budget.changed,
+    // run.completed); nested ones the long way. The hashes are those the recorder wrote before.
+    const entries = await store.audit.scan(1, 100);
+    expect(entries.map((e) => e.hash)).toEqual([
+      'fidHYNIN8R6lXrtoaPlWvTpcSMUmQ2I2LdieaBOLYPw',
+      '2LuRNcIp2DOSLic5AKO9oI7_GYkfzOdv_8LA5nWEmT0',
+      'dEeol5R1G-GWy8t0QEaPMelDH2RPL0RFrKvoE2dZwTg',
+      'NTPLN27tMFAsiwrKn9DVJ5WMzo4AajwW3_ZJX1B4yU8',
+      'URgchmJKLvFKCIcie_TZZYcsgSrNcKoM2AfbEfMATQ0',
+      'hGU_teDjV8v3M2lWf5Z0jCXyselCtIG1vWcK-Dm9W4o',
+      '6RMfxheCu6oHI532ZbJ0qNeGEw9yZeUjPVECTwf8jDs',
+      '_Q3jBaajHPM9vJRjxUWAGq-FXNo7ZfpNYCc8MSIqzLA',
+    ]);
+    // The failed step's error without its stack trace.
+    expect(entries[3]!.data).toMatchObject({ seq: 2, error: { code: 'ehr_down', message: 'EHR down' } });
+    expect(entries[3]!.data).not.toHaveProperty('error.stack');
+    expect(entries[4]!.data).toMatchObject({ latencyMs: null, reasoning: 'notes: ok' });
+    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 8 });
   });
 });

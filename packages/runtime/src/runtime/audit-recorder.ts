@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { redactForAudit, type RedactionRules } from '../governance/audit-redaction.js';
+import { redactFlatForAudit, redactForAudit, type RedactionRules } from '../governance/audit-redaction.js';
 import type { AuditDraft } from '../store/audit-store.js';
 import type { Store } from '../store/store.js';
 import type { RuntimeEventMap, RuntimeEventName, RuntimeEvents } from './events.js';
@@ -104,18 +104,16 @@ export class AuditRecorder {
   }
 
   private record<K extends RuntimeEventName>(event: K, payload: RuntimeEventMap[K]): void {
-    const { runId, principal, ...details } = payload as { runId?: unknown; principal?: unknown } & Record<
-      string,
-      unknown
-    >;
-    // A stack trace says where our code was, not what happened; it stays in the step's record.
-    if (isObject(details['error'])) details['error'] = { ...details['error'], stack: undefined };
+    const { runId, principal } = payload as { runId?: unknown; principal?: unknown };
     this.queue.push({
       type: event,
       at: this.deps.clock.now(),
       runId: typeof runId === 'string' ? runId : null,
       principal: typeof principal === 'string' ? principal : null,
-      data: redactForAudit(event, details, this.deps.rules),
+      // Flat details (most entries) are redacted and written as canonical text in one walk.
+      ...(redactFlatForAudit(event, payload, this.deps.rules, ENTRY_FIELDS) ?? {
+        data: redactForAudit(event, details(payload), this.deps.rules),
+      }),
     });
     if (this.queue.length >= this.deps.maxBatch) this.flushInBackground();
     else this.schedule(this.deps.flushMs);
@@ -158,6 +156,17 @@ export class AuditRecorder {
       },
     );
   }
+}
+
+/** The payload keys that are fields of the entry rather than its details. */
+const ENTRY_FIELDS: ReadonlySet<string> = new Set(['runId', 'principal']);
+
+/** An event's details: its payload without the entry's fields. */
+function details(payload: object): Record<string, unknown> {
+  const { runId: _runId, principal: _principal, ...rest } = payload as Record<string, unknown>;
+  // A stack trace says where our code was, not what happened; it stays in the step's record.
+  if (isObject(rest['error'])) rest['error'] = { ...rest['error'], stack: undefined };
+  return rest;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

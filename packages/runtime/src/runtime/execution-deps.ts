@@ -1,5 +1,3 @@
-import type { Tracer } from '@opentelemetry/api';
-
 import type { Clock } from '../core/clock.js';
 import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
@@ -10,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
 import type { RunLogSettings } from './run-logs.js';
+import type { RunTracer } from './run-tracer.js';
 import type { ToolFaults } from './tool-faults.js';
 
 /** What every run execution on a worker shares. */
@@ -30,7 +29,7 @@ export interface ExecutionDeps {
   /** The named models `ctx.llm` calls. */
   models: ModelRegistry;
   /** Where run, step, tool and LLM spans go: the OpenTelemetry API's tracer unless configured. */
-  tracer: Tracer;
+  tracer: RunTracer;
   /** How the lines run code logs are redacted, capped and stored. */
   runLogs: RunLogSettings;
   /** The chaos harness's hook around every `tool.run` (`VigilOptions.toolFaults`); none by default. */

@@ -1,4 +1,4 @@
-import { ProxyTracerProvider, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
 
 import type { Clock } from '../core/clock.js';
 import { parseDuration, type Duration } from '../core/duration.js';
@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { RedactionRules } from '../governance/audit-redaction.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_STEP_LOG_CAP, type RunLogSettings } from './run-logs.js';
+import { RunTracer } from './run-tracer.js';
 import { DEFAULT_STEP_LOG_RETENTION_MS, STEP_LOG_PRUNE_INTERVAL_MS, StepLogPruner } from './step-log-pruner.js';
 import { StepLogWriter } from './step-log-writer.js';
 import { holdTracingFromEnv, type TracingHold } from './tracing-setup.js';
@@ -37,7 +38,7 @@ export interface StepLogOptions {
 
 /** The tracer and the step-log settings a Vigil instance's executions use. */
 export class RunObservability {
-  readonly tracer: Tracer;
+  readonly tracer: RunTracer;
   readonly runLogs: RunLogSettings;
   /** Resolves once the tracing SDK is registered; null when none is being started (nothing to wait for). */
   readonly ready: Promise<void> | null;
@@ -51,8 +52,11 @@ export class RunObservability {
   ) {
     const tracing = options.tracing;
     this.hold = tracing === false || tracing?.tracerProvider ? null : holdTracingFromEnv(deps.logger);
-    const provider = tracing === false ? new ProxyTracerProvider() : (tracing?.tracerProvider ?? trace);
-    this.tracer = provider.getTracer('vigil');
+    // Vigil picks the provider unless one is given: the global one, or with tracing off a proxy
+    // nothing is ever registered with.
+    const given = tracing === false ? undefined : tracing?.tracerProvider;
+    const provider = given ?? (tracing === false ? new ProxyTracerProvider() : trace.getTracerProvider());
+    this.tracer = new RunTracer(provider, given === undefined);
     this.ready = this.hold?.ready ?? null;
     const stepLogs = options.stepLogs;
     this.runLogs = {

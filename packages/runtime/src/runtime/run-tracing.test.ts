@@ -1,6 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type ContextManager } from '@opentelemetry/api';
+import {
+  context,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type ContextManager,
+} from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -14,7 +22,9 @@ import { Harness } from '../../test/helpers/harness.js';
 import { NonRetryableError } from '../core/errors.js';
 import { defineTool } from '../core/tool.js';
 import { defineWorkflow } from '../core/workflow.js';
-import { runTraceParent } from './run-tracing.js';
+import { runTraceParent } from './run-trace-parent.js';
+import { RunTracer } from './run-tracer.js';
+import { ExecutionTrace } from './run-tracing.js';
 
 const Input = z.object({ patientId: z.string() });
 
@@ -193,5 +203,68 @@ describe('run traces', () => {
     } finally {
       trace.disable();
     }
+  });
+  it('makes no spans without an SDK, and gets them from one registered after the instance was created', async () => {
+    // The span context a step body sees: without an SDK, the run's trace parent, as always.
+    const seen: (string | undefined)[] = [];
+    const wf = defineWorkflow({ name: 'tracing.late', input: Input }, async (ctx) =>
+      ctx.step('one', () => {
+        seen.push(trace.getActiveSpan()?.spanContext().spanId);
+        return 1;
+      }),
+    );
+    const vigil = h.vigil([wf], { worker: { pollMs: 100 } });
+    const { id: before } = await vigil.start(wf, { patientId: 'P-4' });
+    expect(await h.result(vigil, before)).toBe(1);
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const { id: after } = await vigil.start(wf, { patientId: 'P-5' });
+      expect(await h.result(vigil, after)).toBe(1);
+      await h.until(() => named('run tracing.late').length === 1);
+      const traceId = trace.getSpanContext(runTraceParent(after))!.traceId;
+      expect(exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId])).toEqual([
+        ['step one', traceId],
+        ['run tracing.late', traceId],
+      ]);
+      expect(seen).toEqual([
+        trace.getSpanContext(runTraceParent(before))!.spanId,
+        named('step one')[0]!.spanContext().spanId,
+      ]);
+    } finally {
+      trace.disable();
+    }
+  });
+});
+
+describe('ExecutionTrace', () => {
+  const run = { id: 'run-1', workflow: 'wf', version: 1, attempt: 1 };
+  const call = { seq: 1, name: 'fetch', kind: 'step' };
+
+  it('makes no spans while nothing is registered, and nests the attempts after a mid-execution registration under the run trace parent', () => {
+    const proxy = new ProxyTracerProvider();
+    const execution = new ExecutionTrace(new RunTracer(proxy, true), run);
+    // Without an SDK every attempt shares one span that does nothing: none is made per attempt.
+    expect(execution.startAttempt(call, 1)).toBe(execution.startAttempt(call, 2));
+
+    const exporter = new InMemorySpanExporter();
+    proxy.setDelegate(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    execution.startAttempt(call, 3).end({ ok: true });
+    execution.end({ kind: 'completed' });
+    // As with the no-op run span the execution began with: the attempt is a child of the run's parent.
+    const parent = trace.getSpanContext(runTraceParent(run.id))!;
+    expect(
+      exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId, s.parentSpanContext?.spanId]),
+    ).toEqual([['step fetch', parent.traceId, parent.spanId]]);
+  });
+});
+
+describe('runTraceParent', () => {
+  it('derives the trace and parent span ids from the SHA-256 of the run id', () => {
+    expect(trace.getSpanContext(runTraceParent('run_1'))).toEqual({
+      traceId: 'c662d4c84b6652ca832a8997bfebb449',
+      spanId: '7420530916b3e0f7',
+      traceFlags: 1,
+      isRemote: true,
+    });
   });
 });

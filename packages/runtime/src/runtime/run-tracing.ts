@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
-  TraceFlags,
   type Attributes,
   type Context,
   type Span,
@@ -14,6 +12,8 @@ import {
 } from '@opentelemetry/api';
 
 import type { ErrorRecord } from '../core/errors.js';
+import { RunParentContext, runTraceParent } from './run-trace-parent.js';
+import type { RunTracer } from './run-tracer.js';
 import type { LlmUsage } from './step-runner.js';
 
 /** What a tool or LLM call adds to its attempt spans: a name and the GenAI attributes known at the call. */
@@ -40,39 +40,38 @@ export type TracedOutcome =
   | { kind: 'failed' | 'dead_lettered'; error: ErrorRecord }
   | { kind: 'abandoned'; reason: string; error?: ErrorRecord };
 
-/**
- * The trace every execution of a run joins: its id and a parent span id derived from the run
- * id (SHA-256), so a run that suspends, moves to another worker or recovers from a crash stays
- * one trace without storing anything. The parent is a remote span that no process exports: the
- * executions are its children, each with its own start and end.
- */
-export function runTraceParent(runId: string): Context {
-  const digest = createHash('sha256').update(`vigil.run:${runId}`).digest('hex');
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: digest.slice(0, 32),
-    spanId: digest.slice(32, 48),
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: true,
-  });
-}
+/** The span of an execution nobody traces: stateless, every method does nothing. */
+const UNRECORDED_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /**
  * The spans of one execution of a run: the execution's span (`run <workflow>`), and a child
  * span per step attempt that runs a body (`step <name>`, `execute_tool <tool>`, `chat <model>`).
- * Replayed steps run no body and get no span. With no SDK registered, the OpenTelemetry API's
- * tracer makes non-recording spans that cost next to nothing.
+ * Replayed steps run no body and get no span.
+ *
+ * While the tracer is idle (no SDK registered: see {@link RunTracer}) the execution makes no
+ * spans at all, and its step bodies run under the context the no-op tracer's spans would have
+ * given them (the run's trace parent, computed only if read); an SDK registered mid-execution
+ * gets the next attempts' spans, parented as they would have been.
  */
 export class ExecutionTrace {
   private readonly span: Span;
   private readonly context: Context;
+  /** The one attempt span of every attempt while nobody traces this execution; undefined when traced. */
+  private readonly unrecordedAttempt: AttemptSpan | undefined;
   /** Agents whose loop has not returned: the execution's end ends them (a suspension inside one). */
   private readonly agents = new Set<AgentSpan>();
 
   constructor(
-    private readonly tracer: Tracer,
+    private readonly tracer: RunTracer,
     run: TracedRun,
   ) {
-    this.span = tracer.startSpan(
+    if (tracer.idle()) {
+      this.span = UNRECORDED_SPAN;
+      this.context = new RunParentContext(run.id);
+      this.unrecordedAttempt = new AttemptSpan(UNRECORDED_SPAN, this.context);
+      return;
+    }
+    this.span = tracer.tracer.startSpan(
       `run ${run.workflow}`,
       {
         kind: SpanKind.INTERNAL,
@@ -86,6 +85,7 @@ export class ExecutionTrace {
       runTraceParent(run.id),
     );
     this.context = trace.setSpan(ROOT_CONTEXT, this.span);
+    this.unrecordedAttempt = undefined;
   }
 
   /** A span for one attempt of a step, a child of the execution's. */
@@ -93,7 +93,8 @@ export class ExecutionTrace {
     call: { seq: number; name: string; kind: string; span?: SpanSpec | undefined },
     attempt: number,
   ): AttemptSpan {
-    const span = this.tracer.startSpan(
+    if (this.unrecordedAttempt && this.tracer.idle()) return this.unrecordedAttempt;
+    const span = this.tracer.tracer.startSpan(
       call.span?.name ?? `step ${call.name}`,
       {
         kind: SpanKind.INTERNAL,
@@ -117,7 +118,7 @@ export class ExecutionTrace {
    * from its checkpoints runs none and leaves no empty span.
    */
   startAgent(name: string): AgentSpan {
-    const agent = new AgentSpan(this.tracer, this.context, name, () => this.agents.delete(agent));
+    const agent = new AgentSpan(this.tracer.tracer, this.context, name, () => this.agents.delete(agent));
     this.agents.add(agent);
     return agent;
   }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import { Harness } from '../../test/helpers/harness.js';
 import { defineWorkflow } from '../core/workflow.js';
-import { runTraceParent } from './run-tracing.js';
+import { runTraceParent } from './run-trace-parent.js';
 import { tracesExportConfigured } from './tracing-setup.js';
 
 /** A span as OTLP/JSON carries it. */

@@ -18,6 +18,7 @@ import { ModelRegistry } from '../llm/model-registry.js';
 import { redactionRules } from '../governance/audit-redaction.js';
 import { trace } from '@opentelemetry/api';
 import { DEFAULT_STEP_LOG_CAP } from './run-logs.js';
+import { RunTracer } from './run-tracer.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
 const Input = z.object({ n: z.number() });
@@ -266,6 +267,6 @@ describe.each(DIALECTS)('Worker on %s', (dialect: Dialect) => {
 
 /** Spans to the API's tracer (no SDK: no-op), lines not stored. */
 const NO_OBSERVABILITY = {
-  tracer: trace.getTracer('test'),
+  tracer: new RunTracer(trace.getTracerProvider(), true),
   runLogs: { writer: undefined, rules: redactionRules(), cap: DEFAULT_STEP_LOG_CAP },
 };

@@ -32,7 +32,8 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
 /**
  * Chains `drafts` after `head`. Each entry's data is stored as its canonical JSON text and hashed
  * as that text; parsing it gives back a value whose canonical encoding is the same text, so the
- * hash verifies when the entry is read back. Drafts hold JSON values (the recorder makes them so).
+ * hash verifies when the entry is read back. Drafts hold JSON values (the recorder makes them so),
+ * and may carry that text already.
  */
 export function chainDrafts(
   head: ChainHead | null,
@@ -42,7 +43,7 @@ export function chainDrafts(
   const chained: Array<{ entry: AuditEntry; data: string }> = [];
   let previous = head;
   for (const draft of drafts) {
-    const data = canonicalJson(draft.data);
+    const data = draft.text ?? canonicalJson(draft.data);
     const seq = previous === null ? 1 : previous.seq + 1;
     const prevHash = previous === null ? GENESIS_HASH : previous.hash;
     const fields = { type: draft.type, at: draft.at ?? now, principal: draft.principal, runId: draft.runId };

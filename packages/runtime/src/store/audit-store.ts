@@ -10,6 +10,12 @@ export interface AuditDraft {
   runId: string | null;
   principal: string | null;
   data: JsonValue;
+  /**
+   * `canonicalJson(data)`, when the caller wrote it already (the recorder does, redacting flat
+   * details): the store hashes and keeps it instead of encoding `data` again, so it must be
+   * exactly that text.
+   */
+  text?: string;
 }
 
 export interface AuditFilter {
