@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 
-import { summarize, verdict, type ChaosReport } from './chaos-report.js';
+import { reportOf } from './chaos-report.fixture.js';
+import { summarize, verdict } from './chaos-report.js';
 import { reportHtml } from './report-html.js';
 import { reportTable } from './report-table.js';
 import type { RunOutcome } from './run-outcome.js';
@@ -37,21 +38,12 @@ it('counts runs whose approvals the harness granted apart, and still as escalate
 it('shows the harness-approved count in the terminal table and the HTML report', () => {
   const row = summarize('transient', outcomes, [], 0, [], 0);
   const totals = { ...row, scenario: 'all' as const };
-  const report: ChaosReport = {
-    workflow: 'test.approvals',
-    seed: 's',
-    database: ':memory:',
-    ledgerFile: 'ledger.jsonl',
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1000,
-    options: { runs: 4, workers: 1, killWorkers: false, failRate: 0, concurrency: 1, approve: ['finance'] },
-    scenarios: [row],
+  const report = reportOf(row, {
     totals,
-    passed: true,
+    options: { runs: 4, workers: 1, killWorkers: false, failRate: 0, concurrency: 1, approve: ['finance'] },
     failures: verdict([row], totals, null),
-    findings: [],
     runs: outcomes,
-  };
+  });
   const lines = reportTable(report).split('\n');
   const header = lines[1]!.split(/\s{2,}/);
   const cells = lines[3]!.split(/\s{2,}/);

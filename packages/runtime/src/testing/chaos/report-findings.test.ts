@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { defineTool } from '../../core/tool.js';
-import { summarize, type ChaosReport, type ScenarioReport } from './chaos-report.js';
+import { reportOf } from './chaos-report.fixture.js';
+import { summarize, type ScenarioReport } from './chaos-report.js';
 import type { ChaosScenario } from './options.js';
 import { reportFindings, type FindingsInput } from './report-findings.js';
 import { reportHtml } from './report-html.js';
@@ -101,21 +102,7 @@ describe('reportFindings', () => {
 
   it('prints the findings after the verdict, and in the HTML report', () => {
     const corrupt = row('corrupt');
-    const report: ChaosReport = {
-      workflow: 'test.findings',
-      seed: 's',
-      database: ':memory:',
-      ledgerFile: 'ledger.jsonl',
-      startedAt: new Date(0).toISOString(),
-      durationMs: 1000,
-      options: { runs: 4, workers: 1, killWorkers: false, failRate: 0, concurrency: 1, approve: [] },
-      scenarios: [corrupt],
-      totals: { ...corrupt, scenario: 'all' },
-      passed: true,
-      failures: [],
-      findings: findings([corrupt], { killWorkers: false }),
-      runs: [],
-    };
+    const report = reportOf(corrupt, { findings: findings([corrupt], { killWorkers: false }) });
     const lines = reportTable(report).trimEnd().split('\n');
     expect(lines.at(-3)).toBe('verdict: PASSED');
     expect(lines.at(-2)).toBe('findings:');
