@@ -28,7 +28,7 @@ export interface ChaosOptions {
   workers?: number;
   /** SIGKILL workers at random points (timer and failpoints) and restart them. */
   killWorkers?: boolean;
-  /** Mean time between timer kills. Default 2 s. */
+  /** Mean wait before each timer kill, counted once the last killed worker's replacement has started. Default 2 s. */
   killInterval?: Duration;
   /** Added to every tool attempt in every scenario. Default none. */
   latency?: Duration;
