@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { haveSameHiddenClass } from '../../test/helpers/hidden-class.js';
+import { z } from 'zod';
+
+import { Harness } from '../../test/helpers/harness.js';
+import { hasFastProperties, haveSameHiddenClass } from '../../test/helpers/hidden-class.js';
+import type { StepContext } from '../core/context.js';
+import { defineWorkflow } from '../core/workflow.js';
 import type { StepWrite } from '../store/checkpoint-store.js';
 import { RuntimeEvents, type RuntimeEventMap } from './events.js';
 import { announceOutcome, stepRow, type StepHost } from './step-runner.js';
@@ -62,5 +67,31 @@ describe('announceOutcome', () => {
     ]);
     expect(seen[2999]).toMatchObject({ tool: 'ehr.read', error: { message: 'down' }, durationMs: 10 });
     expect(haveSameHiddenClass(seen[2000]!, seen[2999]!)).toBe(true);
+  });
+
+  it('hands every step body a context in fast mode with one hidden class, its log made on first use', async () => {
+    const seen: StepContext[] = [];
+    const steps = defineWorkflow({ name: 'contexts', input: z.object({}) }, async (ctx) => {
+      for (let i = 1; i <= 60; i++) {
+        await ctx.step(`step-${i}`, (step) => {
+          seen.push(step);
+          if (i === 60) step.log.info('last step', { i });
+          return i;
+        });
+      }
+    });
+    const h = new Harness();
+    try {
+      const vigil = h.vigil([steps], { worker: true });
+      const { id } = await vigil.start(steps, {});
+      await h.result(vigil, id);
+      expect((await vigil.runLogs.list(id)).logs).toMatchObject([{ seq: 60, msg: 'last step' }]);
+    } finally {
+      await h.cleanup();
+    }
+    const last = seen[59]!;
+    expect(Object.keys(last)).toEqual(expect.arrayContaining(['runId', 'seq', 'attempt', 'signal', 'log']));
+    expect(hasFastProperties(last)).toBe(true);
+    expect(haveSameHiddenClass(seen[58]!, last)).toBe(true);
   });
 });

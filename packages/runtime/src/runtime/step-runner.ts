@@ -2,7 +2,7 @@ import type { StepContext } from '../core/context.js';
 import { InvalidArgumentError, TimeoutError, toErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
-import type { Logger } from '../core/logger.js';
+import { lazyLogger, type Logger } from '../core/logger.js';
 import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
@@ -263,7 +263,6 @@ function stepContext(
   signal: AbortSignal,
   cost: { usd?: number; llm?: LlmUsage },
 ): AttemptContext {
-  let log: Logger | undefined;
   return {
     runId: host.runId,
     stepName: call.name,
@@ -271,10 +270,11 @@ function stepContext(
     idempotencyKey: stepIdempotencyKey(host.runId, call.seq),
     attempt,
     signal,
-    // Made on first use: most steps never log, and a child logger per step is not free.
-    get log() {
-      return (log ??= host.logs.stepLogger({ seq: call.seq, step: call.name, attempt }));
-    },
+    // Made on first use: most steps never log, and a child logger per step is not free. Not a
+    // getter (`get log()`): V8 puts an object literal with its own getter in dictionary mode and
+    // gives each one an accessor pair in old space, which kept the getter's closure, and through
+    // `host` the whole run, alive through scavenges until the next mark-compact.
+    log: lazyLogger(() => host.logs.stepLogger({ seq: call.seq, step: call.name, attempt })),
     reportCost: (usd: number) => {
       if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {
         throw new InvalidArgumentError(

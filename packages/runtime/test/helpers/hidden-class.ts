@@ -4,6 +4,7 @@ import { runInThisContext } from 'node:vm';
 // V8's own check, callable from a test: `%HaveSameMap` parses only with natives syntax allowed.
 setFlagsFromString('--allow-natives-syntax');
 const check = runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+const fast = runInThisContext('(o) => %HasFastProperties(o)') as (o: object) => boolean;
 
 /**
  * Whether V8 gives `a` and `b` one hidden class (map). An object literal that opens with a
@@ -13,4 +14,13 @@ const check = runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b:
  */
 export function haveSameHiddenClass(a: object, b: object): boolean {
   return check(a, b);
+}
+
+/**
+ * Whether V8 keeps `object` in fast mode rather than as a dictionary. An object literal with a
+ * getter of its own (`{ get log() {...} }`) is a dictionary, and each gets an accessor pair in old
+ * space that keeps the getter's closure, and all it reaches, alive through scavenges.
+ */
+export function hasFastProperties(object: object): boolean {
+  return fast(object);
 }
