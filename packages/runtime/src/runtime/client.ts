@@ -167,7 +167,7 @@ export class VigilClient {
       });
     }
     if (slot) {
-      if (result.leased) slot.launch({ ...result.leased, steps: [] });
+      if (result.leased) slot.launch({ run: result.leased.run, lease: result.leased.lease, steps: [] });
       else slot.release();
     }
     return { id: result.id, status: result.status, created: result.created };

@@ -2,7 +2,7 @@ import type { StepContext } from '../core/context.js';
 import { InvalidArgumentError, TimeoutError, toErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
-import type { Logger } from '../core/logger.js';
+import { lazyLogger, type Logger } from '../core/logger.js';
 import { withTimeout } from '../core/resilience/timeout.js';
 import { stepIdempotencyKey } from '../core/step-identity.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
@@ -197,21 +197,29 @@ export async function runAttempt(
  */
 export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: string): () => Promise<void> | undefined {
   return () => {
+    const { runId, workflowName: workflow } = host;
     const { seq, name, kind, attempts: attempt } = outcome;
-    const base = {
-      runId: host.runId,
-      workflow: host.workflowName,
-      seq,
-      name,
-      kind,
-      attempt,
-      ...(tool ? { tool } : {}),
-    };
+    const named = tool ? { tool } : {};
     const durationMs = (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt;
+    // One literal per payload, not `{ ...base, status }`: V8 (Node 20) gives a literal that opens
+    // with a spread and then adds keys a hidden class of its own at every call, and those maps,
+    // old-space garbage, keep young objects alive through scavenges (bench/README.md).
     if (outcome.status === 'failed') {
-      host.deps.events.emit('step.failed', { ...base, error: outcome.error!, durationMs });
+      const error = outcome.error!;
+      host.deps.events.emit('step.failed', { runId, workflow, seq, name, kind, attempt, ...named, error, durationMs });
     } else {
-      host.deps.events.emit('step.completed', { ...base, status: outcome.status, durationMs });
+      const { status } = outcome;
+      host.deps.events.emit('step.completed', {
+        runId,
+        workflow,
+        seq,
+        name,
+        kind,
+        attempt,
+        ...named,
+        status,
+        durationMs,
+      });
     }
     return host.failpoint('step.after-commit', name, seq);
   };
@@ -255,7 +263,6 @@ function stepContext(
   signal: AbortSignal,
   cost: { usd?: number; llm?: LlmUsage },
 ): AttemptContext {
-  let log: Logger | undefined;
   return {
     runId: host.runId,
     stepName: call.name,
@@ -263,10 +270,11 @@ function stepContext(
     idempotencyKey: stepIdempotencyKey(host.runId, call.seq),
     attempt,
     signal,
-    // Made on first use: most steps never log, and a child logger per step is not free.
-    get log() {
-      return (log ??= host.logs.stepLogger({ seq: call.seq, step: call.name, attempt }));
-    },
+    // Made on first use: most steps never log, and a child logger per step is not free. Not a
+    // getter (`get log()`): V8 puts an object literal with its own getter in dictionary mode and
+    // gives each one an accessor pair in old space, which kept the getter's closure, and through
+    // `host` the whole run, alive through scavenges until the next mark-compact.
+    log: lazyLogger(() => host.logs.stepLogger({ seq: call.seq, step: call.name, attempt })),
     reportCost: (usd: number) => {
       if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {
         throw new InvalidArgumentError(

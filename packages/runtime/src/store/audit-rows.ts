@@ -46,8 +46,11 @@ export function chainDrafts(
     const data = draft.text ?? canonicalJson(draft.data);
     const seq = previous === null ? 1 : previous.seq + 1;
     const prevHash = previous === null ? GENESIS_HASH : previous.hash;
-    const fields = { type: draft.type, at: draft.at ?? now, principal: draft.principal, runId: draft.runId };
-    const entry = { ...fields, data: draft.data, seq, prevHash, hash: entryHashOfText(seq, prevHash, fields, data) };
+    const { type, principal, runId } = draft;
+    const at = draft.at ?? now;
+    const hash = entryHashOfText(seq, prevHash, { type, at, principal, runId }, data);
+    // Spelled out rather than `{ ...fields, data }`, which V8 gives a hidden class per entry.
+    const entry = { type, at, principal, runId, data: draft.data, seq, prevHash, hash };
     chained.push({ entry, data });
     previous = entry;
   }
