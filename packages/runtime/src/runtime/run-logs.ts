@@ -113,6 +113,8 @@ export class RunLogs {
 
 /** A logger that redacts, writes to the process log, and stores the line. */
 class CapturingLogger implements Logger {
+  private readonly hasBindings: boolean;
+
   constructor(
     private readonly owner: RunLogs,
     private readonly base: Logger,
@@ -120,7 +122,9 @@ class CapturingLogger implements Logger {
     private readonly scope: LogScope | null,
     /** What `child()` added, stored with each line's fields. */
     private readonly bindings: Record<string, unknown>,
-  ) {}
+  ) {
+    this.hasBindings = Object.keys(bindings).length > 0;
+  }
 
   debug(message: string, fields?: Record<string, unknown>): void {
     this.write('debug', message, fields);
@@ -149,6 +153,8 @@ class CapturingLogger implements Logger {
     const scope = this.scope ?? this.owner.currentScope();
     // A workflow line inside a step carries the step's ids in the process log as well.
     this.base[level](msg, scope && !this.scope ? { ...scope, ...clean } : clean);
-    this.owner.store(scope, level, msg, { ...this.bindings, ...clean });
+    // No copy without bindings (the usual logger): on Node 20 a spread after a spread costs
+    // microseconds per line, and `clean` is already a copy of the caller's fields.
+    this.owner.store(scope, level, msg, this.hasBindings ? { ...this.bindings, ...clean } : clean);
   }
 }
