@@ -165,7 +165,7 @@ const ENTRY_FIELDS: ReadonlySet<string> = new Set(['runId', 'principal']);
 function details(payload: object): Record<string, unknown> {
   const { runId: _runId, principal: _principal, ...rest } = payload as Record<string, unknown>;
   // A stack trace says where our code was, not what happened; it stays in the step's record.
-  if (isObject(rest['error'])) rest['error'] = { ...rest['error'], stack: undefined };
+  if (isObject(rest['error'])) rest['error'] = Object.assign({}, rest['error'], { stack: undefined });
   return rest;
 }
 

@@ -306,7 +306,7 @@ export class ExecutionContext implements WorkflowContext {
           endedAt: null,
         };
     if (wakeAt <= now) {
-      execution.queueRow({ ...sleep, status: 'completed', endedAt: now });
+      execution.queueRow(Object.assign({}, sleep, { status: 'completed' as const, endedAt: now }));
       return Promise.resolve();
     }
     if (!recorded) execution.queueRow(sleep);
@@ -319,7 +319,7 @@ export class ExecutionContext implements WorkflowContext {
 /** A call whose attempt spans nest under an agent's `invoke_agent` span (started now if not yet). */
 function underAgent<C extends PolicyCall>(call: C, agent: AgentSpan | undefined): C {
   if (!agent || !call.span) return call;
-  return { ...call, span: { ...call.span, parent: agent.context() } };
+  return Object.assign({}, call, { span: Object.assign({}, call.span, { parent: agent.context() }) });
 }
 
 /** Room for what `ctx.sendEvent` records around the event's payload (ids, names, runs started). */

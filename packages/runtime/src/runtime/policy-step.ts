@@ -137,7 +137,8 @@ export class PolicyStep {
       await this.store(() => recordBreakerOutcome(this.host, this.call, outcome, probe));
     }
     if (!result.ok) return this.failed(result.error, result.record);
-    if (result.llm) this.detail = { ...this.detail, llm: result.llm };
+    // Object.assign, not `{ ...detail, key }`: see the hot-path rule in eslint.config.js.
+    if (result.llm) this.detail = Object.assign({}, this.detail, { llm: result.llm });
     return this.succeed('completed', result.output);
   }
 
@@ -178,11 +179,11 @@ export class PolicyStep {
       if (known) return known;
     }
     const failed = (this.detail.failed ?? 0) + 1;
-    this.detail = { ...this.detail, failed };
+    this.detail = Object.assign({}, this.detail, { failed });
     const decision = decideRetry(policy.retry, failed, error, this.now(), Math.random);
     if (!decision.retry) return this.exhausted(error, record);
     const wakeAt = this.now() + decision.delayMs;
-    this.carry = { ...record, delayMs: decision.delayMs };
+    this.carry = Object.assign({}, record, { delayMs: decision.delayMs });
     announceRetry(this.host, this.call, record, decision.delayMs, this.toolName);
     return this.waitRow('retrying', wakeAt, record.error);
   }
@@ -213,7 +214,10 @@ export class PolicyStep {
     const current = this.carry;
     const context = await this.store(() => this.host.failureContext(seq, name, failure, current));
     const { escalation, notification } = policyEscalation(this.host, this.call, kind, reason, context);
-    this.detail = { ...this.detail, escalationId: escalation.id, assignee: escalation.assignee ?? undefined };
+    this.detail = Object.assign({}, this.detail, {
+      escalationId: escalation.id,
+      assignee: escalation.assignee ?? undefined,
+    });
     const opened = (): void => announceEscalation(this.host, escalation);
     if (escalation.blocking) {
       return this.waitRow('waiting', escalation.timeoutAt, failure, { escalation, notification }, opened);

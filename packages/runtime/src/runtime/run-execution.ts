@@ -260,7 +260,7 @@ export class RunExecution implements CorruptionHost {
       version = await this.deps.store.memory.commitWrite(this.lease, [...steps, row], write);
     });
     if (!ok || version === null) return null;
-    this.timeline.record({ ...row, output: JSON.stringify({ version }) });
+    this.timeline.record(Object.assign({}, row, { output: JSON.stringify({ version }) }));
     return version;
   }
 
