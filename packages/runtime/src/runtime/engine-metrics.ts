@@ -1,7 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
-
 import type { ErrorRecord } from '../core/errors.js';
 import type { RuntimeEventMap, RuntimeEvents } from './events.js';
+import { CounterTally, HistogramTally } from './metric-tallies.js';
 
 /**
  * Step durations, seconds: a few milliseconds (a cached lookup) to hours (a step that waited
@@ -19,62 +18,57 @@ export const RUN_DURATION_BUCKETS = [
 /** The token counts `vigil_llm_tokens_total` splits by its `type` label. */
 const TOKEN_TYPES = ['input', 'output', 'cached', 'reasoning'] as const;
 
-/**
- * The counters and histograms of what this process's engine did, registered on `registry` and
- * fed by `events`. Returns a function that unsubscribes.
- */
-export function subscribeEngineMetrics(events: RuntimeEvents, registry: Registry, prefix: string): () => void {
-  const registers = [registry];
-  const runsStarted = new Counter({
-    name: `${prefix}runs_started_total`,
-    help: 'Runs this process created (a trigger that matched an existing run by its key creates none).',
-    labelNames: ['workflow'],
-    registers,
-  });
-  const runsFinished = new Counter({
-    name: `${prefix}runs_finished_total`,
-    help: 'Runs this process finished (or cancelled), by final status.',
-    labelNames: ['workflow', 'status'],
-    registers,
-  });
-  const runDuration = new Histogram({
-    name: `${prefix}run_duration_seconds`,
-    help: "From a run's creation to its end, waits included, by final status.",
-    labelNames: ['workflow', 'status'],
-    buckets: RUN_DURATION_BUCKETS,
-    registers,
-  });
-  const stepDuration = new Histogram({
-    name: `${prefix}step_duration_seconds`,
-    help: "Steps that ended, by final status (completed, degraded, escalated, failed): from the first attempt's start to the outcome, retries included.",
-    labelNames: ['workflow', 'kind', 'status'],
-    buckets: STEP_DURATION_BUCKETS,
-    registers,
-  });
-  const stepRetries = new Counter({
-    name: `${prefix}step_retries_total`,
-    help: 'Failed attempts followed by another attempt after a backoff.',
-    labelNames: ['workflow', 'kind'],
-    registers,
-  });
-  const toolCalls = new Counter({
-    name: `${prefix}tool_calls_total`,
-    help: 'Tool calls by outcome: completed, degraded (fallback), escalated (open non-blocking escalation), failed, denied (by policy).',
-    labelNames: ['tool', 'outcome'],
-    registers,
-  });
-  const spend = new Counter({
-    name: `${prefix}spend_usd_total`,
-    help: 'Spend settled in the ledger, USD, by kind (tool or llm) and target (the tool or model).',
-    labelNames: ['workflow', 'kind', 'target'],
-    registers,
-  });
-  const tokens = new Counter({
-    name: `${prefix}llm_tokens_total`,
-    help: 'LLM tokens by model and type (input, output, cached, reasoning).',
-    labelNames: ['model', 'type'],
-    registers,
-  });
+/** The counters and histograms of what this process's engine did, and how to stop counting. */
+export interface EngineMetrics {
+  /** In the order a scrape prints them. */
+  readonly tallies: ReadonlyArray<CounterTally<string> | HistogramTally<string>>;
+  unsubscribe(): void;
+}
+
+/** Counts what `events` report in the engine's counters and histograms, their names under `prefix`. */
+export function subscribeEngineMetrics(events: RuntimeEvents, prefix: string): EngineMetrics {
+  const runsStarted = new CounterTally(
+    `${prefix}runs_started_total`,
+    'Runs this process created (a trigger that matched an existing run by its key creates none).',
+    ['workflow'],
+  );
+  const runsFinished = new CounterTally(
+    `${prefix}runs_finished_total`,
+    'Runs this process finished (or cancelled), by final status.',
+    ['workflow', 'status'],
+  );
+  const runDuration = new HistogramTally(
+    `${prefix}run_duration_seconds`,
+    "From a run's creation to its end, waits included, by final status.",
+    ['workflow', 'status'],
+    RUN_DURATION_BUCKETS,
+  );
+  const stepDuration = new HistogramTally(
+    `${prefix}step_duration_seconds`,
+    "Steps that ended, by final status (completed, degraded, escalated, failed): from the first attempt's start to the outcome, retries included.",
+    ['workflow', 'kind', 'status'],
+    STEP_DURATION_BUCKETS,
+  );
+  const stepRetries = new CounterTally(
+    `${prefix}step_retries_total`,
+    'Failed attempts followed by another attempt after a backoff.',
+    ['workflow', 'kind'],
+  );
+  const toolCalls = new CounterTally(
+    `${prefix}tool_calls_total`,
+    'Tool calls by outcome: completed, degraded (fallback), escalated (open non-blocking escalation), failed, denied (by policy).',
+    ['tool', 'outcome'],
+  );
+  const spend = new CounterTally(
+    `${prefix}spend_usd_total`,
+    'Spend settled in the ledger, USD, by kind (tool or llm) and target (the tool or model).',
+    ['workflow', 'kind', 'target'],
+  );
+  const tokens = new CounterTally(
+    `${prefix}llm_tokens_total`,
+    'LLM tokens by model and type (input, output, cached, reasoning).',
+    ['model', 'type'],
+  );
 
   const finished = (workflow: string, status: string, durationMs: number): void => {
     runsFinished.inc({ workflow, status });
@@ -107,8 +101,11 @@ export function subscribeEngineMetrics(events: RuntimeEvents, registry: Registry
   const unsubscribes = Object.entries(handlers).map(([event, handler]) =>
     events.on(event as keyof RuntimeEventMap, handler as (e: unknown) => void),
   );
-  return () => {
-    for (const unsubscribe of unsubscribes) unsubscribe();
+  return {
+    tallies: [runsStarted, runsFinished, runDuration, stepDuration, stepRetries, toolCalls, spend, tokens],
+    unsubscribe: () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    },
   };
 }
 
@@ -116,7 +113,7 @@ export function subscribeEngineMetrics(events: RuntimeEvents, registry: Registry
  * Adds `amount` to a counter; a negative or non-finite amount (a provider's odd usage report)
  * is left out rather than thrown from an event listener.
  */
-function add<T extends string>(counter: Counter<T>, labels: Record<T, string>, amount: number): void {
+function add<T extends string>(counter: CounterTally<T>, labels: Record<T, string>, amount: number): void {
   if (Number.isFinite(amount) && amount >= 0) counter.inc(labels, amount);
 }
 

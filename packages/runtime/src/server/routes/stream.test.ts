@@ -86,7 +86,6 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect: Dialect) => {
   it('sends the run changes of another process by polling, once each, and this process’s own at once', async () => {
     // The served process has no worker; the other one executes runs.
     const served = h.vigil([echo]);
-    const other = h.vigil([echo], { worker: { pollMs: 100 } });
     api = await serveApi(served);
     const stream = await open(api);
     expect(stream.response.status).toBe(200);
@@ -96,6 +95,9 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect: Dialect) => {
     const local = await served.start(echo, { n: 1 });
     for (let i = 0; i < 200 && runStatuses(stream.messages, local.id).length === 0; i++) await tick(10);
     expect(runStatuses(stream.messages, local.id)[0]).toBe('queued');
+    // The worker opens only now: the stream reads a run's status when this process's event says
+    // it changed, and a worker already listening could have claimed the run before that read.
+    const other = h.vigil([echo], { worker: { pollMs: 100 } });
 
     // Started and executed by the other process: seen by the poll.
     const remote = await other.start(echo, { n: 2 });
