@@ -3,7 +3,8 @@
 // fresh database, with `pg.Client.prototype.query` wrapped so that every statement counts, those
 // sent inside transactions on a checked-out client included (`pg-query-counter.ts` wraps the
 // pool's `query`, which those bypass). Statements are grouped by what they do, as that file
-// recognises them, or else by their first words.
+// recognises them, or else by their first words. It also reports the CPU time per workflow of
+// this process and of the PostgreSQL server: on a shared machine these move less than throughput.
 //
 //   node bench/dist/pg-statements.js --options '{"runs":800}'
 import pg from 'pg';
@@ -57,8 +58,12 @@ export async function run(options: typeof DEFAULTS) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       counts.clear();
       const started = performance.now();
+      const cpu = process.cpuUsage();
+      const serverCpu = server.cpuMs();
       const wrong = await runWorkflows(adapter, options.warmupRuns, options.runs, options.concurrency);
       const seconds = (performance.now() - started) / 1000;
+      const { user, system } = process.cpuUsage(cpu);
+      const serverCpuMs = server.cpuMs() - serverCpu;
       await adapter.close();
       const byLabel = Object.fromEntries(
         [...counts].sort((a, b) => b[1] - a[1]).map(([label, n]) => [label, Number((n / options.runs).toFixed(3))]),
@@ -70,6 +75,8 @@ export async function run(options: typeof DEFAULTS) {
         statementsPerWorkflow: Number((total / options.runs).toFixed(3)),
         byLabel,
         workflowsPerSec: Math.round(options.runs / seconds),
+        vigilCpuMsPerWorkflow: Number(((user + system) / 1000 / options.runs).toFixed(3)),
+        serverCpuMsPerWorkflow: Number((serverCpuMs / options.runs).toFixed(3)),
       };
     } catch (error) {
       await adapter.close().catch(() => undefined);
