@@ -8,7 +8,7 @@ import { performance } from './clock.js';
 /** What a statement does, recognised by its SQL. */
 export const STATEMENT_KINDS = {
   /** `runs.create`: insert the run (leased to the local worker, or queued with a NOTIFY). */
-  create: /^WITH ins AS \(\s*INSERT INTO runs/,
+  create: /^WITH released AS \(\s*UPDATE runs SET idempotency_key/,
   /**
    * The group commit's statements: `checkpoints.commit` and `queue.finish` of one or more runs, each
    * fenced on its lease (one statement carries the writes of several runs).
@@ -20,7 +20,7 @@ export const STATEMENT_KINDS = {
   poll: /^WITH expired AS|FROM steps WHERE run_id = ANY|^SELECT LEAST\(/,
   /** `queue.renew`: the heartbeat. */
   renew: /^UPDATE runs r SET lease_expires_at/,
-  /** Reads by the client: `runs.get` (`vigil.result()`), `runs.list`, `runs.create`'s look-up of a taken key. */
+  /** Reads by the client: `runs.outcome` (`vigil.result()`), `runs.get`, `runs.list`. */
   read: /^SELECT .* FROM runs /s,
 } as const;
 export type StatementKind = keyof typeof STATEMENT_KINDS | 'other';

@@ -163,6 +163,50 @@ describe('the audit recorder’s entries', () => {
   });
   afterEach(() => h.cleanup());
 
+  it('sends what is recorded during an append together after the interval, not in appends of its own', async () => {
+    const store = h.store();
+    await store.migrate();
+    const events = new RuntimeEvents();
+    const recorder = new AuditRecorder({
+      store,
+      events,
+      clock: h.clock,
+      logger: silentLogger,
+      rules: redactionRules({}),
+      ready: Promise.resolve(),
+      flushMs: 20,
+      maxBatch: 100,
+    });
+    const batches: number[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const append = store.audit.append.bind(store.audit);
+    store.audit.append = async (drafts, now) => {
+      batches.push(drafts.length);
+      if (batches.length === 1) await held;
+      return append(drafts, now);
+    };
+    const created = (n: number): void =>
+      events.emit('run.created', { runId: `run-${n}`, workflow: 'w', version: 1, idempotencyKey: null });
+    created(0);
+    await h.clock.advance(20);
+    expect(batches).toEqual([1]);
+    // Recorded while the first append is in flight.
+    for (let n = 1; n <= 5; n++) created(n);
+    release();
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([1]);
+    expect(recorder.pending).toBe(5);
+    await h.clock.advance(20);
+    await recorder.flush();
+    expect(batches).toEqual([1, 5]);
+    expect(recorder.pending).toBe(0);
+    const entries = await store.audit.scan(1, 10);
+    expect(entries.map((e) => e.runId)).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5']);
+    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 6 });
+    await recorder.close();
+  });
+
   it('are stored and hashed as by the recorder before drafts carried their canonical text', async () => {
     const store = h.store();
     await store.migrate();

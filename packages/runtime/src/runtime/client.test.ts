@@ -132,6 +132,71 @@ describe('VigilClient', () => {
     expect(await vigil.result(id, { pollMs: HOUR })).toBe('hello d');
   });
 
+  it('answers result() from the ending this worker committed, without reading it, and only once committed', async () => {
+    const vigil = h.vigil([greet, broken], { worker: { pollMs: 60_000 } });
+    const { runs, queue } = vigil.store;
+    let reads = 0;
+    const outcome = runs.outcome.bind(runs);
+    runs.outcome = (id) => {
+      reads++;
+      return outcome(id);
+    };
+    // Hold every run's final commit until released.
+    const finish = queue.finish.bind(queue);
+    let finishing!: () => void;
+    const reachedFinish = new Promise<void>((resolve) => (finishing = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    queue.finish = async (...args) => {
+      finishing();
+      await released;
+      return finish(...args);
+    };
+
+    const { id } = await vigil.start(greet, { name: 'ada' });
+    let answered = false;
+    const result = vigil.result(id, { pollMs: HOUR }).finally(() => (answered = true));
+    await reachedFinish;
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    const answeredBeforeCommit = answered;
+    release();
+    expect(answeredBeforeCommit).toBe(false);
+    expect(await result).toBe('hello ada');
+    expect(reads).toBe(0);
+
+    const { id: failed } = await vigil.start(broken, {});
+    const failure = await vigil.result(failed, { pollMs: HOUR }).catch((e: unknown) => e);
+    expect(reads).toBe(0);
+    // The same error as a read of the stored ending gives.
+    const read = await vigil.result(failed).catch((e: unknown) => e);
+    expect(reads).toBe(1);
+    expect(failure).toBeInstanceOf(RunFailedError);
+    expect(failure).toEqual(read);
+    expect((failure as RunFailedError).status).toBe('dead_lettered');
+    expect((failure as RunFailedError).failure).toEqual((read as RunFailedError).failure);
+  });
+
+  it('still polls for a run executing here that ends elsewhere', async () => {
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    const waits = defineWorkflow({ name: 'waits', input: z.object({}) }, async (ctx) =>
+      ctx.step('wait', async () => {
+        await gate;
+        return 'done';
+      }),
+    );
+    const vigil = h.vigil([waits], { worker: { pollMs: 60_000 } });
+    const { id } = await vigil.start(waits, {});
+    const result = vigil.result(id, { pollMs: 1000 }).catch((e: unknown) => e);
+    // Another process cancels it: nothing ends here, so only the poll can see it.
+    await h.vigil([waits]).cancel(id);
+    await h.clock.advance(1000);
+    const error = await result;
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as RunFailedError).code).toBe('run_cancelled');
+    proceed();
+  });
+
   it('cancels unfinished runs only', async () => {
     const vigil = h.vigil([greet, broken], { worker: { pollMs: 60_000 } });
     const { id: queued } = await h.vigil([greet]).start(greet, { name: 'x' });

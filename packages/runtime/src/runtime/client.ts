@@ -7,7 +7,7 @@ import { encodeInput } from '../core/schema-check.js';
 import { isTerminalStatus, type RunStatus } from '../core/run-status.js';
 import type { AnyWorkflow } from '../core/workflow.js';
 import { CODE_PRINCIPAL } from '../governance/principal.js';
-import type { CreateRunResult } from '../store/run-store.js';
+import type { CreateRunResult, RunOutcome } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
 import { RunEndWaiters } from './run-end-waiters.js';
@@ -98,6 +98,11 @@ export interface ClientDeps {
   idempotencyRetentionMs: number;
   /** The worker of this process, if any: runs it can take now start on it directly. */
   localWorker?: () => DirectDispatcher | undefined;
+  /**
+   * What `result()` waits on, shared with this process's worker, which reports the endings it
+   * commits; without it, `result()` is woken by the run-end events and reads every ending.
+   */
+  runEnds?: RunEndWaiters;
   /** Historical step durations for progress ETAs; without it, `etaSeconds` is always null. */
   durations?: StepDurationHistory;
 }
@@ -108,7 +113,7 @@ export class VigilClient {
   private readonly runEnds: RunEndWaiters;
 
   constructor(private readonly deps: ClientDeps) {
-    this.runEnds = new RunEndWaiters(deps.events);
+    this.runEnds = deps.runEnds ?? new RunEndWaiters(deps.events);
   }
 
   /**
@@ -281,28 +286,44 @@ export class VigilClient {
   async result<T = unknown>(id: string, options: ResultOptions = {}): Promise<T> {
     assertRunId(id);
     const pollMs = options.pollMs ?? 500;
+    // A run this process's worker is executing, and has not ended yet, has its ending handed to
+    // the waiter registered below once that ending is committed: nothing needs reading before.
+    // Checked and registered in one synchronous stretch, so an ending cannot slip in between. A
+    // run that ends elsewhere (a cancel from another process, a lost lease) is still found by
+    // the polling read after `pollMs`.
+    let read = this.deps.localWorker?.()?.executing(id) !== true;
     for (;;) {
       options.signal?.throwIfAborted();
       const wake = new AbortController();
+      const woken: { ending: RunOutcome | null } = { ending: null };
       const onAbort = (): void => wake.abort(WAKE_UP);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const stopWaiting = this.runEnds.wait(id, () => wake.abort(WAKE_UP));
+      const stopWaiting = this.runEnds.wait(id, (ending) => {
+        if (wake.signal.aborted) return;
+        woken.ending = ending;
+        wake.abort(WAKE_UP);
+      });
       try {
-        const run = await this.deps.store.runs.outcome(id);
-        if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
-        if (isTerminalStatus(run.status)) {
-          if (run.status === 'completed' || run.status === 'completed_partial') {
-            return JSON.parse(run.output ?? 'null') as T;
-          }
-          throw new RunFailedError(id, run.status, run.error);
+        if (read) {
+          const run = await this.deps.store.runs.outcome(id);
+          if (!run) throw new NotFoundError('run_not_found', `No run with id ${id}`, { path: 'id' });
+          if (isTerminalStatus(run.status)) return answer<T>(id, run);
         }
+        read = true;
         await this.deps.clock.sleep(pollMs, wake.signal);
+        if (woken.ending) return answer<T>(id, woken.ending);
       } finally {
         stopWaiting();
         options.signal?.removeEventListener('abort', onAbort);
       }
     }
   }
+}
+
+/** What `result()` answers for a run that ended: its output, or the error it failed with. */
+function answer<T>(id: string, run: RunOutcome): T {
+  if (run.status === 'completed' || run.status === 'completed_partial') return JSON.parse(run.output ?? 'null') as T;
+  throw new RunFailedError(id, run.status, run.error);
 }
 
 /** What progress lines need of a workflow; a workflow this process does not know still gets a title. */

@@ -19,4 +19,9 @@ export interface DirectSlot {
 export interface DirectDispatcher {
   /** A slot if the worker runs this workflow version and has a free place now. */
   reserve(workflow: WorkflowKey): DirectSlot | undefined;
+  /**
+   * Whether this worker is executing run `runId` and has not ended it yet: if it ends the run, it
+   * reports the committed ending to the `RunEndWaiters` it shares with the client.
+   */
+  executing(runId: string): boolean;
 }

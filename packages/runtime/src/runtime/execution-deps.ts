@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
 import type { RuntimeEvents } from './events.js';
+import type { RunEndWaiters } from './run-end-waiters.js';
 import type { RunLogSettings } from './run-logs.js';
 import type { RunTracer } from './run-tracer.js';
 import type { ToolFaults } from './tool-faults.js';
@@ -34,4 +35,6 @@ export interface ExecutionDeps {
   runLogs: RunLogSettings;
   /** The chaos harness's hook around every `tool.run` (`VigilOptions.toolFaults`); none by default. */
   toolFaults?: ToolFaults;
+  /** The `result()` calls of this process, told each ending this worker commits. */
+  runEnds?: RunEndWaiters;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { RuntimeEvents } from './events.js';
+import type { RunOutcome } from '../store/run-store.js';
 import { RunEndWaiters } from './run-end-waiters.js';
 
 const error = { name: 'Error', code: 'step_failed', message: 'nope', retryable: false };
@@ -43,5 +44,24 @@ describe('RunEndWaiters', () => {
     end('a');
     expect(woken).toEqual(['second', 'third']);
     stopThird();
+  });
+
+  it('hands the waiters of a run ended here its ending as a read would return it, before the announcement', () => {
+    const events = new RuntimeEvents();
+    const waiters = new RunEndWaiters(events);
+    const woken: Array<RunOutcome | null> = [];
+    waiters.wait('a', (ending) => woken.push(ending));
+    waiters.wait('b', (ending) => woken.push(ending));
+    waiters.endedHere('a', { status: 'completed', output: '"out"' });
+    waiters.endedHere('b', { status: 'failed', error: { ...error, details: { skipped: undefined, n: 1 } } });
+    waiters.endedHere('nobody', { status: 'completed', output: 'null' });
+    events.emit('run.cancelled', { runId: 'a', workflow: 'w', durationMs: 1 });
+    expect(woken).toEqual([
+      { status: 'completed', output: '"out"', error: null },
+      // The error as it is stored: what JSON keeps of it.
+      { status: 'failed', output: null, error: { ...error, details: { n: 1 } } },
+      null,
+    ]);
+    expect(Object.keys((woken[1] as RunOutcome).error?.details ?? {})).toEqual(['n']);
   });
 });

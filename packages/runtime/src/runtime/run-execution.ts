@@ -124,6 +124,11 @@ export class RunExecution implements CorruptionHost {
     return this.state === 'done';
   }
 
+  /** Whether this execution has not stopped: it may still end the run. */
+  get unfinished(): boolean {
+    return this.state !== 'done';
+  }
+
   /** Whether ctx calls may still start work. After a stop they hang, so nothing runs twice. */
   get active(): boolean {
     return this.state === 'running' || this.state === 'draining';
@@ -397,6 +402,8 @@ export class RunExecution implements CorruptionHost {
     const ok = await this.writer.write((steps) => store.queue.finish(this.lease, outcome, steps, clock.now()));
     if (!ok) return;
     this.state = 'done';
+    // Committed: a `result()` waiting here takes the ending as it is, before the announcement.
+    this.deps.runEnds?.endedHere(this.runId, outcome);
     const durationMs = Math.max(0, clock.now() - this.claimed.run.createdAt);
     this.settleDone(announceFinish(events, { runId: this.runId, workflow: this.workflow.name, durationMs }, outcome));
   }

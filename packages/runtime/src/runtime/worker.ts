@@ -111,6 +111,10 @@ export class Worker implements DirectDispatcher {
     };
   }
 
+  executing(runId: string): boolean {
+    return this.active.get(runId)?.unfinished ?? false;
+  }
+
   /** Runs may have become claimable (created or handed back, here or elsewhere). */
   workAvailable(): void {
     this.mayHaveWork = true;

@@ -123,4 +123,30 @@ export function auditContract(ctx: () => ContractContext): void {
       expect(stored[i + 1]!.data).toEqual({ ...(stored[i]!.data as object), part: 2 });
     }
   });
+  it('chains onto the stored head when another connection appended after this one, alone or at once', async () => {
+    const { store, clock, fx } = ctx();
+    const other = fx.connect();
+    await other.migrate();
+    const one = (writer: Store, n: number): Promise<AuditEntry[]> =>
+      writer.audit.append(
+        [draft('step.completed', { data: { n, part: 1 } }), draft('step.completed', { data: { n, part: 2 } })],
+        clock.now(),
+      );
+    // Each append follows one by the other connection: whatever head a writer keeps from its
+    // own last append is stale every time.
+    let n = 0;
+    for (const writer of [store, other, store, other, other, store]) {
+      const [first] = await one(writer, n++);
+      expect(first!.seq).toBe(2 * n - 1);
+    }
+    // Both writers appended last at some point; now they race, each from the head it knows.
+    for (let round = 0; round < 10; round++) await Promise.all([one(store, n++), one(other, n++)]);
+    const stored = await everything(store);
+    expect(stored).toHaveLength(2 * n);
+    expect(verifyChain(stored)).toMatchObject({ ok: true, count: 2 * n });
+    for (let i = 0; i < stored.length; i += 2) {
+      expect(stored[i + 1]!.data).toEqual({ ...(stored[i]!.data as object), part: 2 });
+    }
+    expect(new Set(stored.map((e) => (e.data as { n: number }).n)).size).toBe(n);
+  });
 }
