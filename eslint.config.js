@@ -20,6 +20,7 @@ const layerZones = layers.map((layer) => ({
 // Files that run once per step or per audit entry: see the rule that uses this list below.
 const hotPath = [
   'runtime/step-runner.ts',
+  'runtime/attempt-context.ts',
   'runtime/policy-step.ts',
   'runtime/run-writer.ts',
   'runtime/run-execution.ts',

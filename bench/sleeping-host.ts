@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import BetterSqlite3 from 'better-sqlite3';
-import { createVigil, defineWorkflow } from 'vigil';
+import { createVigil, defineWorkflow, type Vigil } from 'vigil';
 import { z } from 'zod';
 
 import { isMain, runAsScript } from './child-process.js';
@@ -41,7 +41,7 @@ export interface SleepingHostResult extends IdleFigures {
 
 const MB = 2 ** 20;
 
-const sleeper = defineWorkflow(
+export const sleeper = defineWorkflow(
   { name: 'bench.sleeper', version: 1, input: z.object({ run: z.number().int() }) },
   async (ctx, input) => {
     await ctx.step('before-sleep', () => stepResult(input.run, 1));
@@ -50,8 +50,16 @@ const sleeper = defineWorkflow(
   },
 );
 
+/** Starts runs `from` to `from + runs - 1` of `sleeper`, `batch` at a time. */
+export async function startSleepers(vigil: Vigil, from: number, runs: number, batch: number): Promise<void> {
+  for (let first = from; first < from + runs; first += batch) {
+    const count = Math.min(batch, from + runs - first);
+    await Promise.all(Array.from({ length: count }, (_, i) => vigil.start(sleeper, { run: first + i })));
+  }
+}
+
 /** Polls a separate connection until `runs` runs are sleeping. */
-async function waitUntilSleeping(path: string, runs: number): Promise<void> {
+export async function waitUntilSleeping(path: string, runs: number): Promise<void> {
   const db = new BetterSqlite3(path, { readonly: true });
   try {
     const count = db.prepare(`SELECT count(*) AS n FROM runs WHERE status = 'sleeping'`).pluck();
@@ -90,10 +98,7 @@ export async function host(options: SleepingHostOptions): Promise<SleepingHostRe
   const vigil = createVigil({ database: path, workflows: [sleeper], worker: true });
   await vigil.ready();
   const start = performance.now();
-  for (let from = 0; from < runs; from += batch) {
-    const count = Math.min(batch, runs - from);
-    await Promise.all(Array.from({ length: count }, (_, i) => vigil.start(sleeper, { run: from + i })));
-  }
+  await startSleepers(vigil, 0, runs, batch);
   const createdMs = performance.now() - start;
   await waitUntilSleeping(path, runs);
   const allSleepingMs = performance.now() - start;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 import { DIALECTS, Harness, type Dialect } from '../../test/helpers/harness.js';
@@ -269,5 +269,40 @@ describe('the audit recorder’s entries', () => {
     expect(entries[3]!.data).not.toHaveProperty('error.stack');
     expect(entries[4]!.data).toMatchObject({ latencyMs: null, reasoning: 'notes: ok' });
     expect(verifyChain(entries)).toMatchObject({ ok: true, count: 8 });
+  });
+});
+
+describe('the audit recorder in a burst', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness('sqlite');
+  });
+  afterEach(() => h.cleanup());
+
+  // Each entry past `maxBatch` used to chain a flush of its own: in a burst of run starts, the
+  // promises of hundreds of flushes with nothing left to append outlived the young generation.
+  it('queues one background flush for the entries past a full batch, and appends them all in order', async () => {
+    const store = h.store();
+    await store.migrate();
+    const events = new RuntimeEvents();
+    const recorder = new AuditRecorder({
+      store,
+      events,
+      clock: h.clock,
+      logger: silentLogger,
+      rules: redactionRules(),
+      ready: Promise.resolve(),
+      flushMs: 60_000,
+      maxBatch: 100,
+    });
+    const flush = vi.spyOn(recorder, 'flush');
+    const runIds = Array.from({ length: 1000 }, (_, i) => `run-${i}`);
+    for (const runId of runIds) {
+      events.emit('run.created', { runId, workflow: 'w', version: 1, idempotencyKey: null, principal: 'code' });
+    }
+    expect(flush).toHaveBeenCalledTimes(1);
+    await h.until(() => recorder.pending === 0);
+    expect((await store.audit.scan(1, 2000)).map((entry) => entry.runId)).toEqual(runIds);
+    await recorder.close();
   });
 });

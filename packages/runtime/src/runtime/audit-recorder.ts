@@ -64,6 +64,8 @@ export class AuditRecorder {
   private queue: AuditDraft[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: AbortController | undefined;
+  /** A background flush is queued and has not started: it will take what is recorded until then. */
+  private flushQueued = false;
   private failures = 0;
   private closed = false;
   private readonly unsubscribe: Array<() => void>;
@@ -126,6 +128,7 @@ export class AuditRecorder {
    * meanwhile.
    */
   private async drain(): Promise<void> {
+    this.flushQueued = false;
     if (this.queue.length === 0) return;
     await this.deps.ready;
     for (let left = this.queue.length; left > 0;) {
@@ -147,6 +150,11 @@ export class AuditRecorder {
   }
 
   private flushInBackground(): void {
+    // Past `maxBatch` every entry asks for a flush; one queued is enough. More would each chain
+    // two promises and a drain with nothing left to append, and in a burst (a thousand runs
+    // started at once) those outlived the young generation.
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     this.flush().then(
       () => {
         this.failures = 0;

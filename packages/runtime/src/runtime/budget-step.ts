@@ -2,7 +2,7 @@ import type { BudgetExceededError } from '../core/governance-errors.js';
 import type { BudgetedCall } from '../governance/budget-gate.js';
 import type { LedgerEntry, SoftLimitCrossing } from '../store/spend-store.js';
 import type { PolicyCall, PolicyHost } from './policy-host.js';
-import type { LlmUsage } from './step-runner.js';
+import type { LlmUsage } from './attempt-context.js';
 
 /** How an attempt ended, as far as its cost is concerned. */
 export type AttemptCost =

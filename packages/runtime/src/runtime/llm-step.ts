@@ -14,7 +14,7 @@ import type { TokenCounts } from '../store/spend-store.js';
 import type { RuntimeEvents } from './events.js';
 import type { PolicyCall } from './policy-host.js';
 import { llmStepInput } from './step-input.js';
-import type { AttemptContext } from './step-runner.js';
+import type { AttemptContext } from './attempt-context.js';
 
 /** An LLM call's policy defaults: a tool's (3 attempts with backoff) with a 60 s timeout. */
 export const LLM_DEFAULTS: StepPolicy = Object.freeze({ ...TOOL_DEFAULTS, timeoutMs: 60_000 });

@@ -6,7 +6,7 @@ import { assertFallback, expectedToolCost, isTool, type Tool } from '../core/too
 import type { RedactionRules } from '../governance/audit-redaction.js';
 import type { PolicyCall } from './policy-host.js';
 import { toolSpan } from './run-tracing.js';
-import type { AttemptContext } from './step-runner.js';
+import type { AttemptContext } from './attempt-context.js';
 import { toolStepInput } from './step-input.js';
 import type { ToolAccess } from './tool-access-gate.js';
 import type { ToolFaults } from './tool-faults.js';

@@ -14,7 +14,7 @@ import {
 import type { ErrorRecord } from '../core/errors.js';
 import { RunParentContext, runTraceParent } from './run-trace-parent.js';
 import type { RunTracer } from './run-tracer.js';
-import type { LlmUsage } from './step-runner.js';
+import type { LlmUsage } from './attempt-context.js';
 
 /** What a tool or LLM call adds to its attempt spans: a name and the GenAI attributes known at the call. */
 export interface SpanSpec {

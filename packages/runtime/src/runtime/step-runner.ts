@@ -1,13 +1,11 @@
-import type { StepContext } from '../core/context.js';
-import { InvalidArgumentError, TimeoutError, toErrorRecord } from '../core/errors.js';
+import { TimeoutError, toErrorRecord } from '../core/errors.js';
 import type { FailpointName } from '../core/failpoints.js';
 import { encodeJson } from '../core/json.js';
-import { lazyLogger, type Logger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import { withTimeout } from '../core/resilience/timeout.js';
-import { stepIdempotencyKey } from '../core/step-identity.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
-import type { TokenCounts } from '../store/spend-store.js';
+import { StepAttemptContext, type AttemptContext, type AttemptCost, type LlmUsage } from './attempt-context.js';
 import type { ExecutionDeps } from './execution-deps.js';
 import type { RunLogs } from './run-logs.js';
 import type { ExecutionTrace, SpanSpec } from './run-tracing.js';
@@ -45,17 +43,6 @@ export interface StepHost {
 /** The step ended without an outcome to hand back: the execution stopped under it. */
 export const STOPPED = Symbol('stopped');
 
-/** What an LLM call's attempt reports: for the ledger, the step's detail and `spend.recorded`. */
-export interface LlmUsage {
-  /** The model's own name (what the price table saw). */
-  model: string;
-  tokens: TokenCounts;
-  costUsd: number;
-  latencyMs: number;
-  /** The model's reasoning for its answer, when there is one: it goes to the audit trail. */
-  reasoning?: string;
-}
-
 /**
  * One attempt's result; nothing about its outcome is committed yet. `reportedUsd` is the cost
  * the body reported (`reportCost`), if it did; `llm`, what an LLM call reported of its usage.
@@ -72,13 +59,6 @@ export type AttemptResult =
     }
   | { ok: false; error: unknown; record: AttemptRecord; reportedUsd?: number }
   | typeof STOPPED;
-
-/** What a step body receives: the public `StepContext`, and where a tool reports its actual cost. */
-export interface AttemptContext extends StepContext {
-  reportCost(usd: number): void;
-  /** An LLM call's usage; its `costUsd` is reported as the attempt's cost too. */
-  reportLlmUsage(usage: LlmUsage): void;
-}
 
 /** What identifies a step's row and how its body is called. */
 export interface AttemptCall {
@@ -145,17 +125,20 @@ export async function runAttempt(
   if (beforeBody) await beforeBody;
 
   let result: AttemptResult;
-  const cost: { usd?: number; llm?: LlmUsage } = {};
+  const cost: AttemptCost = {};
   const span = host.trace.startAttempt(call, attempt);
   const scope = { seq: call.seq, step: call.name, attempt };
   // The body runs with its span current and its log scope set, for `ctx.log` inside it.
-  const body = (signal: AbortSignal): unknown =>
-    span.run(() => host.logs.inStep(scope, () => call.body(stepContext(host, call, attempt, signal, cost))));
+  const body = (signal?: AbortSignal): unknown => {
+    const context = new StepAttemptContext(host, call.name, call.seq, attempt, signal, cost);
+    return span.run(() => host.logs.inStep(scope, () => call.body(context)));
+  };
   try {
-    // Without a timeout the body gets the run's own signal: no controllers to make per step.
+    // Without a timeout the body gets the run's own signal, made only if the body reads it: no
+    // controllers to make per step.
     const value =
       call.timeoutMs === undefined
-        ? await body(host.signal)
+        ? await body()
         : await withTimeout(clock, call.timeoutMs, host.signal, describeCall(call), body);
     const output = encodeJson(value, `Step "${call.name}" result`, call.maxResultBytes);
     result = {
@@ -254,38 +237,4 @@ export function announceRetry(
 function describeCall(call: AttemptCall): string {
   if (call.kind === 'llm') return `LLM call "${call.name}"`;
   return call.kind === 'tool' ? `Tool call "${call.name}"` : `Step "${call.name}"`;
-}
-
-function stepContext(
-  host: StepHost,
-  call: AttemptCall,
-  attempt: number,
-  signal: AbortSignal,
-  cost: { usd?: number; llm?: LlmUsage },
-): AttemptContext {
-  return {
-    runId: host.runId,
-    stepName: call.name,
-    seq: call.seq,
-    idempotencyKey: stepIdempotencyKey(host.runId, call.seq),
-    attempt,
-    signal,
-    // Made on first use: most steps never log, and a child logger per step is not free. Not a
-    // getter (`get log()`): V8 puts an object literal with its own getter in dictionary mode and
-    // gives each one an accessor pair in old space, which kept the getter's closure, and through
-    // `host` the whole run, alive through scavenges until the next mark-compact.
-    log: lazyLogger(() => host.logs.stepLogger({ seq: call.seq, step: call.name, attempt })),
-    reportCost: (usd: number) => {
-      if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0) {
-        throw new InvalidArgumentError(
-          `reportCost of "${call.name}" needs USD (a finite number ≥ 0); got ${String(usd)}`,
-        );
-      }
-      cost.usd = usd;
-    },
-    reportLlmUsage: (usage: LlmUsage) => {
-      cost.usd = usage.costUsd;
-      cost.llm = usage;
-    },
-  };
 }

@@ -7,6 +7,7 @@ import type { Failpoints } from '../core/failpoints.js';
 import type { Logger } from '../core/logger.js';
 import type { ClaimedRun, WorkflowKey } from '../store/queue-store.js';
 import type { Store } from '../store/store.js';
+import { ActiveRuns } from './active-runs.js';
 import type { RuntimeEvents } from './events.js';
 import type { DirectDispatcher, DirectSlot } from './direct-dispatch.js';
 import type { Executor } from './executor.js';
@@ -36,7 +37,7 @@ export class Worker implements DirectDispatcher {
   readonly id: string;
   private readonly options: Required<Omit<WorkerOptions, 'id'>>;
   private readonly clock: Clock;
-  private readonly active = new Map<string, RunExecution>();
+  private readonly active = new ActiveRuns<RunExecution>();
   /** Places promised to runs being created in this process (see `reserve`). */
   private reserved = 0;
   private readonly workflowKeys: Set<string>;
@@ -144,13 +145,13 @@ export class Worker implements DirectDispatcher {
     }
     this.state = 'draining';
     this.notify();
-    const executions = [...this.active.values()];
+    const executions = this.active.values();
     for (const execution of executions) execution.drain();
     const graceOver = new AbortController();
     const allDone = Promise.all(executions.map((e) => e.done)).then(() => graceOver.abort(WAKE_UP));
     await Promise.race([allDone, this.clock.sleep(graceMs, graceOver.signal)]);
     graceOver.abort(WAKE_UP);
-    const left = [...this.active.values()];
+    const left = this.active.values();
     if (left.length > 0) this.log.warn('grace period over; handing back runs', { runs: left.length });
     await Promise.all(left.map((execution) => execution.handBack()));
     this.state = 'stopped';
@@ -267,10 +268,10 @@ export class Worker implements DirectDispatcher {
       this.reportError('could not start a claimed run', error, runId);
       return;
     }
-    this.active.set(runId, execution);
+    this.active.set(execution);
     this.onLaunch?.();
     void execution.done.then((outcome) => {
-      if (this.active.get(runId) === execution) this.active.delete(runId);
+      this.active.delete(execution);
       if (outcome.kind === 'abandoned') {
         if (outcome.reason === 'lease_lost') this.deps.events.emit('lease.lost', { runId, workerId: this.id });
         else this.reportError('a run stopped on a store error', outcome.error, runId);
@@ -304,7 +305,7 @@ export class Worker implements DirectDispatcher {
    * for as long as the worker idles.
    */
   private async renewLeases(): Promise<void> {
-    const executions = [...this.active.values()];
+    const executions = this.active.values();
     try {
       const now = this.clock.now();
       const lost = await this.deps.store.queue.renew(
