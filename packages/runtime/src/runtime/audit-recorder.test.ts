@@ -163,7 +163,8 @@ describe('the audit recorder’s entries', () => {
   });
   afterEach(() => h.cleanup());
 
-  it('sends what is recorded during an append together after the interval, not in appends of its own', async () => {
+  /** A recorder on a migrated SQLite store of its own, with its events, flush settings and rules. */
+  async function openRecorder(settings: { flushMs: number; maxBatch: number; redact?: string[] }) {
     const store = h.store();
     await store.migrate();
     const events = new RuntimeEvents();
@@ -172,11 +173,16 @@ describe('the audit recorder’s entries', () => {
       events,
       clock: h.clock,
       logger: silentLogger,
-      rules: redactionRules({}),
+      rules: redactionRules({ redact: settings.redact ?? [] }),
       ready: Promise.resolve(),
-      flushMs: 20,
-      maxBatch: 100,
+      flushMs: settings.flushMs,
+      maxBatch: settings.maxBatch,
     });
+    return { store, events, recorder };
+  }
+
+  it('sends what is recorded during an append together after the interval, not in appends of its own', async () => {
+    const { store, events, recorder } = await openRecorder({ flushMs: 20, maxBatch: 100 });
     const batches: number[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -208,19 +214,7 @@ describe('the audit recorder’s entries', () => {
   });
 
   it('are stored and hashed as by the recorder before drafts carried their canonical text', async () => {
-    const store = h.store();
-    await store.migrate();
-    const events = new RuntimeEvents();
-    const recorder = new AuditRecorder({
-      store,
-      events,
-      clock: h.clock,
-      logger: silentLogger,
-      rules: redactionRules({ redact: ['notes'] }),
-      ready: Promise.resolve(),
-      flushMs: 1000,
-      maxBatch: 100,
-    });
+    const { store, events, recorder } = await openRecorder({ flushMs: 1000, maxBatch: 100, redact: ['notes'] });
     const runId = 'run-1';
     const step = { runId, workflow: 'discharge', seq: 1, name: 'fetch "record" ☃', kind: 'tool' as const, attempt: 2 };
     const error = { name: 'Error', message: 'EHR down', code: 'ehr_down', retryable: true, stack: 'Error: at x' };
@@ -270,31 +264,11 @@ describe('the audit recorder’s entries', () => {
     expect(entries[4]!.data).toMatchObject({ latencyMs: null, reasoning: 'notes: ok' });
     expect(verifyChain(entries)).toMatchObject({ ok: true, count: 8 });
   });
-});
-
-describe('the audit recorder in a burst', () => {
-  let h: Harness;
-  beforeEach(() => {
-    h = new Harness('sqlite');
-  });
-  afterEach(() => h.cleanup());
 
   // Each entry past `maxBatch` used to chain a flush of its own: in a burst of run starts, the
   // promises of hundreds of flushes with nothing left to append outlived the young generation.
   it('queues one background flush for the entries past a full batch, and appends them all in order', async () => {
-    const store = h.store();
-    await store.migrate();
-    const events = new RuntimeEvents();
-    const recorder = new AuditRecorder({
-      store,
-      events,
-      clock: h.clock,
-      logger: silentLogger,
-      rules: redactionRules(),
-      ready: Promise.resolve(),
-      flushMs: 60_000,
-      maxBatch: 100,
-    });
+    const { store, events, recorder } = await openRecorder({ flushMs: 60_000, maxBatch: 100 });
     const flush = vi.spyOn(recorder, 'flush');
     const runIds = Array.from({ length: 1000 }, (_, i) => `run-${i}`);
     for (const runId of runIds) {
