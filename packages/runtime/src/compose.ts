@@ -35,7 +35,6 @@ import { EventClient, type SendEvent, type SendResult } from './runtime/event-cl
 import { EventDispatcher } from './runtime/event-dispatch.js';
 import { EventSweeper } from './runtime/event-sweeper.js';
 import { RuntimeEvents } from './runtime/events.js';
-import { RunEndWaiters } from './runtime/run-end-waiters.js';
 import { KeyClient } from './runtime/key-client.js';
 import { VigilMetrics } from './runtime/metrics.js';
 import { ScheduleClient } from './runtime/schedule-client.js';
@@ -104,8 +103,6 @@ export class Vigil {
   private readonly maxPayloadBytes: number;
   private readonly migrated: Promise<void>;
   private workerInstance: Worker | undefined;
-  /** What `result()` waits on: the worker reports the endings it commits here. */
-  private readonly runEnds: RunEndWaiters;
   private notifier: EscalationNotifier | undefined;
   private readonly notifierOptions: NotifierOptions | false;
   private closing: Promise<void> | undefined;
@@ -144,7 +141,6 @@ export class Vigil {
     this.models = new ModelRegistry(options.llm);
     const budgetSettings = validateBudgetSettings(options.budgets);
     this.budgetGate = new BudgetGate(this.store.spend, budgetSettings);
-    this.runEnds = new RunEndWaiters(this.events);
     this.client = new VigilClient({
       store: this.store,
       registry: this.registry,
@@ -153,7 +149,6 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
       idempotencyRetentionMs,
       localWorker: () => this.workerInstance,
-      runEnds: this.runEnds,
       durations: new StepDurationHistory({ signals: this.store.signals, clock: this.store.clock }),
     });
     const operator = { store: this.store, clock: this.store.clock, events: this.events };
@@ -270,7 +265,7 @@ export class Vigil {
         tracer: this.observability.tracer,
         runLogs: this.observability.runLogs,
         ...(this.toolFaults ? { toolFaults: this.toolFaults } : {}),
-        runEnds: this.runEnds,
+        runEnds: this.client.runEnds,
       },
       this.registry,
     );

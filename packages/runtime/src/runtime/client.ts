@@ -98,22 +98,21 @@ export interface ClientDeps {
   idempotencyRetentionMs: number;
   /** The worker of this process, if any: runs it can take now start on it directly. */
   localWorker?: () => DirectDispatcher | undefined;
-  /**
-   * What `result()` waits on, shared with this process's worker, which reports the endings it
-   * commits; without it, `result()` is woken by the run-end events and reads every ending.
-   */
-  runEnds?: RunEndWaiters;
   /** Historical step durations for progress ETAs; without it, `etaSeconds` is always null. */
   durations?: StepDurationHistory;
 }
 
 /** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
 export class VigilClient {
-  /** What wakes `result()` when a run ends in this process (it polls for runs that end elsewhere). */
-  private readonly runEnds: RunEndWaiters;
+  /**
+   * What wakes `result()` when a run ends in this process (it polls for runs that end elsewhere).
+   * This process's worker shares it and reports the endings it commits, so `result()` answers
+   * them without reading them back.
+   */
+  readonly runEnds: RunEndWaiters;
 
   constructor(private readonly deps: ClientDeps) {
-    this.runEnds = deps.runEnds ?? new RunEndWaiters(deps.events);
+    this.runEnds = new RunEndWaiters(deps.events);
   }
 
   /**

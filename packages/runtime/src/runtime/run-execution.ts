@@ -120,13 +120,9 @@ export class RunExecution implements CorruptionHost {
     return this.nextSeq <= this.history.lastSeq;
   }
 
-  private get stopped(): boolean {
+  /** Whether this execution is over: it can no longer end the run. */
+  get stopped(): boolean {
     return this.state === 'done';
-  }
-
-  /** Whether this execution has not stopped: it may still end the run. */
-  get unfinished(): boolean {
-    return this.state !== 'done';
   }
 
   /** Whether ctx calls may still start work. After a stop they hang, so nothing runs twice. */

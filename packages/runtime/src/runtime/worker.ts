@@ -113,7 +113,8 @@ export class Worker implements DirectDispatcher {
   }
 
   executing(runId: string): boolean {
-    return this.active.get(runId)?.unfinished ?? false;
+    const execution = this.active.get(runId);
+    return execution !== undefined && !execution.stopped;
   }
 
   /** Runs may have become claimable (created or handed back, here or elsewhere). */
