@@ -85,6 +85,10 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     // The key is kept for the tab: a reload stays logged in.
     await page.reload();
     await identity.waitFor();
+    // Nothing has happened in this deployment yet: the stream says it is live once it opens, not
+    // at its first event.
+    await page.locator('.stream-live').waitFor({ timeout: 5_000 });
+    expect(await page.locator('.stream').first().textContent()).toBe('live');
   });
 
   it('shows a run it did not load yet, and its timeline moving live up to the escalation', async () => {
@@ -211,6 +215,8 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     for (const [link, name, text] of screens) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await page.locator('main').getByText(text).filter({ visible: true }).first().waitFor();
+      // The overview follows the deployment's stream: shown once it is open.
+      if (name === 'overview') await page.locator('.stream-live').waitFor({ timeout: 5_000 });
       await shot(name);
     }
     await page.getByRole('button', { name: 'Log out' }).click();

@@ -57,7 +57,8 @@ function parseData(text: string): unknown {
 
 /**
  * Reads the event stream at `path` with `fetch` (EventSource cannot send the Authorization
- * header). Resolves when the server ends the stream; rejects when it cannot be opened (a 404
+ * header). Calls `onOpen` once the server has accepted it (a quiet deployment may send no event
+ * for a while). Resolves when the server ends the stream; rejects when it cannot be opened (a 404
  * route on an older server, a refused key) or breaks — the caller then falls back to polling.
  */
 export async function readEventStream(
@@ -65,12 +66,14 @@ export async function readEventStream(
   path: string,
   onEvent: (event: StreamEvent) => void,
   signal: AbortSignal,
+  onOpen: () => void = () => {},
 ): Promise<void> {
   const res = await fetch(path, { headers: api.headers({ accept: 'text/event-stream' }), signal });
   if (!res.ok || res.body === null) {
     await res.body?.cancel();
     throw new Error(`The event stream ${path} answered ${res.status}`);
   }
+  onOpen();
   const parser = new SseParser(onEvent);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {

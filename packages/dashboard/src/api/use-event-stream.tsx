@@ -36,11 +36,9 @@ export function useEventStream(
       await readEventStream(
         api,
         path,
-        (event) => {
-          setMode('live');
-          onEventRef.current(event);
-        },
+        (event) => onEventRef.current(event),
         controller.signal,
+        () => setMode('live'),
       );
       if (controller.signal.aborted) return;
       if (!reconnect) {

@@ -65,7 +65,7 @@ function OverviewBody({ overview: o }: { overview: Overview }) {
       to: '/tools',
       alert: (o.breakers?.open ?? 0) > 0,
     },
-    { label: 'Workers', value: o.workers ? String(o.workers.length) : 'not reported' },
+    { label: 'Workers with runs', value: o.workers ? String(o.workers.length) : 'not reported' },
   ];
   // Derived: counts by status; from the server: completed, failed and escalated per bucket.
   const present = new Set(o.series.flatMap((b) => Object.keys(b.counts).filter((k) => (b.counts[k] ?? 0) > 0)));

@@ -118,6 +118,16 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect: Dialect) => {
     await stream.close();
   });
 
+  it('answers at once on a quiet deployment: headers and an `open` comment before any change or heartbeat', async () => {
+    api = await serveApi(h.vigil([echo]));
+    const stream = await open(api);
+    expect(stream.response.status).toBe(200);
+    for (let i = 0; i < 200 && stream.messages.length === 0; i++) await tick(10);
+    // The heartbeat is 15 s away: the first message is the comment sent on opening.
+    expect(stream.messages[0]).toEqual({ comment: 'open' });
+    await stream.close();
+  });
+
   it('sends escalations opened and resolved anywhere in the deployment', async () => {
     const served = h.vigil([approval]);
     const other = h.vigil([approval], { worker: { pollMs: 100 } });

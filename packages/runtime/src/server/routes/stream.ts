@@ -7,7 +7,8 @@ import type { ApiEnv } from '../auth.js';
 
 /**
  * `GET /v1/stream`: server-sent events `run` and `escalation` for every change in the deployment,
- * from when the stream opens, with a heartbeat comment while nothing happens (see `DeploymentStream`).
+ * from when the stream opens: an `open` comment at once, then the changes, with a heartbeat comment
+ * while nothing happens (see `DeploymentStream`).
  */
 export function streamRoutes(stream: DeploymentStream, logger: Logger): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
@@ -17,6 +18,9 @@ export function streamRoutes(stream: DeploymentStream, logger: Logger): Hono<Api
       async (sse) => {
         const closed = new AbortController();
         sse.onAbort(() => closed.abort());
+        // The headers go out with the first write: without this one, a client of a quiet deployment
+        // would wait for the first change or heartbeat to learn that the stream is open.
+        await sse.write(': open\n\n');
         await stream.stream(
           (message) =>
             'heartbeat' in message
