@@ -144,3 +144,23 @@ it('kills workers and measures recovery on the runs they held', () => {
     if (row.recovery.count > 0) expect(row.recovery.p50).toBeGreaterThan(0);
   }
 });
+
+it('counts the step outcomes whose audit entries the kills lost, as the database shows them', () => {
+  const db = new BetterSqlite3(join(dir, 'chaos.db'), { readonly: true });
+  const final = db
+    .prepare(
+      `SELECT run_id, seq FROM steps WHERE kind IN ('step', 'tool', 'llm', 'escalation', 'event')
+       AND status IN ('completed', 'degraded', 'escalated', 'failed')`,
+    )
+    .all() as Array<{ run_id: string; seq: number }>;
+  const entries = db
+    .prepare(`SELECT run_id, data FROM audit_entries WHERE type IN ('step.completed', 'step.failed')`)
+    .all() as Array<{ run_id: string; data: string }>;
+  db.close();
+  const audited = new Set(entries.map((e) => `${e.run_id}:${(JSON.parse(e.data) as { seq: number }).seq}`));
+  const missing = final.filter((s) => !audited.has(`${s.run_id}:${s.seq}`)).length;
+  expect(final.length).toBeGreaterThan(0);
+  expect(report.totals.audit).toEqual({ outcomes: final.length, missing });
+  const lost = report.findings.filter((f) => f.code === 'audit_entries_lost');
+  expect(lost).toHaveLength(missing > 0 ? 1 : 0);
+});

@@ -36,6 +36,11 @@ export interface ScenarioReport {
   /** Repeats under one key from idempotent tools (deduplicated by the receiver's key). */
   redeliveries: number;
   corruption: { injected: number; detected: number; silentlyUsed: number };
+  /**
+   * Final step rows whose outcome the runtime announces, and those with no `step.completed` or
+   * `step.failed` entry in the audit trail (lost with a SIGKILLed worker: the crash window).
+   */
+  audit: { outcomes: number; missing: number };
 }
 
 export interface ChaosReport {
@@ -138,6 +143,10 @@ export function summarize(
       injected,
       detected: outcomes.filter((o) => o.corruption === 'detected').length,
       silentlyUsed: outcomes.filter((o) => o.corruption === 'silently_used').length,
+    },
+    audit: {
+      outcomes: outcomes.reduce((sum, o) => sum + (o.audit?.outcomes ?? 0), 0),
+      missing: outcomes.reduce((sum, o) => sum + (o.audit?.missing ?? 0), 0),
     },
   };
 }

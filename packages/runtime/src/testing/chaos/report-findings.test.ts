@@ -100,6 +100,18 @@ describe('reportFindings', () => {
     expect(findings([row('happy')])[0]).toMatchObject({ scenario: 'happy', code: 'no_kill_hit_a_run' });
   });
 
+  it('counts the step outcomes missing from the audit trail, by scenario', () => {
+    const happy = row('happy', { audit: { outcomes: 3, missing: 1 } }, 0, 2);
+    const transient = row('transient', { audit: { outcomes: 3, missing: 0 } }, 0, 1);
+    expect(happy.audit).toEqual({ outcomes: 12, missing: 4 });
+    const [finding] = findings([happy, transient]);
+    expect(finding).toMatchObject({ scenario: 'happy', code: 'audit_entries_lost' });
+    expect(finding!.message).toMatch(/^4 of 24 step outcomes have no entry in the audit trail \(happy 4 of 12\)\./);
+    // Outcomes not read (no `audit`) count as neither; a full trail gives no finding.
+    expect(row('happy').audit).toEqual({ outcomes: 0, missing: 0 });
+    expect(findings([transient])).toEqual([]);
+  });
+
   it('prints the findings after the verdict, and in the HTML report', () => {
     const corrupt = row('corrupt');
     const report = reportOf(corrupt, { findings: findings([corrupt], { killWorkers: false }) });

@@ -10,12 +10,19 @@ import type { ChaosScenario } from './options.js';
  *   all time out (its attempts × its timeout is at least the run timeout);
  * - `kills_before_timeouts`: `timeout` runs were cancelled while kills, which did hit runs, came
  *   more often than a tool's timeout: attempts were cut off before they could time out;
- * - `no_kill_hit_a_run`: with `--kill-workers`, no run of these scenarios recovered from a kill.
+ * - `no_kill_hit_a_run`: with `--kill-workers`, no run of these scenarios recovered from a kill;
+ * - `audit_entries_lost`: step outcomes that are durable but have no entry in the audit trail,
+ *   recorded by a worker less than `audit.flushInterval` before it was SIGKILLed (the crash window).
  */
 export interface ChaosFinding {
   /** The scenario it is about; `all` for one that names several. */
   scenario: ChaosScenario | 'all';
-  code: 'no_corruption_injected' | 'retries_outlast_run_timeout' | 'kills_before_timeouts' | 'no_kill_hit_a_run';
+  code:
+    | 'no_corruption_injected'
+    | 'retries_outlast_run_timeout'
+    | 'kills_before_timeouts'
+    | 'no_kill_hit_a_run'
+    | 'audit_entries_lost';
   message: string;
 }
 
@@ -50,7 +57,24 @@ export function reportFindings(input: FindingsInput): ChaosFinding[] {
         '--kill-interval, more runs or longer ones (--latency) give kills more chances.',
     });
   }
+  if (input.scenarios.some((r) => r.audit.missing > 0)) findings.push(auditLost(input.scenarios));
   return findings;
+}
+
+function auditLost(scenarios: readonly ScenarioReport[]): ChaosFinding {
+  const rows = scenarios.filter((r) => r.audit.missing > 0);
+  const missing = rows.reduce((sum, r) => sum + r.audit.missing, 0);
+  const outcomes = scenarios.reduce((sum, r) => sum + r.audit.outcomes, 0);
+  const where = rows.map((r) => `${r.scenario} ${r.audit.missing} of ${r.audit.outcomes}`).join(', ');
+  return {
+    scenario: rows.length === 1 ? rows[0]!.scenario : 'all',
+    code: 'audit_entries_lost',
+    message:
+      `${missing} of ${outcomes} step outcomes have no entry in the audit trail (${where}). The steps are durable; ` +
+      'their step.completed or step.failed entries were recorded by a worker that was SIGKILLed before its next ' +
+      'audit append (every audit.flushInterval, 20 ms by default): the crash window described under "The crash ' +
+      'window" in docs/governance.md. Policy decisions and spend recorded in that window are lost the same way.',
+  };
 }
 
 function noCorruption(row: ScenarioReport): ChaosFinding {

@@ -1,6 +1,7 @@
 import type { Store } from '../../store/store.js';
 import type { RunRecord } from '../../store/run-store.js';
 import type { CorruptedCheckpoint } from '../corrupt-checkpoint.js';
+import type { AuditCoverage } from './audit-coverage.js';
 import type { ChaosScenario } from './options.js';
 
 /** How one chaos run ended, read from the store once it settled. */
@@ -23,6 +24,8 @@ export interface RunOutcome {
   harnessApprovals: number;
   /** For a run whose checkpoint the harness corrupted: whether the engine noticed. */
   corruption: 'detected' | 'silently_used' | null;
+  /** Its step outcomes and those missing from the audit trail, read once the scenario's workers stopped. */
+  audit?: AuditCoverage;
 }
 
 const SUCCESS = new Set(['completed', 'completed_partial']);

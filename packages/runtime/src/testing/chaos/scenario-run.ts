@@ -4,6 +4,7 @@ import type { StepRecord } from '../../store/checkpoint-store.js';
 import type { EscalationRecord } from '../../store/escalation-store.js';
 import { corruptCheckpoint, type CorruptedCheckpoint } from '../corrupt-checkpoint.js';
 import { faultRoll } from '../faults.js';
+import { auditCoverage } from './audit-coverage.js';
 import type { ChaosModule } from './chaos-module.js';
 import type { ChaosScenario, ResolvedChaosOptions } from './options.js';
 import { RecoveryTracker } from './recovery.js';
@@ -101,6 +102,8 @@ export async function runScenario(input: {
     await pool.stop();
   }
   await recovery.poll();
+  // Every worker has stopped: what a live one recorded is appended, what a killed one held is lost.
+  for (const outcome of outcomes) outcome.audit = await auditCoverage(store, outcome.runId);
   return {
     scenario,
     outcomes,
