@@ -69,6 +69,7 @@ it('reports what the store and the external ledger hold', () => {
 
   expect(runs).toHaveLength(RUNS);
   expect(report.totals.runs).toBe(RUNS);
+  expect(report.options.faultTool).toBe('payment.charge');
   for (const row of report.scenarios) {
     const mine = runs.filter((r) => r.idempotency_key.startsWith(`chaos:${SEED}:${row.scenario}:`));
     expect(row.runs).toBe(mine.length);

@@ -54,6 +54,11 @@ export interface ChaosReport {
     concurrency: number;
     /** The assignees whose approvals the harness granted (`approve`). */
     approve: string[];
+    /**
+     * The tool the `persistent` scenario failed on every attempt (`faultTool`, else the one the
+     * seed chose; `*` for every tool when the module exports none). Absent when `persistent` did not run.
+     */
+    faultTool?: string;
   };
   scenarios: ScenarioReport[];
   totals: ScenarioReport;

@@ -90,6 +90,7 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
         failRate: options.failRate,
         concurrency: options.concurrency,
         approve: [...options.approve],
+        ...(options.scenarios.includes('persistent') ? { faultTool: persistentTool } : {}),
       },
       scenarios,
       totals,
