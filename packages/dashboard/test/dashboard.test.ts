@@ -85,6 +85,10 @@ describe('the dashboard in Chromium against vigil dev', { timeout: 60_000 }, () 
     // The key is kept for the tab: a reload stays logged in.
     await page.reload();
     await identity.waitFor();
+    // Nothing has happened on this deployment, so its stream sends no event; it is open all the
+    // same, and the header says `live` (it said `connecting…` until the first change).
+    expect(await page.locator('.stream').textContent({ timeout: 5_000 })).toMatch(/^(live|connecting…)$/);
+    await page.locator('.stream-live').waitFor({ timeout: 5_000 });
   });
 
   it('shows a run it did not load yet, and its timeline moving live up to the escalation', async () => {

@@ -59,18 +59,22 @@ function parseData(text: string): unknown {
  * Reads the event stream at `path` with `fetch` (EventSource cannot send the Authorization
  * header). Resolves when the server ends the stream; rejects when it cannot be opened (a 404
  * route on an older server, a refused key) or breaks — the caller then falls back to polling.
+ * `onOpen` is called once the server has accepted it: a quiet deployment's stream sends no event
+ * (and only comments, every 15 s) for as long as nothing changes, yet it is open.
  */
 export async function readEventStream(
   api: ApiClient,
   path: string,
   onEvent: (event: StreamEvent) => void,
   signal: AbortSignal,
+  onOpen: () => void = () => {},
 ): Promise<void> {
   const res = await fetch(path, { headers: api.headers({ accept: 'text/event-stream' }), signal });
   if (!res.ok || res.body === null) {
     await res.body?.cancel();
     throw new Error(`The event stream ${path} answered ${res.status}`);
   }
+  onOpen();
   const parser = new SseParser(onEvent);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {

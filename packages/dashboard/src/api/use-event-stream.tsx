@@ -41,6 +41,7 @@ export function useEventStream(
           onEventRef.current(event);
         },
         controller.signal,
+        () => setMode('live'),
       );
       if (controller.signal.aborted) return;
       if (!reconnect) {
