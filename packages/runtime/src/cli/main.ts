@@ -166,7 +166,7 @@ export function buildProgram(): Command {
     .description('start a run of a workflow')
     .argument('<workflow>', 'workflow name')
     .option('--input <json>', 'input as JSON, or @file')
-    .option('--wait', 'follow the run until it finishes; exit 1 unless it completed')
+    .option('--wait', 'follow the run until it finishes; exit 1 unless it completed (completed_partial too)')
     .option('--idempotency-key <key>', 'the same key returns the same run')
     .option('--priority <seconds>', 'go ahead of runs queued up to this many seconds earlier (0–600)')
     .addOption(output())

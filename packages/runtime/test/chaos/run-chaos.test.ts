@@ -69,6 +69,24 @@ it('reports what the store and the external ledger hold', () => {
 
   expect(runs).toHaveLength(RUNS);
   expect(report.totals.runs).toBe(RUNS);
+  // The options it ran with, defaults filled in, beside the seed: what a reader needs to run it again.
+  expect(report.options).toEqual({
+    runs: RUNS,
+    scenarios: ['transient', 'persistent', 'corrupt'],
+    workers: 2,
+    killWorkers: true,
+    killIntervalMs: 1000,
+    leaseTtlMs: 1000,
+    runTimeoutMs: 120_000,
+    latencyMs: 0,
+    rateLimit: null,
+    failRate: 0.3,
+    concurrency: 8,
+    minSuccess: null,
+    inputs: null,
+    approve: [],
+    faultTool: 'payment.charge',
+  });
   for (const row of report.scenarios) {
     const mine = runs.filter((r) => r.idempotency_key.startsWith(`chaos:${SEED}:${row.scenario}:`));
     expect(row.runs).toBe(mine.length);

@@ -65,6 +65,9 @@ describe('vigil runs replay and list filters against vigil dev', { timeout: 60_0
     const usage = await cli('runs', 'replay', id, '--from-seq', 'three');
     expect(usage.code).not.toBe(0);
     expect(usage.stderr).toContain('--from-seq takes a step number');
+    const zero = await cli('runs', 'replay', id, '--from-seq', '0');
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toContain('--from-seq takes a step number, from 1; got 0');
 
     const listed = await cli('runs', 'list', '--search', id, '-o', 'json');
     expect((JSON.parse(listed.stdout) as { runs: Array<{ id: string }> }).runs.map((r) => r.id)).toEqual([id]);

@@ -49,8 +49,9 @@ export async function replayRunCommand(
 ): Promise<void> {
   let body: { fromSeq?: number } = {};
   if (options.fromSeq !== undefined) {
-    if (!/^\d+$/.test(options.fromSeq))
-      throw new InvalidArgumentError(`--from-seq takes a step number; got ${options.fromSeq}`);
+    // Steps are numbered from 1: 0 would reach the server and come back named by its field, `fromSeq`.
+    if (!/^[1-9]\d*$/.test(options.fromSeq))
+      throw new InvalidArgumentError(`--from-seq takes a step number, from 1; got ${options.fromSeq}`);
     body = { fromSeq: Number(options.fromSeq) };
   }
   const result = await api.request<ReplayRunResult>('POST', `/v1/runs/${encodeURIComponent(id)}/replay`, { body });

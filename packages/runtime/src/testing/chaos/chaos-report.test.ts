@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 
-import { reportOf } from './chaos-report.fixture.js';
+import { REPORT_OPTIONS, reportOf } from './chaos-report.fixture.js';
 import { summarize, verdict } from './chaos-report.js';
 import { reportHtml } from './report-html.js';
 import { reportTable } from './report-table.js';
@@ -40,7 +40,7 @@ it('shows the harness-approved count in the terminal table and the HTML report',
   const totals = { ...row, scenario: 'all' as const };
   const report = reportOf(row, {
     totals,
-    options: { runs: 4, workers: 1, killWorkers: false, failRate: 0, concurrency: 1, approve: ['finance'] },
+    options: { ...REPORT_OPTIONS, runs: 4, approve: ['finance'] },
     failures: verdict([row], totals, null),
     runs: outcomes,
   });
@@ -52,4 +52,20 @@ it('shows the harness-approved count in the terminal table and the HTML report',
   const html = reportHtml(report);
   expect(html).toContain('The harness granted the approvals of finance (<code>--approve</code>) in 2 of 4 runs');
   expect(html).toContain('harness-approved');
+});
+
+it('names the tool the persistent scenario broke in the table and the HTML report, and only when it ran', () => {
+  const deadLettered = [outcome('r1', { scenario: 'persistent', status: 'dead_lettered' })];
+  const row = summarize('persistent', deadLettered, [], 0, [], 0);
+  const options = { ...REPORT_OPTIONS, scenarios: ['persistent' as const] };
+  const report = reportOf(row, { options: { ...options, faultTool: 'crm.lookup' } });
+  const lines = reportTable(report).split('\n');
+  const named =
+    'persistent: crm.lookup failed every attempt (--fault-tool names the tool; without it the seed chooses)';
+  expect(lines[lines.indexOf('verdict: PASSED') - 1]).toBe(named);
+  expect(reportHtml(report)).toContain(named);
+  expect(reportTable({ ...report, options: { ...options, faultTool: '*' } })).toContain(
+    'persistent: every tool failed every attempt',
+  );
+  expect(reportTable({ ...report, options })).not.toContain('persistent:');
 });

@@ -51,14 +51,30 @@ export interface ChaosReport {
   ledgerFile: string;
   startedAt: string;
   durationMs: number;
+  /** The options it ran with, defaults filled in (the module is the caller's `load`). */
   options: {
     runs: number;
+    scenarios: ChaosScenario[];
     workers: number;
     killWorkers: boolean;
+    killIntervalMs: number;
+    leaseTtlMs: number;
+    runTimeoutMs: number;
+    latencyMs: number;
+    /** Tool attempts per second per worker; null for no limit. */
+    rateLimit: number | null;
     failRate: number;
     concurrency: number;
+    minSuccess: number | null;
+    /** The `inputs` file, or null when the module's `chaosInputs`/`chaosInput` gave them. */
+    inputs: string | null;
     /** The assignees whose approvals the harness granted (`approve`). */
     approve: string[];
+    /**
+     * The tool the `persistent` scenario failed on every attempt (`faultTool`, else the one the
+     * seed chose; `*` for every tool when the module exports none). Absent when `persistent` did not run.
+     */
+    faultTool?: string;
   };
   scenarios: ScenarioReport[];
   totals: ScenarioReport;

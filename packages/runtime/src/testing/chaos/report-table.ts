@@ -35,10 +35,18 @@ export function reportTable(report: ChaosReport): string {
     line(header),
     rule,
     ...body,
+    ...(report.options.faultTool === undefined ? [] : [persistentLine(report.options.faultTool)]),
     `verdict: ${verdict}`,
     ...(report.findings.length === 0 ? [] : ['findings:', ...report.findings.map((f) => `- ${f.message}`)]),
     '',
   ].join('\n');
+}
+
+/** Which tool the `persistent` row broke: without it, its dead letters or escalations name no cause. */
+function persistentLine(tool: string): string {
+  return tool === '*'
+    ? 'persistent: every tool failed every attempt (the module exports no tools to choose from)'
+    : `persistent: ${tool} failed every attempt (--fault-tool names the tool; without it the seed chooses)`;
 }
 
 function pct(rate: number): string {
