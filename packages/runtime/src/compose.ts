@@ -249,6 +249,7 @@ export class Vigil {
   startWorker(options: WorkerOptions = {}): Worker {
     if (this.workerInstance) throw new InvalidArgumentError('A worker is already running in this Vigil instance');
     const leaseTtlMs = options.leaseTtlMs ?? WORKER_DEFAULTS.leaseTtlMs;
+    const recorder = this.auditRecorder;
     const executor = new Executor(
       {
         store: this.store,
@@ -266,6 +267,7 @@ export class Vigil {
         runLogs: this.observability.runLogs,
         ...(this.toolFaults ? { toolFaults: this.toolFaults } : {}),
         runEnds: this.client.runEnds,
+        ...(recorder && this.store.audit.appendsWithSteps ? { auditWithStep: recorder } : {}),
       },
       this.registry,
     );

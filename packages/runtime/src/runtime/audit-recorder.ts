@@ -37,6 +37,26 @@ export const AUDITED_EVENTS = [
   'alert.resolved',
 ] as const satisfies readonly RuntimeEventName[];
 
+/**
+ * What a run's execution uses to append audit entries in its own step writes, on a store that
+ * can (`audit.appendsWithSteps`): a step's outcome commits with its entry, after the entries of
+ * the run recorded before it.
+ */
+export interface StepAudit {
+  /** The entry of `payload`, the object the event is emitted with once the step commits (which then records nothing). */
+  draftWithStep<K extends 'step.completed' | 'step.failed'>(
+    event: K,
+    payload: RuntimeEventMap[K],
+  ): (AuditDraft & { at: number }) | undefined;
+  /**
+   * Removes and returns the run's queued entries recorded before `draft` (one `draftWithStep`
+   * made) that no append has taken yet, oldest first.
+   */
+  takeQueued(runId: string, draft: AuditDraft): Array<AuditDraft & { at: number }>;
+  /** Queues again entries `takeQueued` returned, whose write did not commit. */
+  restore(drafts: ReadonlyArray<AuditDraft & { at: number }>): void;
+}
+
 export interface AuditRecorderDeps {
   store: Store;
   events: RuntimeEvents;
@@ -60,14 +80,21 @@ const MAX_RETRY_MS = 5_000;
  * failed append is logged and retried with backoff; entries stay queued, in order, until they
  * are in the trail.
  */
-export class AuditRecorder {
-  private queue: AuditDraft[] = [];
+export class AuditRecorder implements StepAudit {
+  private queue: Array<AuditDraft & { at: number }> = [];
+  /** Entries at the head of `queue` that a drain is appending now. */
+  private appending = 0;
+  /** The order entries were recorded in, for `takeQueued`. */
+  private readonly order = new WeakMap<AuditDraft, number>();
+  private recorded = 0;
   private flushing: Promise<void> = Promise.resolve();
   private timer: AbortController | undefined;
   /** A background flush is queued and has not started: it will take what is recorded until then. */
   private flushQueued = false;
   private failures = 0;
   private closed = false;
+  /** Payloads whose entry went into their step's transaction (`draftWithStep`): their events record nothing. */
+  private readonly appendedWithStep = new WeakSet<object>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(private readonly deps: AuditRecorderDeps) {
@@ -105,9 +132,54 @@ export class AuditRecorder {
     }
   }
 
+  /**
+   * The entry of a step's outcome, for the store to append in the step's own transaction
+   * (`StepWrite.audit`), so that no crash can commit the step without it. `payload` must be the
+   * object the event is emitted with once the step commits: that event then records nothing more.
+   * Undefined when the store appends entries only on their own (`audit.appendsWithSteps`).
+   */
+  draftWithStep<K extends 'step.completed' | 'step.failed'>(
+    event: K,
+    payload: RuntimeEventMap[K],
+  ): (AuditDraft & { at: number }) | undefined {
+    if (this.closed || !this.deps.store.audit.appendsWithSteps) return undefined;
+    this.appendedWithStep.add(payload);
+    return this.draft(event, payload);
+  }
+
+  takeQueued(runId: string, draft: AuditDraft): Array<AuditDraft & { at: number }> {
+    const before = this.order.get(draft) ?? 0;
+    const taken = new Set<AuditDraft>();
+    for (let i = this.appending; i < this.queue.length; i++) {
+      const queued = this.queue[i]!;
+      if (queued.runId === runId && this.order.get(queued)! < before) taken.add(queued);
+    }
+    if (taken.size > 0) this.queue = this.queue.filter((queued) => !taken.has(queued));
+    return [...taken] as Array<AuditDraft & { at: number }>;
+  }
+
+  restore(drafts: ReadonlyArray<AuditDraft & { at: number }>): void {
+    if (drafts.length === 0) return;
+    if (this.closed) {
+      this.deps.logger.error('audit entries were lost: their step write failed after the recorder closed', {
+        lost: drafts.length,
+      });
+      return;
+    }
+    this.queue.splice(this.appending, 0, ...drafts);
+    this.schedule(this.deps.flushMs);
+  }
+
   private record<K extends RuntimeEventName>(event: K, payload: RuntimeEventMap[K]): void {
+    if (this.appendedWithStep.delete(payload)) return;
+    this.queue.push(this.draft(event, payload));
+    if (this.queue.length >= this.deps.maxBatch) this.flushInBackground();
+    else this.schedule(this.deps.flushMs);
+  }
+
+  private draft<K extends RuntimeEventName>(event: K, payload: RuntimeEventMap[K]): AuditDraft & { at: number } {
     const { runId, principal } = payload as { runId?: unknown; principal?: unknown };
-    this.queue.push({
+    const draft = {
       type: event,
       at: this.deps.clock.now(),
       runId: typeof runId === 'string' ? runId : null,
@@ -116,9 +188,9 @@ export class AuditRecorder {
       ...(redactFlatForAudit(event, payload, this.deps.rules, ENTRY_FIELDS) ?? {
         data: redactForAudit(event, details(payload), this.deps.rules),
       }),
-    });
-    if (this.queue.length >= this.deps.maxBatch) this.flushInBackground();
-    else this.schedule(this.deps.flushMs);
+    };
+    this.order.set(draft, ++this.recorded);
+    return draft;
   }
 
   /**
@@ -131,9 +203,15 @@ export class AuditRecorder {
     this.flushQueued = false;
     if (this.queue.length === 0) return;
     await this.deps.ready;
-    for (let left = this.queue.length; left > 0;) {
+    // A run's step write may take its queued entries meanwhile (`takeQueued`), never those being appended.
+    for (let left = this.queue.length; left > 0 && this.queue.length > 0;) {
       const batch = this.queue.slice(0, Math.min(left, this.deps.maxBatch));
-      await this.deps.store.audit.append(batch, this.deps.clock.now());
+      this.appending = batch.length;
+      try {
+        await this.deps.store.audit.append(batch, this.deps.clock.now());
+      } finally {
+        this.appending = 0;
+      }
       this.queue.splice(0, batch.length);
       left -= batch.length;
     }

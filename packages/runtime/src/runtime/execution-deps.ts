@@ -6,6 +6,7 @@ import type { BudgetGate } from '../governance/budget-gate.js';
 import type { ModelRegistry } from '../llm/model-registry.js';
 import type { Store } from '../store/store.js';
 import type { SendEvent, SendResult } from './event-client.js';
+import type { StepAudit } from './audit-recorder.js';
 import type { RuntimeEvents } from './events.js';
 import type { RunEndWaiters } from './run-end-waiters.js';
 import type { RunLogSettings } from './run-logs.js';
@@ -37,4 +38,9 @@ export interface ExecutionDeps {
   toolFaults?: ToolFaults;
   /** The `result()` calls of this process, told each ending this worker commits. */
   runEnds?: RunEndWaiters;
+  /**
+   * The audit recorder, for appending a step's outcome entry in the step's own write; absent when
+   * the audit trail is off or the store appends entries only on their own (`audit.appendsWithSteps`).
+   */
+  auditWithStep?: StepAudit;
 }

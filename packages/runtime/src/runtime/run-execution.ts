@@ -63,10 +63,7 @@ export class RunExecution implements CorruptionHost {
   /** The latest row of every step, the events taken, the failed attempts. */
   private readonly timeline: RunTimeline;
   /** Rows not yet committed (journaled values, finished steps) and the queue of writes. */
-  private readonly writer = new RunWriter(
-    () => this.stopped,
-    (error) => this.onWriteError(error),
-  );
+  private readonly writer: RunWriter;
   /** When this worker's lease runs out, as far as it knows (claim, step starts, heartbeats). */
   leaseExpiresAt: number;
   /** The engine's lines about this run (not stored with its steps). */
@@ -82,6 +79,12 @@ export class RunExecution implements CorruptionHost {
   ) {
     this.runId = claimed.run.id;
     this.lease = claimed.lease;
+    const recorder = deps.auditWithStep;
+    this.writer = new RunWriter(
+      () => this.stopped,
+      (error) => this.onWriteError(error),
+      recorder ? { recorder, runId: this.runId } : undefined,
+    );
     this.history = new History(this.runId, claimed.steps);
     this.timeline = new RunTimeline({ id: this.runId, workflow: workflow.name }, deps.store, claimed.steps, () =>
       this.writer.pending(),

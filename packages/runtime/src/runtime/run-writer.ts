@@ -1,4 +1,5 @@
 import type { StepWrite } from '../store/checkpoint-store.js';
+import type { StepAudit } from './audit-recorder.js';
 
 type AfterCommit = () => void | Promise<void> | undefined;
 type Commit = (steps: StepWrite[]) => Promise<void>;
@@ -26,6 +27,8 @@ export class RunWriter {
     private readonly stopped: () => boolean,
     /** Called when a write fails; the writer then reports false to whoever waits on it. */
     private readonly onError: (error: unknown) => void,
+    /** Where a step's audit entry rides along with its row (`deps.auditWithStep`), and whose run. */
+    private readonly audit?: { recorder: StepAudit; runId: string },
   ) {}
 
   /** Rows waiting for the next write. */
@@ -65,6 +68,20 @@ export class RunWriter {
     });
   }
 
+  /**
+   * A write that carries a step's audit entry carries, ahead of it, the run's entries recorded
+   * before it and still queued: the trail keeps the run's order. Returns what it took.
+   */
+  private takeAudit(steps: StepWrite[]): StepWrite['audit'] | undefined {
+    if (!this.audit) return undefined;
+    const first = steps.find((step) => step.audit !== undefined);
+    if (!first) return undefined;
+    const taken = this.audit.recorder.takeQueued(this.audit.runId, first.audit![0]!);
+    if (taken.length === 0) return undefined;
+    first.audit = [...taken, ...first.audit!];
+    return taken;
+  }
+
   private async writeNow(commit: Commit, skipIfEmpty: boolean): Promise<boolean> {
     if (this.stopped()) return false;
     if (skipIfEmpty && this.steps.length === 0) return true;
@@ -72,9 +89,11 @@ export class RunWriter {
     const callbacks = this.callbacks;
     this.steps = [];
     this.callbacks = [];
+    const taken = this.takeAudit(steps);
     try {
       await commit(steps);
     } catch (error) {
+      if (taken) this.audit!.recorder.restore(taken);
       this.onError(error);
       return false;
     }

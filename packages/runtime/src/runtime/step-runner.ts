@@ -176,34 +176,34 @@ export async function runAttempt(
 
 /**
  * Emits `step.completed` or `step.failed` once an outcome row is durable. `tool`: the tool's
- * name, for a tool call.
+ * name, for a tool call. Call it before the row is queued: the event's audit entry rides along
+ * with the row (`StepWrite.audit`) when the store appends entries in the step's transaction.
  */
 export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: string): () => Promise<void> | undefined {
+  const { runId, workflowName: workflow } = host;
+  const { seq, name, kind, attempts: attempt } = outcome;
+  const named = tool ? { tool } : {};
+  const durationMs = (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt;
+  const { events, auditWithStep } = host.deps;
+  // One literal per payload, not `{ ...base, status }`: V8 (Node 20) gives a literal that opens
+  // with a spread and then adds keys a hidden class of its own at every call, and those maps,
+  // old-space garbage, keep young objects alive through scavenges (bench/README.md).
+  if (outcome.status === 'failed') {
+    const error = outcome.error!;
+    const payload = { runId, workflow, seq, name, kind, attempt, ...named, error, durationMs };
+    const audit = auditWithStep?.draftWithStep('step.failed', payload);
+    if (audit) outcome.audit = [audit];
+    return () => {
+      events.emit('step.failed', payload);
+      return host.failpoint('step.after-commit', name, seq);
+    };
+  }
+  const { status } = outcome;
+  const payload = { runId, workflow, seq, name, kind, attempt, ...named, status, durationMs };
+  const audit = auditWithStep?.draftWithStep('step.completed', payload);
+  if (audit) outcome.audit = [audit];
   return () => {
-    const { runId, workflowName: workflow } = host;
-    const { seq, name, kind, attempts: attempt } = outcome;
-    const named = tool ? { tool } : {};
-    const durationMs = (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt;
-    // One literal per payload, not `{ ...base, status }`: V8 (Node 20) gives a literal that opens
-    // with a spread and then adds keys a hidden class of its own at every call, and those maps,
-    // old-space garbage, keep young objects alive through scavenges (bench/README.md).
-    if (outcome.status === 'failed') {
-      const error = outcome.error!;
-      host.deps.events.emit('step.failed', { runId, workflow, seq, name, kind, attempt, ...named, error, durationMs });
-    } else {
-      const { status } = outcome;
-      host.deps.events.emit('step.completed', {
-        runId,
-        workflow,
-        seq,
-        name,
-        kind,
-        attempt,
-        ...named,
-        status,
-        durationMs,
-      });
-    }
+    events.emit('step.completed', payload);
     return host.failpoint('step.after-commit', name, seq);
   };
 }

@@ -34,6 +34,12 @@ export interface AuditFilter {
  */
 export interface AuditStore {
   /**
+   * Whether step writes append their `audit` draft (`StepWrite.audit`) in the step's own
+   * transaction, so a step's outcome and its entry commit together. SQLite does; PostgreSQL's
+   * group commit does not (its chain is appended under an advisory lock of its own).
+   */
+  readonly appendsWithSteps: boolean;
+  /**
    * Appends `drafts` in order, chained onto the current last entry, in one transaction.
    * Appenders in every process take turns (SQLite's write lock; a PostgreSQL advisory lock held
    * to the commit), so the chain never forks. Returns the stored entries.

@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { StepKind, StepStatus } from '../core/step-identity.js';
+import type { AuditDraft } from './audit-store.js';
 import type { NewEscalation } from './escalation-store.js';
 import type { EventWait } from './event-store.js';
 import type { NewOutboxMessage } from './outbox-store.js';
@@ -43,6 +44,12 @@ export interface StepWrite {
    * same transaction. `eventId: null`: the wait timed out; only the wait is removed.
    */
   receivedEvent?: { eventId: string | null };
+  /**
+   * Audit entries to append in the same transaction, in order (the step's outcome, after the
+   * run's entries recorded before it), by a store whose `audit.appendsWithSteps` is true; other
+   * stores are never handed any (their entries are appended after the commit, like every event's).
+   */
+  audit?: ReadonlyArray<AuditDraft & { at: number }>;
 }
 
 /** How an attempt that did not succeed ended. */

@@ -119,6 +119,34 @@ export function checkpointsContract(ctx: () => ContractContext): void {
     ]);
   });
 
+  it('appends the audit entries riding along with a step in its transaction, where the store does, and none on a stale lease', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx, 'w1', 1000);
+    const entry = (type: string, seq: number) => ({ type, at: clock.now(), runId: id, principal: null, data: { seq } });
+    await store.checkpoints.commit(lease, [
+      { ...step(1), audit: [entry('policy.decided', 1), entry('step.completed', 1)] },
+      step(2, { status: 'running', output: null, endedAt: null }),
+    ]);
+    const appended = (await store.audit.list({ runId: id, limit: 10 })).map((e) => [e.type, e.data]);
+    // A store that does not append with steps was never meant to be handed entries: it ignores them.
+    expect(appended).toEqual(
+      store.audit.appendsWithSteps
+        ? [
+            ['policy.decided', { seq: 1 }],
+            ['step.completed', { seq: 1 }],
+          ]
+        : [],
+    );
+
+    await clock.advance(1000);
+    await claimOne(cx, 'w2');
+    const stale = store.checkpoints.commit(lease, [{ ...step(2), audit: [entry('step.completed', 2)] }]);
+    await expect(stale).rejects.toSatisfy((e) => LeaseLostError.is(e));
+    expect(await store.audit.list({ runId: id, limit: 10 })).toHaveLength(appended.length);
+  });
+
   it('records each failed attempt of a step once, in order', async () => {
     const cx = ctx();
     const { store, clock } = cx;

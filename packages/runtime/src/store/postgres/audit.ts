@@ -37,6 +37,7 @@ type Chained = ReturnType<typeof chainDrafts>;
  * (the copies are chained like any entry); the trail then shows those events twice.
  */
 export class PgAuditStore implements AuditStore {
+  readonly appendsWithSteps = false;
   private readonly lockKey: string;
   /** The head as this store's last append left it; null when unknown or possibly stale. */
   private knownHead: ChainHead | null = null;

@@ -1,7 +1,10 @@
+import type { Database, Statement } from 'better-sqlite3';
+
 import type { AuditEntry, ChainHead } from '../../core/audit-chain.js';
 import { AUDIT_COLUMNS, auditWhere, chainDrafts, toAuditEntry, type AuditRow } from '../audit-rows.js';
 import type { AuditDraft, AuditFilter, AuditStore } from '../audit-store.js';
 import type { SqliteConnection } from './connection.js';
+import type { TransactionTail } from './write-batcher.js';
 
 const HEAD = 'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1';
 /** Entries go in with one statement per chunk of up to this many (16, 8, 4, 2, 1: five statements prepared). */
@@ -20,24 +23,13 @@ const SCAN = `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE seq >= ? ORDER BY
  * read the same head in between, so the chain never forks.
  */
 export class SqliteAuditStore implements AuditStore {
+  readonly appendsWithSteps = true;
+
   constructor(private readonly conn: SqliteConnection) {}
 
   append(drafts: readonly AuditDraft[], now: number): Promise<AuditEntry[]> {
     if (drafts.length === 0) return Promise.resolve([]);
-    return this.conn.batcher.run(() => {
-      const chained = chainDrafts(this.readHead(), drafts, now);
-      for (let from = 0; from < chained.length;) {
-        let rows = MAX_ROWS_PER_INSERT;
-        while (rows > chained.length - from) rows /= 2;
-        const values: unknown[] = [];
-        for (const { entry, data } of chained.slice(from, from + rows)) {
-          values.push(entry.seq, entry.at, entry.type, entry.runId, entry.principal, data, entry.prevHash, entry.hash);
-        }
-        this.conn.statement(INSERT.get(rows)!).run(values);
-        from += rows;
-      }
-      return chained.map(({ entry }) => entry);
-    });
+    return this.conn.batcher.run(() => appendAudit((sql) => this.conn.statement(sql), drafts, now));
   }
 
   list(filter: AuditFilter): Promise<AuditEntry[]> {
@@ -57,7 +49,75 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   private readHead(): ChainHead | null {
-    const row = this.conn.statement(HEAD).get() as { seq: number; hash: string } | undefined;
-    return row ? { seq: row.seq, hash: row.hash } : null;
+    return readHead((sql) => this.conn.statement(sql));
   }
+}
+
+/**
+ * The audit entries that ride along with step writes (`StepWrite.audit`): each write adds its
+ * own, and the group commit appends them all, chained and in multi-row inserts, at the end of the
+ * transaction they commit in (a `TransactionTail` of the `WriteBatcher`). A write that fails takes
+ * its entries with it.
+ */
+export class AuditAtCommit implements TransactionTail {
+  private drafts: AuditDraft[] = [];
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  add(drafts: readonly AuditDraft[]): void {
+    for (const draft of drafts) this.drafts.push(draft);
+  }
+
+  begin(): void {
+    this.drafts = [];
+  }
+
+  mark(): number {
+    return this.drafts.length;
+  }
+
+  undo(mark: number): void {
+    this.drafts.length = mark;
+  }
+
+  finish(): void {
+    if (this.drafts.length === 0) return;
+    const drafts = this.drafts;
+    this.drafts = [];
+    appendAudit((sql) => this.statement(sql), drafts, drafts[0]!.at ?? 0);
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/**
+ * Chains `drafts` onto the current last entry and inserts them. Call it inside a batched write:
+ * the head is read and the entries inserted in one transaction, under SQLite's write lock.
+ */
+function appendAudit(statement: (sql: string) => Statement, drafts: readonly AuditDraft[], now: number): AuditEntry[] {
+  const chained = chainDrafts(readHead(statement), drafts, now);
+  for (let from = 0; from < chained.length;) {
+    let rows = MAX_ROWS_PER_INSERT;
+    while (rows > chained.length - from) rows /= 2;
+    const values: unknown[] = [];
+    for (const { entry, data } of chained.slice(from, from + rows)) {
+      values.push(entry.seq, entry.at, entry.type, entry.runId, entry.principal, data, entry.prevHash, entry.hash);
+    }
+    statement(INSERT.get(rows)!).run(values);
+    from += rows;
+  }
+  return chained.map(({ entry }) => entry);
+}
+
+function readHead(statement: (sql: string) => Statement): ChainHead | null {
+  const row = statement(HEAD).get() as { seq: number; hash: string } | undefined;
+  return row ? { seq: row.seq, hash: row.hash } : null;
 }

@@ -76,11 +76,13 @@ export function upsertSteps(conn: SqliteConnection, runId: string, steps: readon
     conn.statement(UPSERT_STEPS.get(rows)!).run(values);
     from += rows;
   }
-  // After every step row: what rides along may refer to its step.
+  // After every step row: what rides along may refer to its step. Audit entries go in at the end
+  // of the transaction (`AuditAtCommit`), with their rows or not at all.
   for (const step of steps) {
     if (step.failedAttempt || step.escalation || step.notification || step.eventWait || step.receivedEvent) {
       writeSideRecords(conn, runId, step);
     }
+    if (step.audit) conn.auditAtCommit.add(step.audit);
   }
 }
 

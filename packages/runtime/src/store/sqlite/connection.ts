@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 
 import { LeaseLostError } from '../../core/errors.js';
 import type { Lease } from '../queue-store.js';
+import type { AuditAtCommit } from './audit.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 /** What every SQLite aggregate shares: the database, its statement cache and the group commit. */
@@ -11,6 +12,8 @@ export class SqliteConnection {
   constructor(
     readonly db: Database,
     readonly batcher: WriteBatcher,
+    /** Audit entries riding along with this transaction's step writes, appended before its COMMIT. */
+    readonly auditAtCommit: AuditAtCommit,
   ) {}
 
   /** A prepared statement for `sql`, prepared once per connection. */

@@ -14,6 +14,22 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 class RedoWithSavepoints extends Error {}
 
 /**
+ * Work the writes of a transaction leave for its end (the audit entries of their steps, chained
+ * and inserted together): what a write added is dropped if that write fails, and the rest runs
+ * inside the transaction, just before `COMMIT`.
+ */
+export interface TransactionTail {
+  /** A transaction begins: nothing is left from an earlier one. */
+  begin(): void;
+  /** Where the next write's additions start. */
+  mark(): number;
+  /** Drops what was added since `mark`: its write failed and was rolled back. */
+  undo(mark: number): void;
+  /** Runs what the transaction's writes left, inside it. */
+  finish(): void;
+}
+
+/**
  * Group commit. Every write of this process goes through `run`; the writes issued in one turn
  * of the event loop share one transaction and so one fsync, which is what lets many runs
  * checkpoint concurrently without being capped at one durable commit per step.
@@ -31,7 +47,10 @@ export class WriteBatcher {
   readonly stats = { transactions: 0, writes: 0 };
   private readonly sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly tail?: TransactionTail,
+  ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -82,8 +101,10 @@ export class WriteBatcher {
   private transaction(batch: PendingWrite[], savepoints: boolean): Outcome[] {
     const outcomes: Outcome[] = [];
     this.sql.begin.run();
+    this.tail?.begin();
     try {
       for (const write of batch) outcomes.push(savepoints ? this.isolated(write) : this.direct(write));
+      this.tail?.finish();
       this.sql.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
@@ -93,15 +114,20 @@ export class WriteBatcher {
   }
 
   private direct(write: PendingWrite): Outcome {
+    const mark = this.tail?.mark() ?? 0;
     try {
       return { ok: true, value: write.op(this.db) };
     } catch (error) {
-      if (isVigilError(error)) return { ok: false, error };
+      if (isVigilError(error)) {
+        this.tail?.undo(mark);
+        return { ok: false, error };
+      }
       throw new RedoWithSavepoints();
     }
   }
 
   private isolated(write: PendingWrite): Outcome {
+    const mark = this.tail?.mark() ?? 0;
     this.sql.savepoint.run();
     try {
       const value = write.op(this.db);
@@ -110,6 +136,7 @@ export class WriteBatcher {
     } catch (error) {
       this.sql.undo.run();
       this.sql.release.run();
+      this.tail?.undo(mark);
       return { ok: false, error };
     }
   }

@@ -12,7 +12,8 @@ import type { ChaosScenario } from './options.js';
  *   more often than a tool's timeout: attempts were cut off before they could time out;
  * - `no_kill_hit_a_run`: with `--kill-workers`, no run of these scenarios recovered from a kill;
  * - `audit_entries_lost`: step outcomes that are durable but have no entry in the audit trail,
- *   recorded by a worker less than `audit.flushInterval` before it was SIGKILLed (the crash window).
+ *   recorded by a worker less than `audit.flushInterval` before it was SIGKILLed (the crash window,
+ *   on a store that appends entries after their steps commit: PostgreSQL).
  */
 export interface ChaosFinding {
   /** The scenario it is about; `all` for one that names several. */
@@ -73,7 +74,8 @@ function auditLost(scenarios: readonly ScenarioReport[]): ChaosFinding {
       `${missing} of ${outcomes} step outcomes have no entry in the audit trail (${where}). The steps are durable; ` +
       'their step.completed or step.failed entries were recorded by a worker that was SIGKILLed before its next ' +
       'audit append (every audit.flushInterval, 20 ms by default): the crash window described under "The crash ' +
-      'window" in docs/governance.md. Policy decisions and spend recorded in that window are lost the same way.',
+      'window" in docs/governance.md, open on a store that appends entries after their steps commit (PostgreSQL). ' +
+      'Policy decisions and spend recorded in that window are lost the same way.',
   };
 }
 
