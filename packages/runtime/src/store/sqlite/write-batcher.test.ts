@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 import { ConflictError } from '../../core/errors.js';
-import { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher, type TransactionTail } from './write-batcher.js';
 
 function setup() {
   const db = new BetterSqlite3(':memory:');
@@ -64,5 +64,42 @@ describe('WriteBatcher', () => {
     const { db, batcher } = setup();
     db.close();
     await expect(batcher.run(() => 1)).rejects.toThrow(/not open/);
+  });
+
+  it('runs what the writes left for the end of their transaction, without what failed writes left', async () => {
+    const db = new BetterSqlite3(':memory:');
+    db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+    let left: string[] = [];
+    const tail: TransactionTail = {
+      begin: () => (left = []),
+      mark: () => left.length,
+      undo: (mark) => (left.length = mark),
+      finish: () => {
+        expect(db.inTransaction).toBe(true);
+        for (const k of left) insert.run(`tail:${k}`, 0);
+      },
+    };
+    const batcher = new WriteBatcher(db, tail);
+    const write = (k: string, fail?: 'refuse' | 'half') =>
+      batcher.run(() => {
+        left.push(k);
+        if (fail === 'refuse') throw new ConflictError('taken', 'no');
+        insert.run(k, 1);
+        if (fail === 'half') insert.run('a', 2); // a primary key violation after a write
+      });
+    const results = await Promise.allSettled([
+      write('a'),
+      write('refused', 'refuse'),
+      write('half', 'half'),
+      write('b'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(db.prepare('SELECT k FROM t ORDER BY k').all()).toEqual([
+      { k: 'a' },
+      { k: 'b' },
+      { k: 'tail:a' },
+      { k: 'tail:b' },
+    ]);
   });
 });
