@@ -58,7 +58,7 @@ async function submitRuns(cluster: Cluster, count: number, ledger: string): Prom
       if (Date.now() > deadline) {
         throw new Error(
           `submitted ${submitted} of ${count} runs in ${SUBMIT_MS} ms (run ${i}: ${attempt - 1} failed ` +
-            `attempt(s)); last failure: ${lastFailure}`,
+            `attempt(s)); last failure: ${lastFailure}; ${serverState(cluster)}`,
         );
       }
       let response: Response;
@@ -94,6 +94,18 @@ async function submitRuns(cluster: Cluster, count: number, ledger: string): Prom
   };
   await Promise.all(Array.from({ length: 16 }, submitter));
   return ids;
+}
+
+/** Whether the server process still runs, and the end of what it logged: why requests fail. */
+function serverState(cluster: Cluster): string {
+  const child = cluster.server?.child;
+  if (!child) return 'no server process';
+  const state =
+    child.exitCode === null && child.signalCode === null
+      ? 'the server process is running'
+      : `the server process exited (code ${child.exitCode}, signal ${child.signalCode})`;
+  const { stdout, stderr } = cluster.server!;
+  return `${state}; its last stdout:\n${stdout.slice(-1200)}\nits last stderr:\n${stderr.slice(-800)}`;
 }
 
 interface Outcome {
