@@ -69,3 +69,16 @@ it('names the tool the persistent scenario broke in the table and the HTML repor
   );
   expect(reportTable({ ...report, options })).not.toContain('persistent:');
 });
+
+it('gives the HTML report an HTML table with every column, the totals at its foot', () => {
+  const row = summarize('transient', outcomes, [], 0, [], 0);
+  const html = reportHtml(reportOf(row));
+  expect(html).not.toContain('<pre>');
+  const head = /<thead><tr>(.*?)<\/tr><\/thead>/.exec(html)![1]!;
+  expect([...head.matchAll(/<th>(.*?)<\/th>/g)].map((m) => m[1])).toEqual(
+    reportTable(reportOf(row)).split('\n')[1]!.trim().split(/ {2,}/),
+  );
+  expect(head).toContain('<th>corrupt det/silent</th>');
+  expect(/<tbody><tr><td>transient<\/td><td>4<\/td><td>75.0%<\/td>/.test(html)).toBe(true);
+  expect(/<tfoot><tr><td>all<\/td><td>4<\/td>/.test(html)).toBe(true);
+});

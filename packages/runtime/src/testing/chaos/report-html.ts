@@ -1,5 +1,5 @@
 import type { ChaosReport, ScenarioReport } from './chaos-report.js';
-import { reportTable } from './report-table.js';
+import { persistentLine, tableCells } from './report-table.js';
 
 /**
  * The report as one self-contained HTML file: inline SVG bar charts (success and escalation
@@ -30,7 +30,10 @@ export function reportHtml(report: ChaosReport): string {
 body{font:14px system-ui,sans-serif;margin:2rem;color:#1a202c}h1{font-size:1.4rem}
 .ok{color:#2f855a;font-weight:600}.bad{color:#c53030;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
-pre{background:#f7fafc;padding:1rem;overflow:auto}
+.table{overflow-x:auto}table{border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:.3rem .5rem;text-align:right;border-bottom:1px solid #e2e8f0}td{white-space:nowrap}
+th{vertical-align:bottom;font-size:.85rem}
+th:first-child,td:first-child{text-align:left}thead th{background:#f7fafc}tfoot td{font-weight:600}
 </style></head><body>
 <h1>Vigil chaos report: ${esc(report.workflow)}</h1>
 <p>Seed <code>${esc(report.seed)}</code> · ${report.totals.runs} runs · ${report.options.workers} workers ·
@@ -38,9 +41,23 @@ kills ${report.options.killWorkers ? 'on' : 'off'} · started ${esc(report.start
 ${status}
 ${approvals}${findings(report)}<div class="charts">${charts.join('\n')}</div>
 <h2>Table</h2>
-<pre>${esc(reportTable(report))}</pre>
+${table(report)}
 </body></html>
 `;
+}
+
+/** The terminal's table as an HTML table: every column shown, the totals row at its foot. */
+function table(report: ChaosReport): string {
+  const { header, rows } = tableCells(report);
+  const row = (cells: string[], tag: 'th' | 'td'): string =>
+    `<tr>${cells.map((c) => `<${tag}>${esc(c)}</${tag}>`).join('')}</tr>`;
+  const body = rows.slice(0, -1).map((r) => row(r, 'td'));
+  const tool = report.options.faultTool;
+  return (
+    `<div class="table"><table>\n<thead>${row(header, 'th')}</thead>\n<tbody>${body.join('\n')}</tbody>\n` +
+    `<tfoot>${row(rows.at(-1)!, 'td')}</tfoot>\n</table></div>\n` +
+    (tool === undefined ? '' : `<p>${esc(persistentLine(tool))}</p>\n`)
+  );
 }
 
 function findings(report: ChaosReport): string {

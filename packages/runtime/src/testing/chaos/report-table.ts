@@ -19,10 +19,17 @@ const COLUMNS: Array<[string, (r: ScenarioReport) => string]> = [
   ],
 ];
 
+/** The table's column names and its cells: one row per scenario, then the totals row. */
+export function tableCells(report: ChaosReport): { header: string[]; rows: string[][] } {
+  return {
+    header: COLUMNS.map(([name]) => name),
+    rows: [...report.scenarios, report.totals].map((r) => COLUMNS.map(([, cell]) => cell(r))),
+  };
+}
+
 /** The report as the terminal shows it: one row per scenario, a totals row, the verdict, then the findings. */
 export function reportTable(report: ChaosReport): string {
-  const rows = [...report.scenarios, report.totals].map((r) => COLUMNS.map(([, cell]) => cell(r)));
-  const header = COLUMNS.map(([name]) => name);
+  const { header, rows } = tableCells(report);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -43,7 +50,7 @@ export function reportTable(report: ChaosReport): string {
 }
 
 /** Which tool the `persistent` row broke: without it, its dead letters or escalations name no cause. */
-function persistentLine(tool: string): string {
+export function persistentLine(tool: string): string {
   return tool === '*'
     ? 'persistent: every tool failed every attempt (the module exports no tools to choose from)'
     : `persistent: ${tool} failed every attempt (--fault-tool names the tool; without it the seed chooses)`;
