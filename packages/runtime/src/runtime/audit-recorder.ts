@@ -49,11 +49,18 @@ export interface StepAudit {
     payload: RuntimeEventMap[K],
   ): (AuditDraft & { at: number }) | undefined;
   /**
-   * Removes and returns the run's queued entries recorded before `draft` (one `draftWithStep`
-   * made) that no append has taken yet, oldest first.
+   * What one write of the run carries: `drafts` (made by `draftWithStep`) and the run's queued
+   * entries that no append has taken yet, all in the order they were recorded. The queued ones
+   * (`taken`) leave the queue: an entry recorded after a step ended (the decision on the next
+   * call) cannot then be appended before the step's outcome, nor one recorded before it after.
    */
-  takeQueued(runId: string, draft: AuditDraft): Array<AuditDraft & { at: number }>;
-  /** Queues again entries `takeQueued` returned, whose write did not commit. */
+  takeQueued(
+    runId: string,
+    drafts: readonly AuditDraft[],
+  ): { entries: Array<AuditDraft & { at: number }>; taken: Array<AuditDraft & { at: number }> };
+  /** A write that carried entries committed: where the store staged them, they are chained within `flushMs`. */
+  written(): void;
+  /** Queues again the entries `takeQueued` took, whose write did not commit. */
   restore(drafts: ReadonlyArray<AuditDraft & { at: number }>): void;
 }
 
@@ -76,9 +83,10 @@ const MAX_RETRY_MS = 5_000;
  * `flushMs` (or until `maxBatch` are waiting), so a busy worker pays one transaction per batch.
  *
  * Events are emitted after the change they report has committed, so a process killed between
- * that commit and the next flush loses those entries (the runs and steps themselves remain). A
- * failed append is logged and retried with backoff; entries stay queued, in order, until they
- * are in the trail.
+ * that commit and the next flush loses those entries (the runs and steps themselves remain),
+ * except those a run's step write carries: a step's outcome (`draftWithStep`) and the run's
+ * entries still queued when the write goes out (`takeQueued`). A failed append is logged and
+ * retried with backoff; entries stay queued, in order, until they are in the trail.
  */
 export class AuditRecorder implements StepAudit {
   private queue: Array<AuditDraft & { at: number }> = [];
@@ -136,7 +144,7 @@ export class AuditRecorder implements StepAudit {
    * The entry of a step's outcome, for the store to append in the step's own transaction
    * (`StepWrite.audit`), so that no crash can commit the step without it. `payload` must be the
    * object the event is emitted with once the step commits: that event then records nothing more.
-   * Undefined when the store appends entries only on their own (`audit.appendsWithSteps`).
+   * Undefined when the store appends entries only on their own (`audit.appendsWithSteps` false).
    */
   draftWithStep<K extends 'step.completed' | 'step.failed'>(
     event: K,
@@ -147,15 +155,25 @@ export class AuditRecorder implements StepAudit {
     return this.draft(event, payload);
   }
 
-  takeQueued(runId: string, draft: AuditDraft): Array<AuditDraft & { at: number }> {
-    const before = this.order.get(draft) ?? 0;
-    const taken = new Set<AuditDraft>();
+  takeQueued(
+    runId: string,
+    drafts: ReadonlyArray<AuditDraft & { at: number }>,
+  ): { entries: Array<AuditDraft & { at: number }>; taken: Array<AuditDraft & { at: number }> } {
+    const taken: Array<AuditDraft & { at: number }> = [];
     for (let i = this.appending; i < this.queue.length; i++) {
-      const queued = this.queue[i]!;
-      if (queued.runId === runId && this.order.get(queued)! < before) taken.add(queued);
+      if (this.queue[i]!.runId === runId) taken.push(this.queue[i]!);
     }
-    if (taken.size > 0) this.queue = this.queue.filter((queued) => !taken.has(queued));
-    return [...taken] as Array<AuditDraft & { at: number }>;
+    if (taken.length === 0) return { entries: [...drafts], taken };
+    const leaving = new Set(taken);
+    this.queue = this.queue.filter((queued) => !leaving.has(queued));
+    const recorded = (draft: AuditDraft): number => this.order.get(draft) ?? 0;
+    const entries = [...taken, ...drafts].sort((a, b) => recorded(a) - recorded(b));
+    return { entries, taken };
+  }
+
+  written(): void {
+    // Staged with the step (PostgreSQL): the next append chains them, of nothing else if need be.
+    if (this.deps.store.audit.hasStaged) this.schedule(this.deps.flushMs);
   }
 
   restore(drafts: ReadonlyArray<AuditDraft & { at: number }>): void {
@@ -201,20 +219,26 @@ export class AuditRecorder implements StepAudit {
    */
   private async drain(): Promise<void> {
     this.flushQueued = false;
-    if (this.queue.length === 0) return;
+    const audit = this.deps.store.audit;
+    if (this.queue.length === 0 && !audit.hasStaged) return;
     await this.deps.ready;
+    if (this.queue.length === 0) {
+      await audit.chainStaged(this.deps.clock.now());
+    }
     // A run's step write may take its queued entries meanwhile (`takeQueued`), never those being appended.
     for (let left = this.queue.length; left > 0 && this.queue.length > 0;) {
       const batch = this.queue.slice(0, Math.min(left, this.deps.maxBatch));
       this.appending = batch.length;
       try {
-        await this.deps.store.audit.append(batch, this.deps.clock.now());
+        await audit.append(batch, this.deps.clock.now());
       } finally {
         this.appending = 0;
       }
       this.queue.splice(0, batch.length);
       left -= batch.length;
     }
+    // Staged while this drain appended, or more than one append takes.
+    if (audit.hasStaged) this.schedule(this.deps.flushMs);
   }
 
   private schedule(delayMs: number): void {

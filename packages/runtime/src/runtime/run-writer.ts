@@ -69,16 +69,22 @@ export class RunWriter {
   }
 
   /**
-   * A write that carries a step's audit entry carries, ahead of it, the run's entries recorded
-   * before it and still queued: the trail keeps the run's order. Returns what it took.
+   * A write takes the run's entries still queued (the decision on a tool call about to start,
+   * the outcome of the step before it) and carries them in the order they were recorded, on its
+   * first step that carries an entry or else its first step (the store appends a write's entries
+   * in step order): the trail keeps the run's order, and no crash can commit a step without what
+   * the run recorded before it. Returns what it took from the queue, or undefined when the write
+   * carries no entry.
    */
   private takeAudit(steps: StepWrite[]): StepWrite['audit'] | undefined {
-    if (!this.audit) return undefined;
-    const first = steps.find((step) => step.audit !== undefined);
-    if (!first) return undefined;
-    const taken = this.audit.recorder.takeQueued(this.audit.runId, first.audit![0]!);
-    if (taken.length === 0) return undefined;
-    first.audit = [...taken, ...first.audit!];
+    if (!this.audit || steps.length === 0) return undefined;
+    const carriers = steps.filter((step) => step.audit !== undefined);
+    const drafts = carriers.length === 1 ? carriers[0]!.audit! : carriers.flatMap((step) => step.audit!);
+    const { entries, taken } = this.audit.recorder.takeQueued(this.audit.runId, drafts);
+    if (taken.length === 0) return carriers.length === 0 ? undefined : [];
+    const first = carriers[0] ?? steps[0]!;
+    first.audit = entries;
+    for (const step of carriers.slice(1)) delete step.audit;
     return taken;
   }
 
@@ -97,6 +103,7 @@ export class RunWriter {
       this.onError(error);
       return false;
     }
+    if (taken) this.audit!.recorder.written();
     if (this.stopped()) return false;
     for (const callback of callbacks) {
       const pending = callback();

@@ -34,11 +34,24 @@ export interface AuditFilter {
  */
 export interface AuditStore {
   /**
-   * Whether step writes append their `audit` draft (`StepWrite.audit`) in the step's own
-   * transaction, so a step's outcome and its entry commit together. SQLite does; PostgreSQL's
-   * group commit does not (its chain is appended under an advisory lock of its own).
+   * Whether step writes commit their `audit` drafts (`StepWrite.audit`) in the step's own
+   * transaction, so a step's outcome and its entry commit together. SQLite chains them there;
+   * PostgreSQL stages them there and chains them at its next append (`hasStaged`), because its
+   * group commit writes many runs in one statement while the chain is appended under an advisory
+   * lock of its own.
    */
   readonly appendsWithSteps: boolean;
+  /**
+   * True while step writes of this store have staged entries that no append has chained since:
+   * the next `append` chains them first, and `chainStaged` does when there is nothing else to
+   * append. Always false where steps chain their entries themselves (SQLite).
+   */
+  readonly hasStaged: boolean;
+  /**
+   * Chains every staged entry, a killed process's included, oldest first. A store calls it as it
+   * opens; nothing to do where steps chain their entries themselves.
+   */
+  chainStaged(now: number): Promise<void>;
   /**
    * Appends `drafts` in order, chained onto the current last entry, in one transaction.
    * Appenders in every process take turns (SQLite's write lock; a PostgreSQL advisory lock held

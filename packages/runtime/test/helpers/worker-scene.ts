@@ -6,21 +6,23 @@ import { createVigil, type Vigil, type VigilOptions } from '../../src/compose.js
 import { FIXTURES, VigilProcess } from './processes.js';
 
 /**
- * The stage of a crash test: a fresh directory with a SQLite file and a ledger file, a client
- * Vigil on that file (no worker of its own running the fixtures), and `vigil worker` child
+ * The stage of a crash test: a fresh directory with a SQLite file (or a PostgreSQL URL given) and
+ * a ledger file, a client Vigil on that database (no worker of its own running the fixtures), and `vigil worker` child
  * processes on the fixtures, killed at cleanup.
  */
 export class WorkerScene {
   readonly dir: string;
+  /** The SQLite file, or the PostgreSQL URL given. */
   readonly db: string;
   /** A JSON-lines file the fixtures append each execution to: the external count. */
   readonly ledger: string;
   readonly client: Vigil;
   private readonly processes: VigilProcess[] = [];
 
-  constructor(name: string, workflows: VigilOptions['workflows']) {
+  /** `database`: a PostgreSQL URL to run on instead of the SQLite file. */
+  constructor(name: string, workflows: VigilOptions['workflows'], database?: string) {
     this.dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`));
-    this.db = join(this.dir, 'vigil.db');
+    this.db = database ?? join(this.dir, 'vigil.db');
     this.ledger = join(this.dir, 'ledger.jsonl');
     this.client = createVigil({ database: this.db, workflows });
   }

@@ -1,59 +1,130 @@
 /**
- * The audit trail across a SIGKILL right after a step's outcome committed (G9): on SQLite the
- * outcome's `step.completed` entry is appended in the step's own transaction, so the killed
+ * The audit trail across a SIGKILL right after a step's outcome committed (G9): the outcome's
+ * `step.completed` entry commits in the step's own transaction (SQLite chains it there;
+ * PostgreSQL stages it there, and the next append of any process chains it), so the killed
  * worker cannot leave the step durable and its entry lost. Before, the entry waited in the
  * process for the recorder's next flush (20 ms) and died with it.
  */
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 
-import { chain } from '../fixtures/workflows.js';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+
+import { chain, lookup } from '../fixtures/workflows.js';
+import { DIALECTS, type Dialect } from '../helpers/harness.js';
 import { WorkerScene } from '../helpers/worker-scene.js';
 
-let scene: WorkerScene;
-beforeEach(() => {
-  scene = new WorkerScene('audit-crash', [chain]);
-});
-afterEach(() => scene.cleanup());
+interface Trail {
+  /** The seqs of the run's completed steps. */
+  completed: number[];
+  /** The seqs the trail has a `step.completed` entry for, chained or staged. */
+  audited: number[];
+  /** The `policy.decided` entries, chained or staged. */
+  decisions: number;
+}
 
-/** The step rows with an outcome, and the seqs the trail has a step.completed entry for. */
-function readTrail(db: string, runId: string) {
-  const sqlite = new BetterSqlite3(db, { readonly: true });
+let scene: WorkerScene | undefined;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await scene?.cleanup();
+  scene = undefined;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const COMPLETED = `SELECT seq FROM steps WHERE run_id = $1 AND status = 'completed' ORDER BY seq`;
+const ENTRIES = `SELECT type, data FROM audit_entries WHERE run_id = $1 ORDER BY seq`;
+const STAGED = `SELECT type, data FROM audit_staged WHERE run_id = $1 ORDER BY id`;
+const DECISIONS = `SELECT count(*) AS n FROM audit_entries WHERE run_id = $1 AND type = 'policy.decided'`;
+const STAGED_DECISIONS = `SELECT count(*) AS n FROM audit_staged WHERE run_id = $1 AND type = 'policy.decided'`;
+
+function outcomes(entries: Array<{ type: string; data: string }>): number[] {
+  return entries.filter((e) => e.type === 'step.completed').map((e) => (JSON.parse(e.data) as { seq: number }).seq);
+}
+
+function sqliteTrail(file: string, runId: string): Trail {
+  const sqlite = new BetterSqlite3(file, { readonly: true });
   try {
-    const done = sqlite
-      .prepare(`SELECT seq FROM steps WHERE run_id = ? AND status = 'completed' ORDER BY seq`)
-      .all(runId) as Array<{ seq: number }>;
-    const entries = sqlite
-      .prepare(`SELECT type, data FROM audit_entries WHERE run_id = ? ORDER BY seq`)
-      .all(runId) as Array<{ type: string; data: string }>;
-    const audited = entries
-      .filter((e) => e.type === 'step.completed')
-      .map((e) => (JSON.parse(e.data) as { seq: number }).seq);
-    return { completed: done.map((s) => s.seq), audited, types: entries.map((e) => e.type) };
+    const sql = (text: string) => text.replace('$1', '?');
+    const completed = sqlite.prepare(sql(COMPLETED)).all(runId) as Array<{ seq: number }>;
+    const entries = sqlite.prepare(sql(ENTRIES)).all(runId) as Array<{ type: string; data: string }>;
+    const { n } = sqlite.prepare(sql(DECISIONS)).get(runId) as { n: number };
+    return { completed: completed.map((s) => s.seq), audited: outcomes(entries), decisions: n };
   } finally {
     sqlite.close();
   }
 }
 
-it('keeps the entry of a step that committed just before its worker was killed', async () => {
-  // Dies the moment the first step's outcome has committed (with the second step's start).
-  const a = scene.worker({ VIGIL_FAILPOINTS: 'step.after-commit=kill@1' });
-  await a.waitFor(/worker started/);
-  const { id } = await scene.client.start(chain, { steps: 3, stepMs: 0, ledger: scene.ledger });
-  await a.exit();
-  expect(a.child.signalCode).toBe('SIGKILL');
+async function postgresTrail(server: string, schema: string, runId: string): Promise<Trail> {
+  const client = new pg.Client({ connectionString: server, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    const completed = (await client.query<{ seq: number }>(COMPLETED, [runId])).rows;
+    const entries = (await client.query<{ type: string; data: string }>(ENTRIES, [runId])).rows;
+    const staged = (await client.query<{ type: string; data: string }>(STAGED, [runId])).rows;
+    const count = async (sql: string) => Number((await client.query<{ n: string }>(sql, [runId])).rows[0]!.n);
+    const decisions = (await count(DECISIONS)) + (await count(STAGED_DECISIONS));
+    return { completed: completed.map((s) => s.seq), audited: outcomes([...entries, ...staged]).sort(), decisions };
+  } finally {
+    await client.end();
+  }
+}
 
-  const atKill = readTrail(scene.db, id);
-  expect(atKill.completed).toEqual([1]);
-  expect(atKill.audited).toEqual([1]);
+/** A scene on `dialect`'s database, and how to read a run's trail from it directly. */
+function stage(dialect: Dialect): { scene: WorkerScene; trail: (runId: string) => Promise<Trail> } {
+  if (dialect === 'sqlite') {
+    const created = new WorkerScene('audit-crash', [chain, lookup]);
+    return { scene: created, trail: async (runId) => sqliteTrail(created.db, runId) };
+  }
+  const server = inject('postgresUrl');
+  const schema = `ac_${randomBytes(4).toString('hex')}`;
+  cleanups.push(async () => {
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  const created = new WorkerScene('audit-crash', [chain, lookup], `${server}?schema=${schema}`);
+  return { scene: created, trail: (runId) => postgresTrail(server, schema, runId) };
+}
 
-  // Another worker finishes the run: every outcome has its entry, once, and the chain verifies.
-  const b = scene.worker();
-  await b.waitFor(/worker started/);
-  await scene.client.result(id, { signal: AbortSignal.timeout(30_000) });
-  await scene.client.audit.flush();
-  const after = readTrail(scene.db, id);
-  expect(after.completed).toEqual([1, 2, 3]);
-  expect(after.audited).toEqual([1, 2, 3]);
-  expect(await scene.client.audit.verify()).toMatchObject({ ok: true });
+describe.each(DIALECTS)('the audit trail across a SIGKILL on %s', (dialect) => {
+  it('keeps the entry of a step that committed just before its worker was killed', async () => {
+    const staged = stage(dialect);
+    scene = staged.scene;
+    await scene.client.ready();
+    // Dies the moment the first step's outcome has committed (with the second step's start).
+    const a = scene.worker({ VIGIL_FAILPOINTS: 'step.after-commit=kill@1' });
+    await a.waitFor(/worker started/);
+    const { id } = await scene.client.start(chain, { steps: 3, stepMs: 0, ledger: scene.ledger });
+    await a.exit();
+    expect(a.child.signalCode).toBe('SIGKILL');
+
+    const atKill = await staged.trail(id);
+    expect(atKill.completed).toEqual([1]);
+    expect(atKill.audited).toEqual([1]);
+
+    // Another worker finishes the run: every outcome has its entry in the chain, once, and it verifies.
+    const b = scene.worker();
+    await b.waitFor(/worker started/);
+    await scene.client.result(id, { signal: AbortSignal.timeout(30_000) });
+    await b.kill('SIGTERM');
+    expect(b.child.exitCode).toBe(0);
+    const after = (await scene.client.audit.list({ runId: id, type: 'step.completed' })).entries;
+    expect(after.map((e) => (e.data as { seq: number }).seq)).toEqual([1, 2, 3]);
+    expect(await scene.client.audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it("keeps the decision on a tool call whose worker was killed as the call's body began", async () => {
+    const staged = stage(dialect);
+    scene = staged.scene;
+    await scene.client.ready();
+    // Dies once the call's "started" row has committed, before the tool runs.
+    const a = scene.worker({ VIGIL_FAILPOINTS: 'step.before-body=kill@1' });
+    await a.waitFor(/worker started/);
+    const { id } = await scene.client.start(lookup, { entry: 'E-1', ledger: scene.ledger });
+    await a.exit();
+    expect(a.child.signalCode).toBe('SIGKILL');
+    expect((await staged.trail(id)).decisions).toBe(1);
+  });
 });

@@ -1,6 +1,7 @@
 /** Contract cases for checkpoints: round trips, integrity, what rides along, concurrent commits. */
 import { expect, it } from 'vitest';
 
+import { verifyChain } from '../../core/audit-chain.js';
 import { LeaseLostError } from '../../core/errors.js';
 import type { AttemptRecord } from '../checkpoint-store.js';
 import { WF, claimOne, escalation, message, newRun, recorded, step, type ContractContext } from './context.js';
@@ -129,6 +130,11 @@ export function checkpointsContract(ctx: () => ContractContext): void {
       { ...step(1), audit: [entry('policy.decided', 1), entry('step.completed', 1)] },
       step(2, { status: 'running', output: null, endedAt: null }),
     ]);
+    // A store that stages them with the step (PostgreSQL) chains them at its next append.
+    const chainedAlready = await store.audit.list({ runId: id, limit: 10 });
+    expect(chainedAlready).toHaveLength(store.audit.hasStaged ? 0 : 2);
+    await store.audit.chainStaged(clock.now());
+    expect(store.audit.hasStaged).toBe(false);
     const appended = (await store.audit.list({ runId: id, limit: 10 })).map((e) => [e.type, e.data]);
     // A store that does not append with steps was never meant to be handed entries: it ignores them.
     expect(appended).toEqual(
@@ -144,7 +150,78 @@ export function checkpointsContract(ctx: () => ContractContext): void {
     await claimOne(cx, 'w2');
     const stale = store.checkpoints.commit(lease, [{ ...step(2), audit: [entry('step.completed', 2)] }]);
     await expect(stale).rejects.toSatisfy((e) => LeaseLostError.is(e));
+    await store.audit.chainStaged(clock.now());
     expect(await store.audit.list({ runId: id, limit: 10 })).toHaveLength(appended.length);
+  });
+
+  it("keeps a step's audit entries when its process dies before chaining them: another chains them first", async () => {
+    const cx = ctx();
+    const { store, clock, fx } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    const entry = (type: string, seq: number) => ({ type, at: clock.now(), runId: id, principal: null, data: { seq } });
+    await store.checkpoints.commit(lease, [
+      { ...step(1), audit: [entry('policy.decided', 1), entry('step.completed', 1)] },
+    ]);
+    // `store` is never asked to append again, as if killed; another process opens (a store that
+    // stages entries chains them then) and appends its own.
+    const other = fx.connect();
+    await other.migrate();
+    await other.audit.append([{ type: 'run.created', runId: 'other', principal: null, data: {} }], clock.now());
+    const trail = await other.audit.scan(1, 10);
+    expect(trail.map((e) => [e.type, e.runId])).toEqual([
+      ['policy.decided', id],
+      ['step.completed', id],
+      ['run.created', 'other'],
+    ]);
+    expect(verifyChain(trail)).toMatchObject({ ok: true, count: 3 });
+  });
+
+  it('commits the audit entries of steps written by a memory write, a suspension and a finish, and chains them by the next append', async () => {
+    const cx = ctx();
+    const { store, clock } = cx;
+    await store.runs.create(newRun(clock.now()));
+    const { lease, runId: id } = await claimOne(cx);
+    const entry = (seq: number) => ({
+      type: 'step.completed',
+      at: clock.now(),
+      runId: id,
+      principal: null,
+      data: { seq },
+    });
+    const chained = async () => (await store.audit.list({ runId: id, limit: 10 })).map((e) => e.data);
+    // Each write's entries are in the trail, or staged for the next append, which chains them.
+    const appendNext = async (seqs: number[]) => {
+      expect(store.audit.hasStaged || (await chained()).length === seqs.length).toBe(true);
+      await store.audit.append([], clock.now());
+      expect(await chained()).toEqual(seqs.map((seq) => ({ seq })));
+    };
+
+    const memoryRow = step(2, { name: '$memory.agent:bot:set:k', kind: 'memory', output: null });
+    await store.memory.commitWrite(lease, [{ ...step(1), audit: [entry(1)] }, memoryRow], {
+      agent: 'bot',
+      key: 'k',
+      value: '1',
+      seq: 2,
+      at: clock.now(),
+    });
+    await appendNext([1]);
+    const sleeping = step(4, { kind: 'sleep', status: 'sleeping', output: null, endedAt: null });
+    await store.timers.suspend(
+      lease,
+      { status: 'sleeping', wakeAt: clock.now() },
+      [{ ...step(3), audit: [entry(3)] }, sleeping],
+      clock.now(),
+    );
+    await appendNext([1, 3]);
+    const again = await claimOne(cx);
+    await store.queue.finish(
+      again.lease,
+      { status: 'completed', output: '"done"' },
+      [{ ...step(5), audit: [entry(5)] }],
+      clock.now(),
+    );
+    await appendNext([1, 3, 5]);
   });
 
   it('records each failed attempt of a step once, in order', async () => {

@@ -4,6 +4,7 @@ import type { Lease } from '../lease.js';
 import type { FinishOutcome } from '../queue-store.js';
 import { isTransient, type PgConnection } from './connection.js';
 import { writeTogether, type GroupWrite } from './group-statement.js';
+import { stagesAudit } from './step-arrays.js';
 
 interface PendingWrite extends GroupWrite {
   resolve: () => void;
@@ -36,6 +37,8 @@ export class PgGroupCommit {
     private readonly conn: PgConnection,
     /** The NOTIFY channel idle workers listen on, for limits a finish frees. */
     private readonly channel: string,
+    /** Told when a statement that staged audit entries (`StepWrite.audit`) has committed. */
+    private readonly onStaged: () => void,
     /** Batches written at once, each on a connection of its own. */
     private readonly slots = 2,
     /** Commits in one statement at most. */
@@ -110,6 +113,7 @@ export class PgGroupCommit {
     }
     this.stats.statements++;
     this.stats.writes += batch.length;
+    if (batch.some((write) => stagesAudit(write.steps))) this.onStaged();
     for (const commit of batch) {
       if (fenced.has(commit.lease.runId)) commit.resolve();
       else commit.reject(new LeaseLostError(commit.lease.runId));

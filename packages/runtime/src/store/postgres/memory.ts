@@ -13,7 +13,7 @@ import {
   type MemoryStore,
 } from '../memory-store.js';
 import type { PgConnection } from './connection.js';
-import { stepWritesSql } from './step-arrays.js';
+import { stagesAudit, stepWritesSql } from './step-arrays.js';
 
 const FENCE = 'SELECT id FROM runs WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 FOR NO KEY UPDATE';
 /** The fence and the upsert in one statement: no row back means the lease is gone and nothing was written. */
@@ -32,7 +32,11 @@ const UPSERT = `WITH fence AS (${FENCE})
  * check in the upsert keeps the version of a write that had already committed.
  */
 export class PgMemoryStore implements MemoryStore {
-  constructor(private readonly conn: PgConnection) {}
+  constructor(
+    private readonly conn: PgConnection,
+    /** Told when a memory write whose steps staged audit entries (`StepWrite.audit`) has committed. */
+    private readonly onStaged: () => void,
+  ) {}
 
   async get(agent: string, key: string): Promise<MemoryEntry | null> {
     const [row] = await this.conn.query<MemoryRow>(
@@ -50,9 +54,9 @@ export class PgMemoryStore implements MemoryStore {
     return rows.map(toMemoryEntry);
   }
 
-  commitWrite(lease: Lease, steps: readonly StepWrite[], write: AgentMemoryWrite): Promise<number> {
+  async commitWrite(lease: Lease, steps: readonly StepWrite[], write: AgentMemoryWrite): Promise<number> {
     const fence = [lease.runId, lease.owner, lease.epoch];
-    return this.conn.transaction(async (tx) => {
+    const version = await this.conn.transaction(async (tx) => {
       const writer = memoryWriter(lease.runId, write.seq);
       const [row] = await tx.query<{ version: number }>(UPSERT, [
         ...fence,
@@ -72,5 +76,7 @@ export class PgMemoryStore implements MemoryStore {
       ]);
       return version;
     });
+    if (stagesAudit(steps)) this.onStaged();
+    return version;
   }
 }

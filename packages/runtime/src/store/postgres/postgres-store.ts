@@ -98,11 +98,14 @@ export class PostgresStore implements Store {
     this.databaseClock = options.clock ? undefined : new DatabaseClock();
     this.clock = options.clock ?? this.databaseClock!;
     const channel = `vigil_work_${schema}`;
-    const group = new PgGroupCommit(this.conn, channel);
+    this.audit = new PgAuditStore(this.conn);
+    // Every statement that writes steps stages their audit entries; the audit store chains them.
+    const staged = (): void => this.audit.staged();
+    const group = new PgGroupCommit(this.conn, channel, staged);
     this.runs = new PgRunStore(this.conn, channel);
     this.queue = new PgQueueStore(this.conn, channel, group);
     this.checkpoints = new PgCheckpointStore(this.conn, group);
-    this.timers = new PgTimerStore(this.conn, channel);
+    this.timers = new PgTimerStore(this.conn, channel, staged);
     this.escalations = new PgEscalationStore(this.conn, channel);
     this.deadLetters = new PgDeadLetterStore(this.conn, channel);
     this.breakers = new PgBreakerStore(this.conn);
@@ -112,12 +115,11 @@ export class PostgresStore implements Store {
     this.apiKeys = new PgApiKeyStore(this.conn);
     this.spend = new PgSpendStore(this.conn);
     this.rateLimits = new PgRateLimitStore(this.conn);
-    this.memory = new PgMemoryStore(this.conn);
+    this.memory = new PgMemoryStore(this.conn, staged);
     this.stepLogs = new PgStepLogStore(this.conn);
     this.alerts = new PgAlertStore(this.conn);
     this.signals = new PgSignalStore(this.conn);
     this.overview = new PgOverviewStore(this.conn);
-    this.audit = new PgAuditStore(this.conn);
     this.gauges = new PgGaugeStore(this.conn);
     this.notifier = new PgNotifier(
       options.url,
@@ -138,6 +140,8 @@ export class PostgresStore implements Store {
         );
       }
       await applyMigrations(this.conn, this.clock.now());
+      // Audit entries a killed process staged with its steps and never chained.
+      await this.audit.chainStaged(this.clock.now());
       await this.notifier.start();
     })();
     return this.started;

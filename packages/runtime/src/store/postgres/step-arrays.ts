@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../core/json.js';
 import { stepChecksum } from '../checkpoint-checksum.js';
 import type { StepWrite } from '../checkpoint-store.js';
 
@@ -22,8 +23,8 @@ interface Owned<T> {
  *
  * Rows go as parallel arrays (`unnest($n::int[], …)`), each with the id of the run it belongs
  * to, so one statement writes any number of rows of any number of runs. Failed attempts,
- * escalations, outbox messages, event waits and received events riding along get CTEs of their
- * own, only when present: the statement for plain steps keeps one shape, prepared once.
+ * escalations, outbox messages, event waits, received events and audit entries riding along get
+ * CTEs of their own, only when present: the statement for plain steps keeps one shape, prepared once.
  */
 export function stepWritesSql(
   runs: readonly RunSteps[],
@@ -170,5 +171,25 @@ export function stepWritesSql(
     ])} AS e(run_id, seq)
     WHERE w.run_id = e.run_id AND w.seq = e.seq AND e.run_id ${fenced})`);
   }
+
+  // Staged, not chained: the next append chains them (`PgAuditStore`), in the order of their ids.
+  const entries = rows.flatMap(({ run, step }) => (step.audit ?? []).map((draft) => ({ run, draft })));
+  if (entries.length > 0) {
+    ctes.push(`audit_staged_written AS (INSERT INTO audit_staged (at, type, run_id, principal, data)
+    SELECT a.at, a.type, a.run_id, a.principal, a.data FROM ${arrays([
+      ['text', entries.map((e) => e.run)],
+      ['bigint', entries.map((e) => e.draft.at)],
+      ['text', entries.map((e) => e.draft.type)],
+      ['text', entries.map((e) => e.draft.runId)],
+      ['text', entries.map((e) => e.draft.principal)],
+      ['text', entries.map((e) => e.draft.text ?? canonicalJson(e.draft.data))],
+    ])} WITH ORDINALITY AS a(of_run, at, type, run_id, principal, data, n)
+    WHERE a.of_run ${fenced} ORDER BY a.n)`);
+  }
   return { ctes: ctes.join(',\n'), params };
+}
+
+/** Whether any of `steps` carries audit entries to stage. */
+export function stagesAudit(steps: readonly StepWrite[]): boolean {
+  return steps.some((step) => step.audit !== undefined && step.audit.length > 0);
 }

@@ -4,12 +4,14 @@ import type { Lease, WorkflowKey } from '../queue-store.js';
 import type { Suspension, TimerStore } from '../timer-store.js';
 import type { PgConnection } from './connection.js';
 import { ofWorkflows, workflowParams } from './workflow-filter.js';
-import { stepWritesSql } from './step-arrays.js';
+import { stagesAudit, stepWritesSql } from './step-arrays.js';
 
 export class PgTimerStore implements TimerStore {
   constructor(
     private readonly conn: PgConnection,
     private readonly channel: string,
+    /** Told when a suspension that staged audit entries (`StepWrite.audit`) has committed. */
+    private readonly onStaged: () => void,
   ) {}
 
   async suspend(lease: Lease, suspension: Suspension, steps: readonly StepWrite[], now: number): Promise<void> {
@@ -34,6 +36,7 @@ export class PgTimerStore implements TimerStore {
       ],
     );
     if (!result || result.fenced === 0) throw new LeaseLostError(lease.runId);
+    if (stagesAudit(steps)) this.onStaged();
   }
 
   async nextWakeAt(workflows: readonly WorkflowKey[]): Promise<number | null> {

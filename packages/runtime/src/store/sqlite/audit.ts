@@ -24,8 +24,14 @@ const SCAN = `SELECT ${AUDIT_COLUMNS} FROM audit_entries WHERE seq >= ? ORDER BY
  */
 export class SqliteAuditStore implements AuditStore {
   readonly appendsWithSteps = true;
+  /** Steps chain their entries in their own transaction (`AuditAtCommit`): nothing is ever staged. */
+  readonly hasStaged = false;
 
   constructor(private readonly conn: SqliteConnection) {}
+
+  chainStaged(): Promise<void> {
+    return Promise.resolve();
+  }
 
   append(drafts: readonly AuditDraft[], now: number): Promise<AuditEntry[]> {
     if (drafts.length === 0) return Promise.resolve([]);

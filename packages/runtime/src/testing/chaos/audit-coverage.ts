@@ -19,8 +19,9 @@ export interface AuditCoverage {
 
 /**
  * Compares a settled run's final step rows with its `step.completed` / `step.failed` audit
- * entries. Read once every worker has stopped: a live worker may still hold entries it will
- * append within `audit.flushInterval`; those of a SIGKILLed one are gone (the crash window,
+ * entries. Read once every worker has stopped, and the entries staged with steps chained
+ * (PostgreSQL): a live worker may still hold entries it will append within
+ * `audit.flushInterval`; those a SIGKILLed one held are gone (the crash window,
  * docs/governance.md).
  */
 export async function auditCoverage(store: Store, runId: string): Promise<AuditCoverage> {
