@@ -149,6 +149,8 @@ export class Vigil {
       maxPayloadBytes: this.maxPayloadBytes,
       idempotencyRetentionMs,
       localWorker: () => this.workerInstance,
+      auditWithWrite: () => (this.store.audit.appendsWithSteps ? this.auditRecorder : undefined),
+      failpoints: this.failpoints,
       durations: new StepDurationHistory({ signals: this.store.signals, clock: this.store.clock }),
     });
     const operator = { store: this.store, clock: this.store.clock, events: this.events };

@@ -4,6 +4,8 @@
  * in a child process through `VIGIL_FAILPOINTS`), typically to SIGKILL the process right there.
  */
 export const FAILPOINT_NAMES = [
+  /** A trigger's run (and its `run.created` entry) is committed; the trigger has not answered yet. */
+  'run.after-create',
   /** A call's expected cost is reserved; its step's "started" record is not committed yet. */
   'budget.after-reserve',
   /** A step's "started" record is committed; its body has not run yet. */

@@ -95,6 +95,25 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
     expect((await vigil.audit.list({ type: 'run.cancelled' })).entries).toHaveLength(1);
   });
 
+  it("commits a run's run.created entry with the run, before any flush, and records it once", async () => {
+    const vigil = h.vigil([discharge]);
+    const { id } = await vigil.start(discharge, { patientId: 'P-1' }, { principal: 'key:k1' });
+    // The clock has not moved: no flush has run. SQLite chained the entry with the run;
+    // PostgreSQL staged it there, for the next append.
+    const table = dialect === 'sqlite' ? 'audit_entries' : 'audit_staged';
+    expect(await h.sql(`SELECT type, principal FROM ${table} WHERE run_id = $1`, [id])).toEqual([
+      { type: 'run.created', principal: 'key:k1' },
+    ]);
+    await vigil.audit.flush();
+    const { entries } = await vigil.audit.list({ runId: id });
+    expect(entries.map((e) => [e.type, e.data])).toEqual([
+      ['run.created', { workflow: 'audit.discharge', version: 1, idempotencyKey: null }],
+    ]);
+    expect(await h.sql('SELECT count(*) AS n FROM audit_staged WHERE run_id = $1', [id]).catch(() => [])).toEqual(
+      dialect === 'sqlite' ? [] : [{ n: '0' }],
+    );
+  });
+
   it('keeps one unbroken chain while two workers record at once', async () => {
     const workers = [0, 1].map(() => h.vigil([discharge], { worker: { pollMs: 50 } }));
     const ids = await Promise.all(
@@ -116,8 +135,11 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
         ? `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit store down'); END`
         : `CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse()`,
     );
+    // Operator actions: recorded from their events, appended by the recorder. (A run's creation
+    // commits its entry with the run, so with the trail refusing entries no run could start on
+    // SQLite, and on PostgreSQL its entry would wait staged, outside the recorder's queue.)
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await vigil.start(discharge, { patientId: `P-${i}` })).id);
+    for (let i = 0; i < 5; i++) ids.push((await vigil.keys.create({ role: 'viewer', name: `viewer ${i}` })).id);
     await expect(vigil.audit.flush()).rejects.toThrow();
     await h.until(() => lines.some((l) => l.message === 'could not append to the audit trail; retrying'));
     // The first full batch of three was tried in the background, without waiting for the interval.
@@ -125,7 +147,7 @@ describe.each(DIALECTS)('the audit recorder on %s', (dialect: Dialect) => {
 
     await h.sql(dialect === 'sqlite' ? 'DROP TRIGGER audit_down' : 'DROP TRIGGER audit_down ON audit_entries');
     await h.until(async () => (await vigil.audit.list()).entries.length === 5, { stepMs: 1000 });
-    expect((await vigil.audit.list()).entries.map((e) => e.runId)).toEqual(ids);
+    expect((await vigil.audit.list()).entries.map((e) => (e.data as { keyId: string }).keyId)).toEqual(ids);
     expect(await vigil.audit.verify()).toMatchObject({ ok: true, count: 5 });
   });
 

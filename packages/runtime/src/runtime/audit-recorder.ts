@@ -42,14 +42,20 @@ export const AUDITED_EVENTS = [
  * can (`audit.appendsWithSteps`): a step's outcome commits with its entry, after the entries of
  * the run recorded before it.
  */
+/** Events whose entry can commit with the write they report (`StepAudit.draftWithWrite`). */
+export type WrittenEvent = 'step.completed' | 'step.failed' | 'run.created';
+
 export interface StepAudit {
-  /** The entry of `payload`, the object the event is emitted with once the step commits (which then records nothing). */
-  draftWithStep<K extends 'step.completed' | 'step.failed'>(
+  /**
+   * The entry of `payload`, the object the event is emitted with once its write commits (the
+   * event then records nothing): a step's outcome, or a run's creation (`NewRun.audit`).
+   */
+  draftWithWrite<K extends WrittenEvent>(
     event: K,
     payload: RuntimeEventMap[K],
   ): (AuditDraft & { at: number }) | undefined;
   /**
-   * What one write of the run carries: `drafts` (made by `draftWithStep`) and the run's queued
+   * What one write of the run carries: `drafts` (made by `draftWithWrite`) and the run's queued
    * entries that no append has taken yet, all in the order they were recorded. The queued ones
    * (`taken`) leave the queue: an entry recorded after a step ended (the decision on the next
    * call) cannot then be appended before the step's outcome, nor one recorded before it after.
@@ -84,8 +90,9 @@ const MAX_RETRY_MS = 5_000;
  *
  * Events are emitted after the change they report has committed, so a process killed between
  * that commit and the next flush loses those entries (the runs and steps themselves remain),
- * except those a run's step write carries: a step's outcome (`draftWithStep`) and the run's
- * entries still queued when the write goes out (`takeQueued`). A failed append is logged and
+ * except those that commit with a write: a run's creation and a step's outcome
+ * (`draftWithWrite`), and the run's entries still queued when a step write goes out
+ * (`takeQueued`). A failed append is logged and
  * retried with backoff; entries stay queued, in order, until they are in the trail.
  */
 export class AuditRecorder implements StepAudit {
@@ -101,8 +108,8 @@ export class AuditRecorder implements StepAudit {
   private flushQueued = false;
   private failures = 0;
   private closed = false;
-  /** Payloads whose entry went into their step's transaction (`draftWithStep`): their events record nothing. */
-  private readonly appendedWithStep = new WeakSet<object>();
+  /** Payloads whose entry went into their write's transaction (`draftWithWrite`): their events record nothing. */
+  private readonly appendedWithWrite = new WeakSet<object>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(private readonly deps: AuditRecorderDeps) {
@@ -141,17 +148,18 @@ export class AuditRecorder implements StepAudit {
   }
 
   /**
-   * The entry of a step's outcome, for the store to append in the step's own transaction
-   * (`StepWrite.audit`), so that no crash can commit the step without it. `payload` must be the
-   * object the event is emitted with once the step commits: that event then records nothing more.
-   * Undefined when the store appends entries only on their own (`audit.appendsWithSteps` false).
+   * The entry of a step's outcome or a run's creation, for the store to commit in the same
+   * transaction (`StepWrite.audit`, `NewRun.audit`), so that no crash can commit the one without
+   * the other. `payload` must be the object the event is emitted with once the write commits:
+   * that event then records nothing more. Undefined when the store appends entries only on their
+   * own (`audit.appendsWithSteps` false).
    */
-  draftWithStep<K extends 'step.completed' | 'step.failed'>(
+  draftWithWrite<K extends WrittenEvent>(
     event: K,
     payload: RuntimeEventMap[K],
   ): (AuditDraft & { at: number }) | undefined {
     if (this.closed || !this.deps.store.audit.appendsWithSteps) return undefined;
-    this.appendedWithStep.add(payload);
+    this.appendedWithWrite.add(payload);
     return this.draft(event, payload);
   }
 
@@ -189,7 +197,11 @@ export class AuditRecorder implements StepAudit {
   }
 
   private record<K extends RuntimeEventName>(event: K, payload: RuntimeEventMap[K]): void {
-    if (this.appendedWithStep.delete(payload)) return;
+    if (this.appendedWithWrite.delete(payload)) {
+      // Its write committed; where the store staged the entry, the next append chains it.
+      this.written();
+      return;
+    }
     this.queue.push(this.draft(event, payload));
     if (this.queue.length >= this.deps.maxBatch) this.flushInBackground();
     else this.schedule(this.deps.flushMs);

@@ -1,6 +1,7 @@
 import { sha256 } from '../core/checksum.js';
 import { WAKE_UP, type Clock } from '../core/clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, RunFailedError } from '../core/errors.js';
+import type { Failpoints } from '../core/failpoints.js';
 import { isRunId, newRunId, validateIdempotencyKey } from '../core/ids.js';
 import { canonicalJson } from '../core/json.js';
 import { encodeInput } from '../core/schema-check.js';
@@ -9,6 +10,7 @@ import type { AnyWorkflow } from '../core/workflow.js';
 import { CODE_PRINCIPAL } from '../governance/principal.js';
 import type { CreateRunResult, RunOutcome } from '../store/run-store.js';
 import type { Store } from '../store/store.js';
+import type { StepAudit } from './audit-recorder.js';
 import type { DirectDispatcher } from './direct-dispatch.js';
 import { RunEndWaiters } from './run-end-waiters.js';
 import { runFlowOf } from './run-flow.js';
@@ -100,6 +102,13 @@ export interface ClientDeps {
   localWorker?: () => DirectDispatcher | undefined;
   /** Historical step durations for progress ETAs; without it, `etaSeconds` is always null. */
   durations?: StepDurationHistory;
+  /**
+   * The audit recorder, where the store commits a run's `run.created` entry with the run
+   * (`audit.appendsWithSteps`); otherwise the entry is recorded from the event, after the commit.
+   */
+  auditWithWrite?: () => Pick<StepAudit, 'draftWithWrite'> | undefined;
+  /** `run.after-create` fires once a run is created (crash tests). */
+  failpoints?: Failpoints;
 }
 
 /** Starts, inspects and cancels runs. Everything it writes is durable before it resolves. */
@@ -139,10 +148,14 @@ export class VigilClient {
     // A run under limits waits for a claim to admit it: it never starts directly on this worker.
     const slot =
       flow === null && options.copySteps === undefined ? this.deps.localWorker?.()?.reserve(definition) : undefined;
+    const id = newRunId(now);
+    // Emitted once the run is created; its audit entry commits with the run.
+    const created = { runId: id, workflow: definition.name, version: definition.version, idempotencyKey, principal };
+    const audit = this.deps.auditWithWrite?.()?.draftWithWrite('run.created', created);
     let result: CreateRunResult;
     try {
       result = await this.deps.store.runs.create({
-        id: newRunId(now),
+        id,
         workflow: definition.name,
         version: definition.version,
         input: text,
@@ -156,20 +169,16 @@ export class VigilClient {
         priority,
         flow,
         ...(slot ? { leaseTo: { owner: slot.owner, leaseTtlMs: slot.leaseTtlMs } } : {}),
+        ...(audit ? { audit } : {}),
       });
     } catch (error) {
       slot?.release();
       throw error;
     }
-    if (result.created) {
-      this.deps.events.emit('run.created', {
-        runId: result.id,
-        workflow: definition.name,
-        version: definition.version,
-        idempotencyKey,
-        principal,
-      });
+    if (result.created && this.deps.failpoints?.armed) {
+      await this.deps.failpoints.hit('run.after-create', { runId: result.id });
     }
+    if (result.created) this.deps.events.emit('run.created', created);
     if (slot) {
       if (result.leased) slot.launch({ run: result.leased.run, lease: result.leased.lease, steps: [] });
       else slot.release();

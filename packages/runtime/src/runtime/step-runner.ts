@@ -191,7 +191,7 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
   if (outcome.status === 'failed') {
     const error = outcome.error!;
     const payload = { runId, workflow, seq, name, kind, attempt, ...named, error, durationMs };
-    const audit = auditWithStep?.draftWithStep('step.failed', payload);
+    const audit = auditWithStep?.draftWithWrite('step.failed', payload);
     if (audit) outcome.audit = [audit];
     return () => {
       events.emit('step.failed', payload);
@@ -200,7 +200,7 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
   }
   const { status } = outcome;
   const payload = { runId, workflow, seq, name, kind, attempt, ...named, status, durationMs };
-  const audit = auditWithStep?.draftWithStep('step.completed', payload);
+  const audit = auditWithStep?.draftWithWrite('step.completed', payload);
   if (audit) outcome.audit = [audit];
   return () => {
     events.emit('step.completed', payload);

@@ -1,5 +1,6 @@
 import type { ErrorRecord } from '../core/errors.js';
 import type { RunStatus } from '../core/run-status.js';
+import type { AuditDraft } from './audit-store.js';
 import type { Lease } from './lease.js';
 
 /** A run as stored. JSON payloads stay as text; the runtime parses them when it needs them. */
@@ -101,6 +102,11 @@ export interface NewRun {
    * process whose own worker has a free slot: no claim, no wait for a poll.
    */
   leaseTo?: { owner: string; leaseTtlMs: number };
+  /**
+   * The run's `run.created` audit entry, committed with the run only if this create inserts it
+   * (chained, or staged for the next append), by a store whose `audit.appendsWithSteps` is true.
+   */
+  audit?: AuditDraft & { at: number };
 }
 
 export interface CreateRunResult {

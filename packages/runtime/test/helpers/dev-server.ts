@@ -19,17 +19,17 @@ export class DevServer {
 
   /**
    * Starts `vigil dev --load <workflows>` in a new directory named `prefix…`; `files` are written
-   * into the directory first (a `vigil.config.mjs`, say).
+   * into the directory first (a `vigil.config.mjs`, say), `env` added to its environment.
    */
   static async start(
     prefix: string,
     workflows: string,
-    options: { files?: Record<string, string>; args?: string[] } = {},
+    options: { files?: Record<string, string>; args?: string[]; env?: Record<string, string> } = {},
   ): Promise<DevServer> {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
     const args = ['dev', '--port', '0', '--db', join(dir, 'vigil.db'), '--load', workflows, ...(options.args ?? [])];
-    const dev = new VigilProcess(args, { cwd: dir });
+    const dev = new VigilProcess(args, { cwd: dir, ...(options.env ? { env: options.env } : {}) });
     const url = (await dev.waitFor(/API\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     const key = (await dev.waitFor(DEV_KEY_LINE))[1]!;
     return new DevServer(dir, dev, url, key);

@@ -1,18 +1,22 @@
 /**
- * The audit trail across a SIGKILL right after a step's outcome committed (G9): the outcome's
- * `step.completed` entry commits in the step's own transaction (SQLite chains it there;
- * PostgreSQL stages it there, and the next append of any process chains it), so the killed
- * worker cannot leave the step durable and its entry lost. Before, the entry waited in the
- * process for the recorder's next flush (20 ms) and died with it.
+ * The audit trail across a SIGKILL right after a write committed (G9): a step's outcome entry,
+ * the run's entries still queued (a tool call's decision) and a run's `run.created` entry commit
+ * in the write's own transaction (SQLite chains them there; PostgreSQL stages them there, and the
+ * next append of any process chains them), so a killed process cannot leave the write durable
+ * and its entries lost. Before, they waited in the process for the recorder's next flush (20 ms)
+ * and died with it.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
 import { chain, lookup } from '../fixtures/workflows.js';
+import { DevServer } from '../helpers/dev-server.js';
 import { DIALECTS, type Dialect } from '../helpers/harness.js';
+import { FIXTURES } from '../helpers/processes.js';
 import { WorkerScene } from '../helpers/worker-scene.js';
 
 interface Trail {
@@ -127,4 +131,30 @@ describe.each(DIALECTS)('the audit trail across a SIGKILL on %s', (dialect) => {
     expect(a.child.signalCode).toBe('SIGKILL');
     expect((await staged.trail(id)).decisions).toBe(1);
   });
+});
+
+it('keeps the run.created entry of a run whose server was killed as the run committed', async () => {
+  const dev = await DevServer.start('vigil-audit-create-', FIXTURES, {
+    env: { VIGIL_FAILPOINTS: 'run.after-create=kill@1' },
+  });
+  cleanups.push(() => dev.close());
+  const answer = await fetch(`${dev.url}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${dev.key}` },
+    body: JSON.stringify({ workflow: 'test.chain', input: { steps: 1, stepMs: 0, ledger: join(dev.dir, 'ledger') } }),
+  }).catch((error: unknown) => error);
+  // The server died before it answered.
+  expect(answer).toBeInstanceOf(Error);
+  await dev.process.exit();
+  expect(dev.process.child.signalCode).toBe('SIGKILL');
+
+  const sqlite = new BetterSqlite3(join(dev.dir, 'vigil.db'), { readonly: true });
+  try {
+    const runs = sqlite.prepare('SELECT id FROM runs').all() as Array<{ id: string }>;
+    const created = sqlite.prepare(`SELECT run_id AS id FROM audit_entries WHERE type = 'run.created'`).all();
+    expect(runs).toHaveLength(1);
+    expect(created).toEqual(runs);
+  } finally {
+    sqlite.close();
+  }
 });

@@ -5,6 +5,38 @@ import { ConflictError, LeaseLostError } from '../../core/errors.js';
 import { OTHER, RETENTION_MS, WF, claimOne, newRun, runId, step, type ContractContext } from './context.js';
 
 export function runsContract(ctx: () => ContractContext): void {
+  it("commits a run's run.created entry with the run, and none for a create that finds its key taken or conflicts with it", async () => {
+    const { store, clock } = ctx();
+    const created = (run: { id: string; principal: string | null }) => ({
+      type: 'run.created',
+      at: clock.now(),
+      runId: run.id,
+      principal: run.principal,
+      data: { workflow: WF.name },
+    });
+    const first = newRun(clock.now(), { idempotencyKey: 'k-audit', principal: 'key:k1' });
+    expect(await store.runs.create({ ...first, audit: created(first) })).toMatchObject({ created: true });
+    const leased = newRun(clock.now(), { leaseTo: { owner: 'w1', leaseTtlMs: 1000 } });
+    expect(await store.runs.create({ ...leased, audit: created(leased) })).toMatchObject({ created: true });
+    const again = newRun(clock.now(), { idempotencyKey: 'k-audit' });
+    expect(await store.runs.create({ ...again, audit: created(again) })).toMatchObject({
+      id: first.id,
+      created: false,
+    });
+    const conflicting = newRun(clock.now(), { idempotencyKey: 'k-audit', inputHash: 'hash-2' });
+    await expect(store.runs.create({ ...conflicting, audit: created(conflicting) })).rejects.toThrow(ConflictError);
+
+    // In the trail already, or staged for the next append (PostgreSQL), which chains it.
+    const trail = async () =>
+      (await store.audit.list({ type: 'run.created', limit: 10 })).map((e) => [e.runId, e.principal]);
+    expect(store.audit.hasStaged || (await trail()).length === 2).toBe(true);
+    await store.audit.append([], clock.now());
+    expect(await trail()).toEqual([
+      [first.id, 'key:k1'],
+      [leased.id, null],
+    ]);
+  });
+
   it('applies migrations idempotently', async () => {
     const { store } = ctx();
     await store.migrate();

@@ -102,7 +102,7 @@ export class PostgresStore implements Store {
     // Every statement that writes steps stages their audit entries; the audit store chains them.
     const staged = (): void => this.audit.staged();
     const group = new PgGroupCommit(this.conn, channel, staged);
-    this.runs = new PgRunStore(this.conn, channel);
+    this.runs = new PgRunStore(this.conn, channel, staged);
     this.queue = new PgQueueStore(this.conn, channel, group);
     this.checkpoints = new PgCheckpointStore(this.conn, group);
     this.timers = new PgTimerStore(this.conn, channel, staged);

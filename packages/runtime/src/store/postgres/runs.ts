@@ -1,5 +1,6 @@
 import { sha256 } from '../../core/checksum.js';
 import { ConflictError } from '../../core/errors.js';
+import { canonicalJson } from '../../core/json.js';
 import type { RunStatus } from '../../core/run-status.js';
 import {
   newRunFlowColumns,
@@ -20,6 +21,8 @@ export class PgRunStore implements RunStore {
   constructor(
     private readonly conn: PgConnection,
     private readonly channel: string,
+    /** Told when a create that staged its `run.created` entry (`NewRun.audit`) has committed. */
+    private readonly onStaged: () => void,
   ) {}
 
   async create(run: NewRun): Promise<CreateRunResult> {
@@ -27,13 +30,13 @@ export class PgRunStore implements RunStore {
     const flow = newRunFlowColumns(run);
     if (leaseTo && run.copySteps) throw new Error(`run ${id} copies steps: only a claim may lease it`);
     // One statement: the release of a key held past the retention, the insert (or nothing, on a
-    // key or id still taken) and, for a queued run, the notification that wakes idle workers when
-    // it commits. The insert reads `released` so the release runs first; the unique check then
-    // ignores the holder's old version, which this statement replaced. A concurrent create with
-    // the same expired key waits on the holder's row lock, finds the key gone when it may go on,
-    // and meets the winner's row in the unique index instead: one new run. Sent again after a lost
-    // connection, the statement releases nothing (the holder is now its own fresh run) and meets
-    // its own id.
+    // key or id still taken) with its audit entry staged (`PgAuditStore` chains it) and, for a
+    // queued run, the notification that wakes idle workers when it commits. The insert reads
+    // `released` so the release runs first; the unique check then ignores the holder's old
+    // version, which this statement replaced. A concurrent create with the same expired key waits
+    // on the holder's row lock, finds the key gone when it may go on, and meets the winner's row
+    // in the unique index instead: one new run. Sent again after a lost connection, the statement
+    // releases nothing (the holder is now its own fresh run) and meets its own id.
     const [inserted] = await this.conn.query<RunRow>(
       `WITH released AS (
          UPDATE runs SET idempotency_key = NULL
@@ -55,6 +58,9 @@ export class PgRunStore implements RunStore {
          SELECT ins.id, s.seq, s.name, s.kind, s.status, s.attempts, s.output, s.error, s.checksum, NULL, s.started_at,
            s.ended_at, s.detail
          FROM ins JOIN steps s ON s.run_id = $27::text AND s.seq < $28::int
+       ), audit_staged_written AS (
+         INSERT INTO audit_staged (at, type, run_id, principal, data)
+         SELECT $29::bigint, $30::text, $31::text, $32::text, $33::text FROM ins WHERE $30::text IS NOT NULL
        ), woken AS (SELECT pg_notify($16, '') FROM ins WHERE ins.lease_owner IS NULL)
        SELECT *, (SELECT count(*) FROM woken) AS notified FROM ins`,
       [
@@ -86,8 +92,11 @@ export class PgRunStore implements RunStore {
         flow.rateKey,
         run.copySteps?.runId ?? null,
         run.copySteps?.beforeSeq ?? 0,
+        ...stagedAudit(run.audit),
       ],
     );
+    // Staged with the run, or on an earlier attempt whose answer the connection lost.
+    if (run.audit) this.onStaged();
     if (inserted) return this.created(inserted, run);
     // Nothing inserted: the idempotency key is taken, or this very insert committed on an earlier
     // attempt whose answer was lost with the connection (the id is ours, fresh and random).
@@ -162,4 +171,10 @@ export class PgRunStore implements RunStore {
     );
     return row ? toRunRecord(row) : null;
   }
+}
+
+/** The `run.created` entry's five parameters of the create statement; nulls when there is none. */
+function stagedAudit(draft: NewRun['audit']): unknown[] {
+  if (!draft) return [null, null, null, null, null];
+  return [draft.at, draft.type, draft.runId, draft.principal, draft.text ?? canonicalJson(draft.data)];
 }

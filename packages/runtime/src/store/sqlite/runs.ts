@@ -99,6 +99,7 @@ export class SqliteRunStore implements RunStore {
           flow.priority,
         ) as RunRow;
       const record = toRunRecord(row);
+      if (run.audit) this.conn.auditAtCommit.add([run.audit]);
       return {
         id,
         status: 'running',
@@ -131,6 +132,7 @@ export class SqliteRunStore implements RunStore {
         flow.rateKey,
       );
     if (run.copySteps) this.conn.statement(COPY_STEPS).run(id, run.copySteps.runId, run.copySteps.beforeSeq);
+    if (run.audit) this.conn.auditAtCommit.add([run.audit]);
     return { id, status: 'queued', created: true };
   }
 
