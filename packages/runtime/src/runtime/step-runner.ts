@@ -7,6 +7,7 @@ import type { StepKind, StepStatus } from '../core/step-identity.js';
 import type { AttemptRecord, StepWrite } from '../store/checkpoint-store.js';
 import { StepAttemptContext, type AttemptContext, type AttemptCost, type LlmUsage } from './attempt-context.js';
 import type { ExecutionDeps } from './execution-deps.js';
+import type { RuntimeEventMap } from './events.js';
 import type { RunLogs } from './run-logs.js';
 import type { ExecutionTrace, SpanSpec } from './run-tracing.js';
 
@@ -184,27 +185,31 @@ export function announceOutcome(host: StepHost, outcome: StepWrite, tool?: strin
   const { seq, name, kind, attempts: attempt } = outcome;
   const named = tool ? { tool } : {};
   const durationMs = (outcome.endedAt ?? outcome.startedAt) - outcome.startedAt;
-  const { events, auditWithStep } = host.deps;
   // One literal per payload, not `{ ...base, status }`: V8 (Node 20) gives a literal that opens
   // with a spread and then adds keys a hidden class of its own at every call, and those maps,
   // old-space garbage, keep young objects alive through scavenges (bench/README.md).
   if (outcome.status === 'failed') {
     const error = outcome.error!;
     const payload = { runId, workflow, seq, name, kind, attempt, ...named, error, durationMs };
-    const audit = auditWithStep?.draftWithWrite('step.failed', payload);
-    if (audit) outcome.audit = [audit];
-    return () => {
-      events.emit('step.failed', payload);
-      return host.failpoint('step.after-commit', name, seq);
-    };
+    return announce(host, outcome, 'step.failed', payload);
   }
   const { status } = outcome;
   const payload = { runId, workflow, seq, name, kind, attempt, ...named, status, durationMs };
-  const audit = auditWithStep?.draftWithWrite('step.completed', payload);
+  return announce(host, outcome, 'step.completed', payload);
+}
+
+/** Drafts the outcome's audit entry onto its row, and returns what emits `event` once the row commits. */
+function announce<K extends 'step.completed' | 'step.failed'>(
+  host: StepHost,
+  outcome: StepWrite,
+  event: K,
+  payload: RuntimeEventMap[K],
+): () => Promise<void> | undefined {
+  const audit = host.deps.auditWithStep?.draftWithWrite(event, payload);
   if (audit) outcome.audit = [audit];
   return () => {
-    events.emit('step.completed', payload);
-    return host.failpoint('step.after-commit', name, seq);
+    host.deps.events.emit(event, payload);
+    return host.failpoint('step.after-commit', outcome.name, outcome.seq);
   };
 }
 

@@ -2,27 +2,19 @@
  * `runChaos` on PostgreSQL: the workers, the harness and the checkpoint corruption all reach the
  * test run's server through one URL (its own schema).
  */
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-import pg from 'pg';
-import { afterAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 
 import { runChaos } from '../../src/testing/index.js';
+import { testSchema } from '../helpers/test-schema.js';
 
 const AGENT = fileURLToPath(new URL('../fixtures/chaos-agent.ts', import.meta.url));
-const schema = `chaos_${randomBytes(4).toString('hex')}`;
+const place = testSchema('chaos');
 
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: inject('postgresUrl') });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
+afterAll(() => place.drop());
 
 it('runs the scenarios and corrupts checkpoints on PostgreSQL', { timeout: 300_000 }, async () => {
-  const url = new URL(inject('postgresUrl'));
-  url.searchParams.set('schema', schema);
   const report = await runChaos({
     load: AGENT,
     workflow: 'chaos.order',
@@ -31,7 +23,7 @@ it('runs the scenarios and corrupts checkpoints on PostgreSQL', { timeout: 300_0
     workers: 1,
     seed: 'pg',
     leaseTtl: '1s',
-    database: url.toString(),
+    database: place.url,
     progress: null,
   });
   const [happy, corrupt] = report.scenarios;

@@ -6,17 +6,17 @@
  * and its entries lost. Before, they waited in the process for the recorder's next flush (20 ms)
  * and died with it.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { chain, lookup } from '../fixtures/workflows.js';
 import { DevServer } from '../helpers/dev-server.js';
 import { DIALECTS, type Dialect } from '../helpers/harness.js';
 import { FIXTURES } from '../helpers/processes.js';
+import { testSchema } from '../helpers/test-schema.js';
 import { WorkerScene } from '../helpers/worker-scene.js';
 
 interface Trail {
@@ -74,61 +74,64 @@ async function postgresTrail(server: string, schema: string, runId: string): Pro
   }
 }
 
-/** A scene on `dialect`'s database, and how to read a run's trail from it directly. */
+/** A scene on `dialect`'s database (cleaned up after the test), and how to read a run's trail from it directly. */
 function stage(dialect: Dialect): { scene: WorkerScene; trail: (runId: string) => Promise<Trail> } {
   if (dialect === 'sqlite') {
     const created = new WorkerScene('audit-crash', [chain, lookup]);
+    scene = created;
     return { scene: created, trail: async (runId) => sqliteTrail(created.db, runId) };
   }
-  const server = inject('postgresUrl');
-  const schema = `ac_${randomBytes(4).toString('hex')}`;
-  cleanups.push(async () => {
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  const created = new WorkerScene('audit-crash', [chain, lookup], `${server}?schema=${schema}`);
+  const { server, schema, url, drop } = testSchema('ac');
+  cleanups.push(drop);
+  const created = new WorkerScene('audit-crash', [chain, lookup], url);
+  scene = created;
   return { scene: created, trail: (runId) => postgresTrail(server, schema, runId) };
+}
+
+/** Starts a run with a worker armed to SIGKILL itself at `failpoint`'s first hit; its id once the worker died. */
+async function killedAt(
+  on: WorkerScene,
+  failpoint: string,
+  start: (scene: WorkerScene) => Promise<{ id: string }>,
+): Promise<string> {
+  await on.client.ready();
+  const worker = on.worker({ VIGIL_FAILPOINTS: `${failpoint}=kill@1` });
+  await worker.waitFor(/worker started/);
+  const { id } = await start(on);
+  await worker.exit();
+  expect(worker.child.signalCode).toBe('SIGKILL');
+  return id;
 }
 
 describe.each(DIALECTS)('the audit trail across a SIGKILL on %s', (dialect) => {
   it('keeps the entry of a step that committed just before its worker was killed', async () => {
     const staged = stage(dialect);
-    scene = staged.scene;
-    await scene.client.ready();
     // Dies the moment the first step's outcome has committed (with the second step's start).
-    const a = scene.worker({ VIGIL_FAILPOINTS: 'step.after-commit=kill@1' });
-    await a.waitFor(/worker started/);
-    const { id } = await scene.client.start(chain, { steps: 3, stepMs: 0, ledger: scene.ledger });
-    await a.exit();
-    expect(a.child.signalCode).toBe('SIGKILL');
+    const id = await killedAt(staged.scene, 'step.after-commit', (s) =>
+      s.client.start(chain, { steps: 3, stepMs: 0, ledger: s.ledger }),
+    );
 
     const atKill = await staged.trail(id);
     expect(atKill.completed).toEqual([1]);
     expect(atKill.audited).toEqual([1]);
 
     // Another worker finishes the run: every outcome has its entry in the chain, once, and it verifies.
-    const b = scene.worker();
+    const b = staged.scene.worker();
     await b.waitFor(/worker started/);
-    await scene.client.result(id, { signal: AbortSignal.timeout(30_000) });
+    await staged.scene.client.result(id, { signal: AbortSignal.timeout(30_000) });
     await b.kill('SIGTERM');
     expect(b.child.exitCode).toBe(0);
-    const after = (await scene.client.audit.list({ runId: id, type: 'step.completed' })).entries;
+    const after = (await staged.scene.client.audit.list({ runId: id, type: 'step.completed' })).entries;
     expect(after.map((e) => (e.data as { seq: number }).seq)).toEqual([1, 2, 3]);
-    expect(await scene.client.audit.verify()).toMatchObject({ ok: true });
+    expect(await staged.scene.client.audit.verify()).toMatchObject({ ok: true });
   });
 
   it("keeps the decision on a tool call whose worker was killed as the call's body began", async () => {
     const staged = stage(dialect);
-    scene = staged.scene;
-    await scene.client.ready();
     // Dies once the call's "started" row has committed, before the tool runs.
-    const a = scene.worker({ VIGIL_FAILPOINTS: 'step.before-body=kill@1' });
-    await a.waitFor(/worker started/);
-    const { id } = await scene.client.start(lookup, { entry: 'E-1', ledger: scene.ledger });
-    await a.exit();
-    expect(a.child.signalCode).toBe('SIGKILL');
+    const id = await killedAt(staged.scene, 'step.before-body', (s) =>
+      s.client.start(lookup, { entry: 'E-1', ledger: s.ledger }),
+    );
     expect((await staged.trail(id)).decisions).toBe(1);
   });
 });

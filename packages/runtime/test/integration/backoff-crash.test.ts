@@ -4,7 +4,6 @@
  * during the wait, another process picks it up no earlier than its wake time, and no step
  * runs twice. Executions are counted by an external ledger file.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { createVigil } from '../../src/compose.js';
 import { BACKOFF_MS, backoff } from '../fixtures/failure-workflows.js';
 import { DIALECTS, type Dialect } from '../helpers/harness.js';
 import { VigilProcess, eventually, readLedger, sleep } from '../helpers/processes.js';
+import { testSchema } from '../helpers/test-schema.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/failure-workflows.ts', import.meta.url));
 /** Short, so a run wrongly kept leased through its backoff would be taken over well before it ends. */
@@ -75,15 +75,9 @@ function database(dialect: Dialect, dir: string): { url: string; inspector: () =
     const path = join(dir, 'vigil.db');
     return { url: path, inspector: () => sqliteInspector(path) };
   }
-  const server = inject('postgresUrl');
-  const schema = `bc_${randomBytes(4).toString('hex')}`;
-  cleanups.push(async () => {
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  return { url: `${server}?schema=${schema}`, inspector: () => postgresInspector(server, schema) };
+  const { server, schema, url, drop } = testSchema('bc');
+  cleanups.push(drop);
+  return { url, inspector: () => postgresInspector(server, schema) };
 }
 
 describe.each(DIALECTS)('a retry backoff across a SIGKILL on %s', (dialect) => {

@@ -6,19 +6,19 @@
  * from a race. Calls are counted by an external ledger file; the system's health is a flag
  * file the tool reads on every call.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
-import { afterEach, expect, inject, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 
 import { createVigil, type Vigil } from '../../src/compose.js';
 import type { RunStatus } from '../../src/core/run-status.js';
 import { probed } from '../fixtures/failure-workflows.js';
 import { VigilProcess, eventually, readLedger, sleep } from '../helpers/processes.js';
+import { testSchema } from '../helpers/test-schema.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/failure-workflows.ts', import.meta.url));
 /** More than one worker's 16 slots, so both workers take part. */
@@ -32,16 +32,11 @@ afterEach(async () => {
 it('lets exactly one probe through a half-open breaker shared by two workers', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-probe-'));
   const paths = { ledger: join(dir, 'ledger.jsonl'), down: join(dir, 'down'), release: join(dir, 'release') };
-  const server = inject('postgresUrl');
-  const schema = `bp_${randomBytes(4).toString('hex')}`;
-  const url = `${server}?schema=${schema}`;
+  const { server, schema, url, drop } = testSchema('bp');
   const processes: VigilProcess[] = [];
   cleanups.push(async () => {
     await Promise.all(processes.map((p) => p.kill()));
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   });
   const client: Vigil = createVigil({ database: url, workflows: [probed] });

@@ -5,19 +5,18 @@
  * Then bursts over real HTTP to a `vigil server`: 1,000 starts at once, and 1,000 duplicate
  * triggers (100 idempotency keys, 10 each) at once.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { createVigil, type Vigil } from '../../src/compose.js';
 import { isTerminalStatus } from '../../src/core/run-status.js';
 import { visit, type LedgerLine } from '../fixtures/workflows.js';
 import { Cluster } from '../helpers/cluster.js';
 import { eventually, readLedger } from '../helpers/processes.js';
+import { testSchema } from '../helpers/test-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -29,15 +28,9 @@ afterEach(async () => {
 /** A fresh database of the dialect, as the `--db` setting of the processes and a client. */
 function database(dialect: Dialect, dir: string): string {
   if (dialect === 'sqlite') return join(dir, 'vigil.db');
-  const url = inject('postgresUrl');
-  const schema = `flow_${randomBytes(4).toString('hex')}`;
-  cleanups.push(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  return `${url}?schema=${schema}`;
+  const { url, drop } = testSchema('flow');
+  cleanups.push(drop);
+  return url;
 }
 
 function setup(dialect: Dialect): { dir: string; ledger: string; cluster: Cluster; db: string } {

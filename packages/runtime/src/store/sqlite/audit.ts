@@ -1,9 +1,10 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 
 import type { AuditEntry, ChainHead } from '../../core/audit-chain.js';
 import { AUDIT_COLUMNS, auditWhere, chainDrafts, toAuditEntry, type AuditRow } from '../audit-rows.js';
 import type { AuditDraft, AuditFilter, AuditStore } from '../audit-store.js';
 import type { SqliteConnection } from './connection.js';
+import type { StatementCache } from './statement-cache.js';
 import type { TransactionTail } from './write-batcher.js';
 
 const HEAD = 'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1';
@@ -67,9 +68,8 @@ export class SqliteAuditStore implements AuditStore {
  */
 export class AuditAtCommit implements TransactionTail {
   private drafts: AuditDraft[] = [];
-  private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly statements: StatementCache) {}
 
   add(drafts: readonly AuditDraft[]): void {
     for (const draft of drafts) this.drafts.push(draft);
@@ -91,16 +91,7 @@ export class AuditAtCommit implements TransactionTail {
     if (this.drafts.length === 0) return;
     const drafts = this.drafts;
     this.drafts = [];
-    appendAudit((sql) => this.statement(sql), drafts, drafts[0]!.at ?? 0);
-  }
-
-  private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    appendAudit((sql) => this.statements.get(sql), drafts, drafts[0]!.at ?? 0);
   }
 }
 

@@ -3,27 +3,22 @@ import type { Database, Statement } from 'better-sqlite3';
 import { LeaseLostError } from '../../core/errors.js';
 import type { Lease } from '../queue-store.js';
 import type { AuditAtCommit } from './audit.js';
+import type { StatementCache } from './statement-cache.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 /** What every SQLite aggregate shares: the database, its statement cache and the group commit. */
 export class SqliteConnection {
-  private readonly statements = new Map<string, Statement>();
-
   constructor(
     readonly db: Database,
     readonly batcher: WriteBatcher,
-    /** Audit entries riding along with this transaction's step writes, appended before its COMMIT. */
+    /** Audit entries riding along with this transaction's writes, appended before its COMMIT. */
     readonly auditAtCommit: AuditAtCommit,
+    private readonly statements: StatementCache,
   ) {}
 
   /** A prepared statement for `sql`, prepared once per connection. */
   statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   /**

@@ -27,6 +27,7 @@ import { SqliteRateLimitStore } from './rate-limits.js';
 import { SqliteRunStore } from './runs.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteSpendStore } from './spend.js';
+import { StatementCache } from './statement-cache.js';
 import { SqliteTimerStore } from './timers.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -92,9 +93,10 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    const auditAtCommit = new AuditAtCommit(this.db);
+    const statements = new StatementCache(this.db);
+    const auditAtCommit = new AuditAtCommit(statements);
     this.batcher = new WriteBatcher(this.db, auditAtCommit);
-    const conn = new SqliteConnection(this.db, this.batcher, auditAtCommit);
+    const conn = new SqliteConnection(this.db, this.batcher, auditAtCommit, statements);
     const notify = (): void => this.notifyWorkAvailable();
     this.runs = new SqliteRunStore(conn, notify);
     this.queue = new SqliteQueueStore(conn, notify);
